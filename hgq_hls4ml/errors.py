@@ -1,0 +1,54 @@
+"""Typed errors raised by hgq_hls4ml.
+
+Every error a user can trigger derives from :class:`HGQHls4mlError`, so callers (and the CLI) can catch
+one base class and print the message, which always says *what* went wrong and *where*.
+"""
+
+from __future__ import annotations
+
+
+class HGQHls4mlError(Exception):
+    """Base class of all errors raised by hgq_hls4ml."""
+
+
+class ModelInputError(HGQHls4mlError, ValueError):
+    """The object given is not a usable Keras/HGQ2 model (wrong type, unbuilt, dynamic shape, ...)."""
+
+
+class UnsupportedLayerError(HGQHls4mlError, ValueError):
+    """One or more layers (or layer options) cannot be converted bit-exactly.
+
+    ``problems`` holds one ``(layer_name, class_name, reason)`` tuple per offending layer; the message lists all.
+    """
+
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        self.problems = list(problems)
+        lines = [f'  - {name} ({cls}): {reason}' for name, cls, reason in self.problems]
+        n = len(self.problems)
+        super().__init__(
+            f'{n} layer{"s" if n != 1 else ""} cannot be converted bit-exactly by hgq_hls4ml:\n' + '\n'.join(lines)
+        )
+
+
+class OutputDirError(HGQHls4mlError, OSError):
+    """The output directory cannot be used (missing parent, not writable, not empty without --force)."""
+
+
+class ToolNotFoundError(HGQHls4mlError, FileNotFoundError):
+    """An external tool (vitis_hls, vivado, g++) was not found."""
+
+
+class BuildError(HGQHls4mlError, RuntimeError):
+    """An external build step failed; the message carries the step, return code and last log lines."""
+
+
+class BuildTimeoutError(BuildError):
+    """An external build step exceeded its timeout and was killed."""
+
+
+class ReportFormatError(HGQHls4mlError, ValueError):
+    """A report file is missing, truncated, malformed or of an unknown format."""
+
+
+class ConfigError(HGQHls4mlError, ValueError):
+    """A YAML/dict configuration is invalid."""
