@@ -1,1 +1,31 @@
+"""Keras/HGQ2 layers -> hls4ml layer configs, one module per layer family."""
 
+from __future__ import annotations
+
+from .base import Handler
+from .batchnorm import QBatchNormalizationHandler
+from .conv import QConvHandler
+from .dense import QDenseHandler
+from .keras_layers import PASSTHROUGH_LAYERS
+from .precheck import check_model_of, connected_layers, model_problems
+from .quantizer import QuantizerHandler
+
+HANDLER_CLASSES: tuple[type[Handler], ...] = (
+    QuantizerHandler,
+    QDenseHandler,
+    QConvHandler,
+    QBatchNormalizationHandler,
+)
+
+#: Keras class path -> handler instance.
+HANDLERS: dict[str, Handler] = {path: cls() for cls in HANDLER_CLASSES for path in cls.handles}
+
+__all__ = [
+    'HANDLERS',
+    'HANDLER_CLASSES',
+    'PASSTHROUGH_LAYERS',
+    'Handler',
+    'check_model_of',
+    'connected_layers',
+    'model_problems',
+]

@@ -1,0 +1,75 @@
+"""Handler base class: one HGQ2/Keras layer -> one or more hls4ml layer configs.
+
+A handler lists the fully qualified Keras classes it converts in ``handles``. ``problems(layer)`` returns the
+reasons a layer cannot be converted bit-exactly (empty when it can); ``convert`` builds the configs. The
+plugin registers handler instances into hls4ml's Keras-3 converter under every name in ``handles``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from ..errors import ModelInputError
+from .precheck import check_model_of
+
+if TYPE_CHECKING:
+    import keras
+
+Config = dict[str, Any]
+
+
+def static_shape(tensor: keras.KerasTensor, layer: keras.Layer) -> tuple[int, ...]:
+    """Shape without the batch axis; every dimension must be known."""
+    shape = tuple(tensor.shape[1:])
+    if any(d is None for d in shape):
+        raise ModelInputError(
+            f'layer {layer.name!r} ({type(layer).__name__}): tensor {tensor.name!r} has shape {tensor.shape}; '
+            'firmware needs every non-batch dimension fixed — build the model with a fully specified input shape'
+        )
+    return shape  # type: ignore[return-value]
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    from keras import ops
+
+    return np.asarray(ops.convert_to_numpy(x), dtype=np.float64)
+
+
+class Handler(ABC):
+    """Base class of all hgq_hls4ml layer handlers."""
+
+    handles: ClassVar[tuple[str, ...]] = ()
+
+    def problems(self, layer: keras.Layer) -> list[str]:
+        """Reasons this layer cannot be converted bit-exactly (none by default)."""
+        return []
+
+    @abstractmethod
+    def convert(
+        self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
+    ) -> list[Config]:
+        """The hls4ml layer configs for one call of ``layer``."""
+
+    def __call__(
+        self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
+    ) -> tuple[Config, ...]:
+        check_model_of(layer)
+        confs = self.convert(layer, in_tensors, out_tensors)
+        for conf in confs:
+            conf.setdefault('hgq_source_layer', layer.name)
+        return tuple(confs)
+
+
+def node_config(name: str, class_name: str, inputs: Sequence[str], outputs: Sequence[str], **attrs: Any) -> Config:
+    """One hls4ml layer config, wired by Keras tensor names."""
+    return {
+        'name': name,
+        'class_name': class_name,
+        'input_keras_tensor_names': list(inputs),
+        'output_keras_tensor_names': list(outputs),
+        **attrs,
+    }

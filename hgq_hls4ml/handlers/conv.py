@@ -1,0 +1,70 @@
+"""QConv1D and QConv2D -> hls4ml ``Conv1D``/``Conv2D`` (channels_last)."""
+
+from __future__ import annotations
+
+from math import ceil, prod
+from typing import TYPE_CHECKING
+
+from .base import Config, node_config, to_numpy
+from .qlayer import QLayerHandler
+
+if TYPE_CHECKING:
+    from hgq.layers.conv import QBaseConv
+
+
+def padding_amounts(padding: str, size: int, kernel: int, stride: int) -> tuple[int, int]:
+    """Keras padding -> (before, after) for one spatial axis."""
+    if padding == 'valid':
+        return 0, 0
+    if padding == 'causal':
+        return kernel - 1, 0
+    total = max(ceil(size / stride) * stride - size + kernel - stride, 0)
+    return total // 2, total - total // 2
+
+
+def conv_geometry(layer: QBaseConv, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> dict[str, int]:
+    """hls4ml's spatial attributes (``in_width``, ``pad_left``, ``stride_width`` ...)."""
+    *px_in, ch_in = in_shape
+    *px_out, ch_out = out_shape
+    axes = ('width',) if len(px_in) == 1 else ('height', 'width')
+    before_after = {'height': ('pad_top', 'pad_bottom'), 'width': ('pad_left', 'pad_right')}
+    attrs = {'n_chan': ch_in, 'n_filt': ch_out}
+    for ax, n_in, n_out, k, s in zip(axes, px_in, px_out, layer.kernel_size, layer.strides):
+        lo, hi = padding_amounts(layer.padding, n_in, k, s)
+        b, a = before_after[ax]
+        attrs.update({f'in_{ax}': n_in, f'out_{ax}': n_out, f'filt_{ax}': k, f'stride_{ax}': s, b: lo, a: hi})
+    return attrs
+
+
+class QConvHandler(QLayerHandler):
+    handles = ('hgq.layers.conv.QConv1D', 'hgq.layers.conv.QConv2D')
+
+    def option_problems(self, layer: QBaseConv) -> list[str]:
+        found = []
+        if layer.data_format != 'channels_last':
+            found.append(f'data_format={layer.data_format!r}; firmware convolutions are channels_last')
+        if any(d != 1 for d in layer.dilation_rate):
+            found.append(f'dilation_rate={layer.dilation_rate}; hls4ml convolutions have no dilation')
+        if layer.groups != 1:
+            found.append(f'groups={layer.groups}; hls4ml convolutions have no groups')
+        return found
+
+    def core(self, layer: QBaseConv, src: str, dst: str, in_shape, out_shape) -> list[Config]:
+        kernel = to_numpy(layer.qkernel)
+        bias = None if layer.qbias is None else to_numpy(layer.qbias)
+        pf = layer.parallelization_factor
+        pf = prod(out_shape[:-1]) if pf is None or pf <= 0 else int(pf)
+        return [
+            node_config(
+                layer.name,
+                f'Conv{len(in_shape) - 1}D',
+                [src],
+                [dst],
+                data_format='channels_last',
+                weight_data=kernel,
+                bias_data=bias,
+                use_bias=bias is not None,
+                parallelization_factor=pf,
+                **conv_geometry(layer, in_shape, out_shape),
+            )
+        ]

@@ -1,0 +1,42 @@
+"""Plain Keras layers allowed between HGQ2 layers: exact on fixed-point data, converted by hls4ml's own handlers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import keras
+
+
+def _activation_problems(layer: keras.Layer) -> list[str]:
+    name = getattr(layer.activation, '__name__', repr(layer.activation))
+    if name in ('linear', 'relu'):
+        return []
+    return [f'activation {name!r} is computed in floating point; use a QUnaryFunctionLUT for it']
+
+
+def _relu_problems(layer: keras.Layer) -> list[str]:
+    found = []
+    if layer.max_value not in (None, float('inf')):
+        found.append(f'max_value={layer.max_value}; only an unbounded ReLU is supported')
+    if float(layer.negative_slope) != 0.0:
+        found.append(f'negative_slope={layer.negative_slope}; only a plain ReLU is exact')
+    if float(layer.threshold) != 0.0:
+        found.append(f'threshold={layer.threshold}; only a plain ReLU is exact')
+    return found
+
+
+def _no_problems(layer: keras.Layer) -> list[str]:
+    return []
+
+
+#: Keras class path -> option checker. Their conversion stays with hls4ml's built-in Keras-3 handlers.
+PASSTHROUGH_LAYERS = {
+    'keras.src.layers.core.input_layer.InputLayer': _no_problems,
+    'keras.src.layers.reshaping.flatten.Flatten': _no_problems,
+    'keras.src.layers.reshaping.reshape.Reshape': _no_problems,
+    'keras.src.layers.reshaping.permute.Permute': _no_problems,
+    'keras.src.layers.regularization.dropout.Dropout': _no_problems,
+    'keras.src.layers.activations.activation.Activation': _activation_problems,
+    'keras.src.layers.activations.relu.ReLU': _relu_problems,
+}

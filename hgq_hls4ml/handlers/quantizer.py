@@ -1,0 +1,68 @@
+"""HGQ2 quantizers -> ``HGQQuantize`` layer configs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
+from .base import Config, Handler, node_config, static_shape, to_numpy
+
+if TYPE_CHECKING:
+    import keras
+    from hgq.quantizer import Quantizer
+
+
+def quantizer_problems(q: Quantizer, what: str) -> list[str]:
+    """Reasons a quantizer has no exact firmware form."""
+    q_type = q.config.q_type
+    if q_type not in ('kif', 'kbi'):
+        return [f'{what} is a {q_type!r} quantizer; only fixed-point (kif/kbi) quantizers map to ap_fixed']
+    found = []
+    if q.scaler is not None:
+        found.append(f'{what} uses scaler={q.scaler!r}, which has no fixed-point firmware form')
+    if q.affine is not None:
+        found.append(f'{what} uses affine={q.affine!r}, which has no fixed-point firmware form')
+    return found
+
+
+def quantizer_kif(q: Quantizer, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-element integer ``(k, i, f)`` of a built quantizer for a tensor of ``shape`` (no batch axis)."""
+    qi = q.quantizer
+    out = []
+    for a in qi.kif:
+        full = qi.bw_mapper.bw_to_x(a, (1, *shape))
+        out.append(np.rint(to_numpy(full)).astype(np.int64).reshape(shape))
+    k, i, f = out
+    dead = (k + i + f) <= 0
+    return np.where(dead, 0, k), np.where(dead, 0, i), np.where(dead, 0, f)
+
+
+def quantize_config(q: Quantizer, shape: tuple[int, ...], name: str, src: str, dst: str) -> Config:
+    """An ``HGQQuantize`` config reading Keras tensor ``src`` and producing ``dst``."""
+    return node_config(
+        name,
+        'HGQQuantize',
+        [src],
+        [dst],
+        kif=quantizer_kif(q, shape),
+        round_mode=normalize_round_mode(q.quantizer.round_mode),
+        overflow_mode=normalize_overflow_mode(q.quantizer.overflow_mode),
+    )
+
+
+class QuantizerHandler(Handler):
+    """A standalone ``hgq.quantizer.Quantizer`` layer."""
+
+    handles = ('hgq.quantizer.quantizer.Quantizer',)
+
+    def problems(self, layer: keras.Layer) -> list[str]:
+        return quantizer_problems(layer, 'the quantizer')
+
+    def convert(
+        self, layer: Quantizer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
+    ) -> list[Config]:
+        shape = static_shape(in_tensors[0], layer)
+        return [quantize_config(layer, shape, layer.name, in_tensors[0].name, out_tensors[0].name)]

@@ -1,0 +1,63 @@
+"""Pass ``hgq_exact_types``: every result, accumulator, weight and bias type from exact ranges.
+
+Result and accumulator types are the narrowest that hold the proven range of the layer's output (per element,
+unioned over the tensor), so nothing overflows and no bit is wasted; a quantizer folded into the layer makes the
+result type that quantizer's. Weight, bias and scale types are the narrowest that hold the constants exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hls4ml.model.layers import Input, Layer
+from hls4ml.model.types import FixedPrecisionType, NamedType
+
+from ..precision import interval as iv
+from ..precision.fixed import FixedType
+from .base import HGQModelPass
+from .ranges import fused_quantizer, propagate
+
+#: Constant arrays of hls4ml layers whose types follow their values.
+CONSTANT_ARRAYS = ('weight', 'bias', 'scale')
+
+
+def hls_precision(t: FixedType) -> FixedPrecisionType:
+    return FixedPrecisionType(t.width, t.integer, t.signed, t.rounding, t.overflow)
+
+
+def result_type(node: Layer, out: iv.QInterval) -> FixedType:
+    fused = fused_quantizer(node)
+    if fused is None:
+        return out.union_type()
+    k, i, f, rnd, ovf = fused
+    return FixedType(bool(k), k + i + f, k + i, rnd, ovf)
+
+
+def set_output_types(node: Layer, t: FixedType) -> None:
+    named = NamedType(f'{node.name}_t', hls_precision(t))
+    node.set_attr('result_t', named)
+    for name in node.outputs:
+        node.model.output_vars[name].type = named
+
+
+def set_constant_types(node: Layer) -> None:
+    for name in CONSTANT_ARRAYS:
+        var = node.get_attr(name)
+        if var is None or getattr(var, 'data', None) is None:
+            continue
+        t = iv.constant(np.asarray(var.data)).union_type()
+        named = NamedType(f'{node.name}_{name}_t', hls_precision(t))
+        node.set_attr(f'{name}_t', named)
+        var.type = named
+        var.update_precision(named.precision)
+
+
+class ExactTypes(HGQModelPass):
+    def run(self, model) -> None:
+        ranges = propagate(model)
+        for node in model.graph.values():
+            r = ranges[node.name]
+            if not isinstance(node, Input):
+                set_output_types(node, result_type(node, r.out))
+            if 'accum_t' in node.attributes:
+                node.set_attr('accum_t', NamedType(f'{node.name}_accum_t', hls_precision(r.raw.union_type())))
+            set_constant_types(node)

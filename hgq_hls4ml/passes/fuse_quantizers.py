@@ -1,0 +1,42 @@
+"""Pass ``hgq_fuse_quantizers``: fold homogeneous quantizers into the type of the layer producing their input.
+
+An ``ap_fixed`` assignment applies rounding and overflow, so a quantizer whose elements share one (k, i, f)
+and whose mode is native to ``ap_fixed`` is exactly the producer's result type. Only a producer with no other
+consumer is changed. Heterogeneous quantizers stay as ``HGQQuantize`` layers.
+"""
+
+from __future__ import annotations
+
+from hls4ml.model.layers import Activation, BatchNormalization, Conv1D, Conv2D, Dense, Input
+
+from ..layers.quantize import HGQQuantize
+from ..precision.fixed import NATIVE_OVERFLOW_MODES
+from .base import HGQModelPass
+from .ranges import fused_quantizer, input_nodes, output_nodes
+
+FUSIBLE_PRODUCERS = (Input, Dense, Conv1D, Conv2D, BatchNormalization, Activation)
+
+
+def fusible(q: HGQQuantize) -> bool:
+    if not q.homogeneous or q.get_attr('overflow_mode') not in NATIVE_OVERFLOW_MODES:
+        return False
+    k, i, f = (int(a.flat[0]) for a in q.kif)
+    if k + i + f <= 0:
+        return False
+    (producer,) = input_nodes(q)
+    return (
+        isinstance(producer, FUSIBLE_PRODUCERS)
+        and fused_quantizer(producer) is None
+        and len(output_nodes(producer)) == 1
+    )
+
+
+class FuseQuantizers(HGQModelPass):
+    def run(self, model) -> None:
+        for q in [n for n in model.graph.values() if isinstance(n, HGQQuantize)]:
+            if not fusible(q):
+                continue
+            (producer,) = input_nodes(q)
+            k, i, f = (int(a.flat[0]) for a in q.kif)
+            producer.set_attr('hgq_fused_quantizer', (k, i, f, q.get_attr('round_mode'), q.get_attr('overflow_mode')))
+            model.remove_node(q)

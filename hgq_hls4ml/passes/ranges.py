@@ -1,0 +1,201 @@
+"""Exact value ranges of every tensor in an hls4ml graph built from an HGQ2 model.
+
+``propagate(model)`` walks the graph in topological order and returns a :class:`QInterval` per node output,
+derived from the quantizers' ranges and the actual weight values (interval arithmetic, per element).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import singledispatch
+from math import prod
+
+import numpy as np
+from hls4ml.model.layers import (
+    Activation,
+    BatchNormalization,
+    Conv1D,
+    Conv2D,
+    Dense,
+    Input,
+    Layer,
+    Reshape,
+    Transpose,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
+
+from ..errors import UnsupportedLayerError
+from ..layers.quantize import HGQQuantize
+from ..precision import interval as iv
+from ..precision.fixed import FixedType
+
+
+def output_type(node: Layer) -> FixedType:
+    p = node.get_output_variable().type.precision
+    return FixedType(bool(p.signed), int(p.width), int(p.integer))
+
+
+def input_nodes(node: Layer) -> list[Layer]:
+    if isinstance(node, Input):
+        return []
+    model = node.model
+    return [model.graph[name] if name in model.graph else _producer(model, name) for name in node.inputs]
+
+
+def _producer(model, var_name: str) -> Layer:
+    """The node producing output variable ``var_name`` (multi-output nodes such as Clone)."""
+    for n in model.graph.values():
+        if var_name in n.outputs:
+            return n
+    raise KeyError(var_name)
+
+
+def output_nodes(node: Layer) -> list[Layer]:
+    outs = set(node.outputs)
+    return [n for n in node.model.graph.values() if outs & set(n.inputs)]
+
+
+@singledispatch
+def node_range(node: Layer, inputs: list[iv.QInterval]) -> iv.QInterval:
+    raise UnsupportedLayerError([(node.name, node.class_name, 'no exact range rule for this hls4ml layer type')])
+
+
+@node_range.register
+def _(node: Input, inputs):
+    return iv.from_type(output_type(node), tuple(node.get_output_variable().shape))
+
+
+@node_range.register
+def _(node: HGQQuantize, inputs):
+    k, i, f = node.kif
+    return iv.quantize(inputs[0], k, i, f, node.get_attr('round_mode'), node.get_attr('overflow_mode'))
+
+
+@node_range.register
+def _(node: Dense, inputs):
+    out = iv.matmul(inputs[0], node.get_attr('weight').data)
+    bias = node.get_attr('bias')
+    return out if bias is None or bias.data is None else iv.add_constant(out, np.ravel(bias.data))
+
+
+def conv_patch_index(node: Layer, spatial_in: tuple[int, ...]) -> np.ndarray:
+    """Flat input index of every (output position, kernel tap, channel); ``-1`` reads zero padding."""
+    axes = ('width',) if len(spatial_in) == 1 else ('height', 'width')
+    n_chan = node.get_attr('n_chan')
+    grids = []
+    for ax, size in zip(axes, spatial_in):
+        k, s, lo = node.get_attr(f'filt_{ax}'), node.get_attr(f'stride_{ax}'), node.get_attr(f'pad_{_before(ax)}')
+        n_out = node.get_attr(f'out_{ax}')
+        pos = np.arange(n_out)[:, None] * s + np.arange(k)[None, :] - lo  # (n_out, k)
+        grids.append(np.where((pos >= 0) & (pos < size), pos, -1))
+    if len(grids) == 1:
+        pix = grids[0]
+    else:
+        (h, w) = grids
+        valid = (h[:, None, :, None] >= 0) & (w[None, :, None, :] >= 0)
+        pix = np.where(valid, h[:, None, :, None] * spatial_in[1] + w[None, :, None, :], -1)
+        pix = pix.reshape(h.shape[0], w.shape[0], -1)
+    chan = np.arange(n_chan)
+    idx = np.where(pix[..., None] >= 0, pix[..., None] * n_chan + chan, -1)
+    return idx.reshape(*pix.shape[:-1], -1)
+
+
+def _before(ax: str) -> str:
+    return 'top' if ax == 'height' else 'left'
+
+
+@node_range.register(Conv1D)
+@node_range.register(Conv2D)
+def _(node, inputs):
+    x = inputs[0]
+    weight = node.get_attr('weight').data
+    patches = x.take(conv_patch_index(node, x.shape[:-1]))
+    out = iv.matmul(patches, weight.reshape(-1, weight.shape[-1]))
+    bias = node.get_attr('bias')
+    return out if bias is None or bias.data is None else iv.add_constant(out, np.ravel(bias.data))
+
+
+@node_range.register
+def _(node: BatchNormalization, inputs):
+    x = inputs[0]
+    n_filt = node.get_attr('n_filt')
+    shape = (-1, n_filt) if n_filt and n_filt > 0 else (-1,)
+    flat = x.reshape(shape)
+    out = iv.add_constant(iv.scale(flat, np.ravel(node.get_attr('scale').data)), np.ravel(node.get_attr('bias').data))
+    return out.reshape(x.shape)
+
+
+@node_range.register
+def _(node: Activation, inputs):
+    act = node.get_attr('activation').lower()
+    if act == 'linear':
+        return inputs[0]
+    if act == 'relu':
+        return iv.relu(inputs[0])
+    raise UnsupportedLayerError([(node.name, node.class_name, f'activation {act!r} has no exact fixed-point form')])
+
+
+@node_range.register
+def _(node: Reshape, inputs):
+    return inputs[0].reshape(tuple(node.get_output_variable().shape))
+
+
+@node_range.register
+def _(node: Transpose, inputs):
+    return inputs[0].transpose(tuple(node.get_attr('perm')))
+
+
+@node_range.register(ZeroPadding1D)
+@node_range.register(ZeroPadding2D)
+def _(node, inputs):
+    x = inputs[0]
+    pads = [(node.get_attr('pad_left'), node.get_attr('pad_right'))]
+    if isinstance(node, ZeroPadding2D):
+        pads.insert(0, (node.get_attr('pad_top'), node.get_attr('pad_bottom')))
+    idx = np.pad(np.arange(prod(x.shape)).reshape(x.shape), [*pads, (0, 0)], constant_values=-1)
+    return x.reshape((-1,)).take(idx)
+
+
+def _passthrough(node: Layer, inputs: list[iv.QInterval]) -> iv.QInterval:
+    """Shape-only nodes (stream repacking, cloning): the values are the input's."""
+    return inputs[0].reshape(tuple(node.get_output_variable().shape))
+
+
+PASSTHROUGH_CLASSES = ('Repack', 'Clone')
+
+
+@dataclass(frozen=True)
+class NodeRange:
+    """``raw``: what the node's arithmetic produces; ``out``: after a quantizer fused into the node, if any."""
+
+    raw: iv.QInterval
+    out: iv.QInterval
+
+
+def fused_quantizer(node: Layer) -> tuple[int, int, int, str, str] | None:
+    """``(k, i, f, round_mode, overflow_mode)`` of a quantizer folded into ``node``'s result type."""
+    return node.get_attr('hgq_fused_quantizer')
+
+
+def _node_ranges(node: Layer, inputs: list[iv.QInterval]) -> NodeRange:
+    fused = fused_quantizer(node)
+    if isinstance(node, Input) and fused is not None:
+        k, i, f, _, ovf = fused
+        out = iv.from_kif(*(np.full(tuple(node.get_output_variable().shape), v) for v in (k, i, f)), ovf)
+        return NodeRange(out, out)
+    rule = _passthrough if node.class_name in PASSTHROUGH_CLASSES else node_range
+    raw = rule(node, inputs)
+    iv.check_exact(raw, f'layer {node.name!r} ({node.class_name})')
+    if fused is None:
+        return NodeRange(raw, raw)
+    k, i, f, rnd, ovf = fused
+    return NodeRange(raw, iv.quantize(raw, k, i, f, rnd, ovf))
+
+
+def propagate(model) -> dict[str, NodeRange]:
+    """Ranges of every node's output, keyed by node name (graph order is topological)."""
+    ranges: dict[str, NodeRange] = {}
+    for node in model.graph.values():
+        ranges[node.name] = _node_ranges(node, [ranges[n.name].out for n in input_nodes(node)])
+    return ranges

@@ -1,0 +1,125 @@
+"""HGQ2 quantizer parameters -> ``ap_fixed`` types, as small pure functions.
+
+Conventions: ``k`` keep-negative (0/1), ``i`` integer bits excluding the sign, ``f`` fractional bits.
+An ``ap_fixed<W, I>`` has ``W = k + i + f`` and ``I = k + i``. Elements with ``W <= 0`` are constant zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ROUND_MODES = ('TRN', 'RND', 'RND_CONV', 'TRN_ZERO', 'RND_ZERO', 'RND_MIN_INF', 'RND_INF')
+OVERFLOW_MODES = ('WRAP', 'SAT', 'SAT_SYM', 'WRAP_SM')
+
+#: Overflow modes whose ``ap_fixed`` conversion equals HGQ2's definition (``WRAP_SM`` does not: see
+#: :func:`hgq_hls4ml.layers.quantize.element_cast`, which emits its own code for it).
+NATIVE_OVERFLOW_MODES = ('WRAP', 'SAT', 'SAT_SYM')
+
+#: Extra fractional bits that make every float32 input exact where a tie-aware rounding decision is taken.
+FLOAT32_GUARD_BITS = 25
+
+
+def normalize_round_mode(mode: str) -> str:
+    """HGQ2 rounding mode name -> ap_fixed mode name (stochastic modes round deterministically at inference)."""
+    m = mode.upper()
+    if m.startswith('S_'):
+        m = m[2:]
+    if m not in ROUND_MODES:
+        raise ValueError(f'unknown rounding mode {mode!r}; expected one of {", ".join(ROUND_MODES)}')
+    return m
+
+
+def normalize_overflow_mode(mode: str) -> str:
+    """HGQ2 overflow mode name -> ap_fixed mode name."""
+    m = mode.upper()
+    if m not in OVERFLOW_MODES:
+        raise ValueError(f'unknown overflow mode {mode!r}; expected one of {", ".join(OVERFLOW_MODES)}')
+    return m
+
+
+@dataclass(frozen=True)
+class FixedType:
+    """One ``ap_fixed``/``ap_ufixed`` type."""
+
+    signed: bool
+    width: int
+    integer: int
+    rounding: str = 'TRN'
+    overflow: str = 'WRAP'
+
+    @property
+    def fractional(self) -> int:
+        return self.width - self.integer
+
+    @property
+    def min_value(self) -> float:
+        return -(2.0 ** (self.integer - 1)) if self.signed else 0.0
+
+    @property
+    def max_value(self) -> float:
+        i = self.integer - 1 if self.signed else self.integer
+        return 2.0**i - 2.0**-self.fractional
+
+    def cpp(self) -> str:
+        """The C++ spelling, e.g. ``ap_fixed<8,3,AP_RND,AP_SAT>``; default modes are omitted."""
+        base = 'ap_fixed' if self.signed else 'ap_ufixed'
+        if self.rounding == 'TRN' and self.overflow == 'WRAP':
+            return f'{base}<{self.width},{self.integer}>'
+        return f'{base}<{self.width},{self.integer},AP_{self.rounding},AP_{self.overflow}>'
+
+    def with_modes(self, rounding: str = 'TRN', overflow: str = 'WRAP') -> FixedType:
+        return FixedType(self.signed, self.width, self.integer, rounding, overflow)
+
+
+def element_type(k: int, i: int, f: int, rounding: str = 'TRN', overflow: str = 'WRAP') -> FixedType | None:
+    """The exact type of one quantized element, or ``None`` when it has no bits (constant zero)."""
+    k, i, f = int(k), int(i), int(f)
+    width = k + i + f
+    if width <= 0:
+        return None
+    return FixedType(bool(k), width, k + i, normalize_round_mode(rounding), normalize_overflow_mode(overflow))
+
+
+def kif_range(k: np.ndarray, i: np.ndarray, f: np.ndarray, overflow: str = 'WRAP') -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest value each quantizer element can output (both 0 for zero-width elements)."""
+    k, i, f = (np.asarray(a, dtype=np.float64) for a in (k, i, f))
+    alive = (k + i + f) > 0
+    hi = 2.0**i - 2.0**-f
+    lo = -(hi if overflow.upper() == 'SAT_SYM' else 2.0**i) * k
+    return np.where(alive, lo, 0.0), np.where(alive, hi, 0.0)
+
+
+def frac_bits(values: np.ndarray) -> np.ndarray:
+    """Fewest fractional bits that represent each value exactly (``NO_BITS`` for exact zeros)."""
+    v = np.asarray(values, dtype=np.float64)
+    mant, exp = np.frexp(np.abs(v))
+    m_int = (mant * 2.0**53).astype(np.int64)
+    lowest = m_int & -m_int
+    tz = np.log2(np.where(lowest > 0, lowest, 1)).astype(np.int64)
+    f = 53 - exp.astype(np.int64) - tz
+    return np.where(v == 0, NO_BITS, f)
+
+
+#: Sentinel fractional-bit count of an exact zero: smaller than anything real, harmless in max/+.
+NO_BITS = -(2**20)
+
+
+def union_type(lo: np.ndarray, hi: np.ndarray, f: np.ndarray) -> FixedType:
+    """Narrowest single TRN/WRAP type that holds every value in ``[lo, hi]`` on the ``2**-f`` grid exactly."""
+    lo, hi = float(np.min(lo, initial=0.0)), float(np.max(hi, initial=0.0))
+    fr = int(max(np.max(f, initial=NO_BITS), NO_BITS))
+    fr = 0 if fr == NO_BITS else fr
+    signed = lo < 0
+    need_pos = int(np.ceil(np.log2(hi + 2.0**-fr)))
+    if signed:
+        need_neg = int(np.ceil(np.log2(-lo)))
+        integer = max(need_pos, need_neg) + 1
+    else:
+        integer = need_pos
+    width = integer + fr
+    if width < 1:  # only zeros (or a single grid value below the sign): keep one bit
+        integer += 1 - width
+        width = 1
+    return FixedType(signed, width, integer)

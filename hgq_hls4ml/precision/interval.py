@@ -1,0 +1,120 @@
+"""Exact interval arithmetic over fixed-point tensors.
+
+A :class:`QInterval` holds, per element, the smallest and largest value the element can take and the number
+of fractional bits of its grid. All arithmetic is done in float64, which is exact for the bit-widths that fit
+an ``ap_fixed`` accumulator (< 53 significant bits); :func:`check_exact` guards that assumption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from quantizers.fixed_point.fixed_point_ops_np import get_fixed_quantizer_np
+
+from .fixed import NO_BITS, FixedType, frac_bits, kif_range, union_type
+
+
+@dataclass(frozen=True)
+class QInterval:
+    """Per-element value range ``[lo, hi]`` on a grid of ``2**-f``."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    f: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.lo.shape
+
+    @property
+    def is_zero(self) -> np.ndarray:
+        """Elements that are always exactly zero."""
+        return (self.lo == 0) & (self.hi == 0)
+
+    def reshape(self, shape: tuple[int, ...]) -> QInterval:
+        return QInterval(self.lo.reshape(shape), self.hi.reshape(shape), self.f.reshape(shape))
+
+    def transpose(self, perm: tuple[int, ...]) -> QInterval:
+        return QInterval(self.lo.transpose(perm), self.hi.transpose(perm), self.f.transpose(perm))
+
+    def take(self, index: np.ndarray) -> QInterval:
+        """Gather flat elements by index; ``-1`` gathers a constant zero (padding)."""
+        flat = [np.append(a.ravel(), fill) for a, fill in ((self.lo, 0.0), (self.hi, 0.0), (self.f, NO_BITS))]
+        return QInterval(*(a[index] for a in flat))
+
+    def union_type(self) -> FixedType:
+        return union_type(self.lo, self.hi, self.f)
+
+
+def from_type(t: FixedType, shape: tuple[int, ...]) -> QInterval:
+    """Every value a ``FixedType`` can hold."""
+    return QInterval(np.full(shape, t.min_value), np.full(shape, t.max_value), np.full(shape, t.fractional))
+
+
+def from_kif(k: np.ndarray, i: np.ndarray, f: np.ndarray, overflow: str = 'WRAP') -> QInterval:
+    """Every value a quantizer with per-element ``k, i, f`` can output."""
+    lo, hi = kif_range(k, i, f, overflow)
+    alive = (np.asarray(k) + i + f) > 0
+    return QInterval(lo, hi, np.where(alive, np.asarray(f, dtype=np.int64), NO_BITS))
+
+
+def constant(values: np.ndarray) -> QInterval:
+    v = np.asarray(values, dtype=np.float64)
+    return QInterval(v, v.copy(), frac_bits(v))
+
+
+def quantize(
+    x: QInterval, k: np.ndarray, i: np.ndarray, f: np.ndarray, round_mode: str, overflow_mode: str
+) -> QInterval:
+    """Range of ``quantize(x)`` for an HGQ2 fixed-point quantizer (monotone rounding, then overflow)."""
+    k, i, f = (np.broadcast_to(np.asarray(a, dtype=np.float64), x.shape) for a in (k, i, f))
+    alive = (k + i + f) > 0
+    q = get_fixed_quantizer_np(round_mode, overflow_mode)
+    q_sat = get_fixed_quantizer_np(round_mode, 'SAT')
+    lo, hi = q(x.lo, k, i, f), q(x.hi, k, i, f)
+    if overflow_mode.upper() in ('WRAP', 'WRAP_SM'):
+        fits = (lo == q_sat(x.lo, k, i, f)) & (hi == q_sat(x.hi, k, i, f)) & (lo <= hi)
+        full_lo, full_hi = kif_range(k, i, f, overflow_mode)
+        lo, hi = np.where(fits, lo, full_lo), np.where(fits, hi, full_hi)
+    f_out = np.minimum(x.f, f.astype(np.int64))
+    zero = ~alive | ((lo == 0) & (hi == 0))
+    return QInterval(np.where(zero, 0.0, lo), np.where(zero, 0.0, hi), np.where(zero, NO_BITS, f_out))
+
+
+def matmul(x: QInterval, w: np.ndarray) -> QInterval:
+    """Range of ``x @ w`` over the last axis of ``x`` (a dense layer, or conv after im2col)."""
+    w = np.asarray(w, dtype=np.float64)
+    wp, wn = np.maximum(w, 0.0), np.minimum(w, 0.0)
+    lo = x.lo @ wp + x.hi @ wn
+    hi = x.hi @ wp + x.lo @ wn
+    fw = frac_bits(w)
+    live_in = np.where(x.is_zero, NO_BITS, x.f)
+    f = np.max(live_in[..., :, None] + fw, axis=-2, initial=NO_BITS)
+    f = np.maximum(f, NO_BITS)
+    return QInterval(lo, hi, f)
+
+
+def add_constant(x: QInterval, c: np.ndarray) -> QInterval:
+    c = np.asarray(c, dtype=np.float64)
+    return QInterval(x.lo + c, x.hi + c, np.maximum(x.f, frac_bits(c)))
+
+
+def scale(x: QInterval, s: np.ndarray) -> QInterval:
+    """Range of ``x * s`` for a constant (broadcast) ``s``."""
+    s = np.asarray(s, dtype=np.float64)
+    a, b = x.lo * s, x.hi * s
+    fs = frac_bits(s)
+    f = np.where((s == 0) | x.is_zero, NO_BITS, x.f + fs)
+    return QInterval(np.minimum(a, b), np.maximum(a, b), np.maximum(f, NO_BITS))
+
+
+def relu(x: QInterval) -> QInterval:
+    return QInterval(np.maximum(x.lo, 0.0), np.maximum(x.hi, 0.0), np.where(x.hi > 0, x.f, NO_BITS))
+
+
+def check_exact(x: QInterval, where: str) -> None:
+    """Refuse ranges float64 cannot track exactly (more than 52 significant bits)."""
+    t = x.union_type()
+    if t.width > 52:
+        raise OverflowError(f'{where}: exact range needs {t.width} bits ({t.cpp()}), beyond what can be proven exact')
