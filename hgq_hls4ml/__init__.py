@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hls4ml  # noqa: F401  # loads hls4ml backends first; that registers this plugin
+
+from .convert import convert
+from .csim import VerifyReport, verify
 from .errors import (
     HGQHls4mlError,
     ModelInputError,
@@ -18,5 +22,8 @@ __all__ = [
     'OutputDirError',
     'PluginStatus',
     'UnsupportedLayerError',
+    'VerifyReport',
+    'convert',
     'plugin_status',
+    'verify',
 ]

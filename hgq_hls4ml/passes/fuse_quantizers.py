@@ -10,7 +10,7 @@ from __future__ import annotations
 from hls4ml.model.layers import Activation, BatchNormalization, Conv1D, Conv2D, Dense, Input
 
 from ..layers.quantize import HGQQuantize
-from ..precision.fixed import NATIVE_OVERFLOW_MODES
+from ..precision.fixed import NATIVE_OVERFLOW_MODES, element_type
 from .base import HGQModelPass
 from .ranges import fused_quantizer, input_nodes, output_nodes
 
@@ -21,7 +21,7 @@ def fusible(q: HGQQuantize) -> bool:
     if not q.homogeneous or q.get_attr('overflow_mode') not in NATIVE_OVERFLOW_MODES:
         return False
     k, i, f = (int(a.flat[0]) for a in q.kif)
-    if k + i + f <= 0:
+    if element_type(k, i, f, q.get_attr('round_mode'), q.get_attr('overflow_mode')) is None:
         return False
     (producer,) = input_nodes(q)
     return (

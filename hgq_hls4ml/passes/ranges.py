@@ -19,6 +19,7 @@ from hls4ml.model.layers import (
     Dense,
     Input,
     Layer,
+    ParametrizedActivation,
     Reshape,
     Transpose,
     ZeroPadding1D,
@@ -134,6 +135,14 @@ def _(node: Activation, inputs):
     if act == 'relu':
         return iv.relu(inputs[0])
     raise UnsupportedLayerError([(node.name, node.class_name, f'activation {act!r} has no exact fixed-point form')])
+
+
+@node_range.register
+def _(node: ParametrizedActivation, inputs):
+    act, theta = node.get_attr('activation').lower(), float(node.get_attr('activ_param'))
+    if act != 'thresholdedrelu' or theta != 0.0:
+        raise UnsupportedLayerError([(node.name, node.class_name, f'{act}({theta}) has no exact fixed-point form')])
+    return iv.relu(inputs[0])
 
 
 @node_range.register

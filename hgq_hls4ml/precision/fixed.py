@@ -77,9 +77,11 @@ def element_type(k: int, i: int, f: int, rounding: str = 'TRN', overflow: str = 
     """The exact type of one quantized element, or ``None`` when it has no bits (constant zero)."""
     k, i, f = int(k), int(i), int(f)
     width = k + i + f
-    if width <= 0:
+    overflow = normalize_overflow_mode(overflow)
+    if width <= 0 or (overflow == 'SAT_SYM' and i + f <= 0):
+        # A symmetric range with no magnitude bits is {0}; ap_fixed<1,.,SAT_SYM> would still hold its minimum.
         return None
-    return FixedType(bool(k), width, k + i, normalize_round_mode(rounding), normalize_overflow_mode(overflow))
+    return FixedType(bool(k), width, k + i, normalize_round_mode(rounding), overflow)
 
 
 def kif_range(k: np.ndarray, i: np.ndarray, f: np.ndarray, overflow: str = 'WRAP') -> tuple[np.ndarray, np.ndarray]:

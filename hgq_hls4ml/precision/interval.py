@@ -89,10 +89,9 @@ def matmul(x: QInterval, w: np.ndarray) -> QInterval:
     lo = x.lo @ wp + x.hi @ wn
     hi = x.hi @ wp + x.lo @ wn
     fw = frac_bits(w)
-    live_in = np.where(x.is_zero, NO_BITS, x.f)
-    f = np.max(live_in[..., :, None] + fw, axis=-2, initial=NO_BITS)
-    f = np.maximum(f, NO_BITS)
-    return QInterval(lo, hi, f)
+    live_in = np.where(x.is_zero, NO_BITS, x.f)[..., :, None]
+    terms = np.where((live_in == NO_BITS) | (fw == NO_BITS), NO_BITS, live_in + fw)
+    return QInterval(lo, hi, np.max(terms, axis=-2, initial=NO_BITS))
 
 
 def add_constant(x: QInterval, c: np.ndarray) -> QInterval:
@@ -106,7 +105,7 @@ def scale(x: QInterval, s: np.ndarray) -> QInterval:
     a, b = x.lo * s, x.hi * s
     fs = frac_bits(s)
     f = np.where((s == 0) | x.is_zero, NO_BITS, x.f + fs)
-    return QInterval(np.minimum(a, b), np.maximum(a, b), np.maximum(f, NO_BITS))
+    return QInterval(np.minimum(a, b), np.maximum(a, b), f)
 
 
 def relu(x: QInterval) -> QInterval:

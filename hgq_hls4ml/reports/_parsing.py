@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -17,25 +16,20 @@ PathLike = str | os.PathLike
 T = TypeVar('T')
 
 #: Cell texts the tools write for "no value": undefined latency, not applicable, not pipelined, empty.
-UNKNOWN_CELLS = frozenset({'', '?', '-', 'NA', 'N/A', 'undef'})
+UNKNOWN_CELLS = frozenset({'', '?', '-', 'NA', 'undef'})
 _NUMBER = re.compile(r'-?\d+(\.\d+)?')
 _SEPARATOR = re.compile(r'\+[-+]+\+')
 
 
-def report_parser(func: Callable[[Path], T]) -> Callable[[PathLike], T]:
-    """Decorate a parser so that any ``ValueError`` becomes a ``ReportFormatError`` prefixed with the path."""
-
-    @functools.wraps(func)
-    def wrapper(path: PathLike) -> T:
-        path = Path(path)
-        try:
-            return func(path)
-        except ReportFormatError:
-            raise
-        except ValueError as exc:
-            raise ReportFormatError(f'{path}: {exc}') from exc
-
-    return wrapper
+def run_parser(parse: Callable[[Path], T], path: PathLike) -> T:
+    """``parse(Path(path))``, with any ``ValueError`` turned into a ``ReportFormatError`` prefixed with the path."""
+    path = Path(path)
+    try:
+        return parse(path)
+    except ReportFormatError:
+        raise
+    except ValueError as exc:
+        raise ReportFormatError(f'{path}: {exc}') from exc
 
 
 def read_bytes(path: Path) -> bytes:

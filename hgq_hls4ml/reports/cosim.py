@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ._parsing import count, header_field, iter_tables, read_text, report_parser
+from ._parsing import PathLike, count, header_field, iter_tables, read_text, run_parser
 from .model import CosimReport, CsimResult
 
 #: Status values of the cosim table.
@@ -43,9 +43,7 @@ def _rtl_rows(text: str) -> dict[str, list[str]]:
     return rows
 
 
-@report_parser
-def parse_cosim_rpt(path: Path) -> CosimReport:
-    """Parse a co-simulation report; the numbers come from the RTL row that carries the overall status."""
+def _cosim_rpt(path: Path) -> CosimReport:
     text = read_text(path)
     rows = _rtl_rows(text)
     statuses = {language: cells[1] for language, cells in rows.items()}
@@ -68,13 +66,7 @@ def parse_cosim_rpt(path: Path) -> CosimReport:
     )
 
 
-@report_parser
-def parse_csim_log(path: Path) -> CsimResult:
-    """Parse a C-simulation log (or a full tool log containing a csim run; the last run counts).
-
-    ``CSim done with N errors`` (message id ``[SIM 1]`` or ``[SIM 211-1]``) gives ``errors=N``; a run that never
-    got there (``'csim_design' failed``, ``ERR: [SIM ...]``) is failed with ``errors=None``.
-    """
+def _csim_log(path: Path) -> CsimResult:
     for line in reversed(read_text(path).splitlines()):
         done = _CSIM_DONE.search(line)
         if done:
@@ -83,3 +75,17 @@ def parse_csim_log(path: Path) -> CsimResult:
         if _CSIM_FAILED.search(line):
             return CsimResult(passed=False, errors=None, message=line.strip(), source=str(path))
     raise ValueError("no 'CSim done with N errors' line and no csim failure message; not a (complete) csim log")
+
+
+def parse_cosim_rpt(path: PathLike) -> CosimReport:
+    """Parse a co-simulation report; the numbers come from the RTL row that carries the overall status."""
+    return run_parser(_cosim_rpt, path)
+
+
+def parse_csim_log(path: PathLike) -> CsimResult:
+    """Parse a C-simulation log (or a full tool log containing a csim run; the last run counts).
+
+    ``CSim done with N errors`` (message id ``[SIM 1]`` or ``[SIM 211-1]``) gives ``errors=N``; a run that never
+    got there (``'csim_design' failed``, ``ERR: [SIM ...]``) is failed with ``errors=None``.
+    """
+    return run_parser(_csim_log, path)

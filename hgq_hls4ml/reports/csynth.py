@@ -10,19 +10,30 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ._parsing import count, find_line, header_field, load_xml, number, read_text, report_parser, table_after, table_at
+from ._parsing import (
+    PathLike,
+    count,
+    find_line,
+    header_field,
+    load_xml,
+    number,
+    read_text,
+    run_parser,
+    table_after,
+    table_at,
+)
 from .model import CsynthReport, Latency, LoopLatency, Resources, Span
 
 #: Oldest and newest tool versions whose report formats are known.
 SUPPORTED_VERSIONS = ((2018, 3), (2024, 2))
 #: Report resource names -> :class:`Resources` fields.
 RESOURCE_TAGS = {'BRAM_18K': 'bram_18k', 'DSP48E': 'dsp', 'DSP': 'dsp', 'FF': 'ff', 'LUT': 'lut', 'URAM': 'uram'}
-_REQUIRED_SECTIONS = ('ReportVersion', 'UserAssignments', 'PerformanceEstimates', 'AreaEstimates')
+_REQUIRED_SECTIONS = ('PerformanceEstimates', 'AreaEstimates', 'UserAssignments', 'ReportVersion')
 _RPT_TITLE = re.compile(r"^== (Vivado HLS|Vitis HLS) Report for '(.+)'", re.MULTILINE)
 _LOOP_MARK = re.compile(r'^\s*\* Loop:')
 
 
-def _version_key(version: str | None) -> tuple[int, int]:
+def _check_version(version: str | None) -> tuple[int, int]:
     """``'2023.2'`` -> ``(2023, 2)``; ``ValueError`` if malformed or outside :data:`SUPPORTED_VERSIONS`."""
     match = re.fullmatch(r'(\d{4})\.(\d+)(\.\d+)*', version or '')
     if match is None:
@@ -102,13 +113,11 @@ def _xml_loops(parent: ET.Element | None) -> list[LoopLatency]:
     ]
 
 
-@report_parser
-def parse_csynth_xml(path: Path) -> CsynthReport:
-    """Parse a ``<top>_csynth.xml`` or aggregate ``csynth.xml`` C-synthesis report."""
+def _csynth_xml(path: Path) -> CsynthReport:
     root = load_xml(path)
-    version_elem, user, perf, area = (_section(root, tag, root) for tag in _REQUIRED_SECTIONS)
+    perf, area, user, version_elem = (_section(root, tag, root) for tag in _REQUIRED_SECTIONS)
     version = version_elem.findtext('Version', '').strip()
-    key = _version_key(version)
+    key = _check_version(version)
     top = user.findtext('TopModelName', '').strip()
     if not top:
         raise ValueError('no <TopModelName> in <UserAssignments>')
@@ -201,9 +210,7 @@ def _rpt_resources(names: list[str], cells: list[str] | None, row: str) -> Resou
     return Resources(**{RESOURCE_TAGS[name]: count(cell) for name, cell in pairs if name in RESOURCE_TAGS})
 
 
-@report_parser
-def parse_csynth_rpt(path: Path) -> CsynthReport:
-    """Parse a ``<top>_csynth.rpt`` text report. The text has no average latency, so ``latency.avg`` is ``None``."""
+def _csynth_rpt(path: Path) -> CsynthReport:
     text = read_text(path)
     if 'Synthesis Summary Report of' in text:
         raise ValueError(
@@ -214,7 +221,7 @@ def parse_csynth_rpt(path: Path) -> CsynthReport:
     if title is None:
         raise ValueError("no '== Vivado HLS/Vitis HLS Report for' title; not a csynth .rpt report")
     version = header_field(text, r'^\* Version:\s*(\S+)')
-    _version_key(version)
+    _check_version(version)
     lines = text.splitlines()
     timing = find_line(lines, r'^\+ Timing', "'+ Timing' section")
     clock = table_after(lines, r'^\s*\* Summary', 'clock summary', timing).body[0]
@@ -224,6 +231,8 @@ def parse_csynth_rpt(path: Path) -> CsynthReport:
         raise ValueError(f'unexpected clock/latency summary rows {clock} / {summary}')
     utilization_at = find_line(lines, r'^== Utilization Estimates', "'== Utilization Estimates' section")
     usage = table_after(lines, r'^\* Summary', 'utilization summary', utilization_at)
+    if not usage.header:
+        raise ValueError('the utilization summary table has no header row')
     names = usage.header[-1]
     target, estimated = _ns(clock[1]), _ns(clock[2])
     return CsynthReport(
@@ -246,3 +255,13 @@ def parse_csynth_rpt(path: Path) -> CsynthReport:
         loops=_rpt_loops(lines),
         source=str(path),
     )
+
+
+def parse_csynth_xml(path: PathLike) -> CsynthReport:
+    """Parse a ``<top>_csynth.xml`` or aggregate ``csynth.xml`` C-synthesis report."""
+    return run_parser(_csynth_xml, path)
+
+
+def parse_csynth_rpt(path: PathLike) -> CsynthReport:
+    """Parse a ``<top>_csynth.rpt`` text report. The text has no average latency, so ``latency.avg`` is ``None``."""
+    return run_parser(_csynth_rpt, path)

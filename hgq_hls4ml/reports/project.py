@@ -38,12 +38,14 @@ def _config_project_name(root: Path) -> str | None:
 
 
 def _hls_project(root: Path) -> Path | None:
-    """The HLS project directory: ``root`` itself, ``<ProjectName>_prj`` or the only ``*_prj`` with an ``.app``."""
+    """The HLS project directory: ``root`` if it holds an ``.app``, else ``<ProjectName>_prj`` of the hls4ml config,
+    else the only ``*_prj`` holding an ``.app``."""
     if _app_file(root):
         return root
     name = _config_project_name(root)
-    candidates = [root / f'{name}_prj'] if name else sorted(root.glob('*_prj'))
-    with_app = [candidate for candidate in candidates if _app_file(candidate)]
+    if name:
+        return root / f'{name}_prj' if (root / f'{name}_prj').is_dir() else None
+    with_app = [candidate for candidate in sorted(root.glob('*_prj')) if _app_file(candidate)]
     return with_app[0] if len(with_app) == 1 else None
 
 
@@ -55,20 +57,32 @@ def _app_info(app: Path) -> tuple[str | None, str | None]:
     return root.get('top'), active[0].get('name') if active else None
 
 
+def _only_solution(project: Path) -> list[Path]:
+    """Without an ``.app``: the project's only sub-folder holding ``syn``/``sim``/``csim`` reports, if exactly one."""
+    holders = [
+        folder
+        for folder in sorted(project.iterdir())
+        if any((folder / step / 'report').is_dir() for step in ('syn', 'sim', 'csim'))
+    ]
+    return holders if len(holders) == 1 else []
+
+
 def _search_dirs(root: Path) -> tuple[dict[str, list[Path]], str | None]:
     """Directories to look in per report kind (most specific first), and the top named by ``.app`` or config."""
     project = _hls_project(root)
     app = _app_file(project) if project else None
     top, solution = _app_info(app) if app else (None, None)
     if (root / 'syn' / 'report').is_dir():
-        sub = [root]
+        solutions = [root]
+    elif project:
+        solutions = [project / solution] if solution else _only_solution(project)
     else:
-        sub = [project / solution] if project and solution else []
+        solutions = []
     dirs = {
-        'syn': [*(d / 'syn' / 'report' for d in sub), root],
-        'sim': [*(d / 'sim' / 'report' for d in sub), root],
-        'csim': [*(d / 'csim' / 'report' for d in sub), root],
-        'impl': [root, *(d / 'impl' / hdl / 'report' for d in sub for hdl in ('verilog', 'vhdl'))],
+        'syn': [*(d / 'syn' / 'report' for d in solutions), root],
+        'sim': [*(d / 'sim' / 'report' for d in solutions), root],
+        'csim': [*(d / 'csim' / 'report' for d in solutions), root],
+        'impl': [root, *(d / 'impl' / hdl / 'report' for d in solutions for hdl in ('verilog', 'vhdl'))],
     }
     return dirs, top or _config_project_name(root)
 
@@ -94,9 +108,13 @@ def _top_from_reports(root: Path, syn_dirs: list[Path]) -> str:
 
 
 def _file_names(top: str) -> dict[str, tuple[str, list[str]]]:
-    """Report kind -> (directory kind, candidate file names in order of preference)."""
+    """Report kind -> (directory kind, candidate file names in order of preference).
+
+    ``csynth.xml`` is not a candidate: it always sits next to ``<top>_csynth.xml`` and would be the wrong file
+    when ``top`` names a sub-module. ``_cosim.rpt`` is what cosim writes when the top name was empty.
+    """
     return {
-        'csynth': ('syn', [f'{top}_csynth.xml', 'csynth.xml']),
+        'csynth': ('syn', [f'{top}_csynth.xml']),
         'csynth_rpt': ('syn', [f'{top}_csynth.rpt']),
         'cosim': ('sim', [f'{top}_cosim.rpt', '_cosim.rpt']),
         'csim': ('csim', [f'{top}_csim.log']),

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Sequence
 from functools import singledispatch
 
 from .model import (
-    RESOURCE_NAMES,
     CosimReport,
     CsimResult,
     CsynthReport,
     LoopLatency,
     ProjectReport,
+    SiteUsage,
     Span,
     UtilizationReport,
 )
@@ -39,8 +39,8 @@ def _span(span: Span) -> str:
 
 
 def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
-    padded = [cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in enumerate(zip(cells, widths))]
-    return ' | '.join(padded).rstrip()
+    pairs = enumerate(zip(cells, widths, strict=True))
+    return ' | '.join(cell.rjust(width) if i else cell.ljust(width) for i, (cell, width) in pairs).rstrip()
 
 
 def _grid(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -60,6 +60,10 @@ def _loop_rows(loops: list[LoopLatency], depth: int = 0) -> list[list[object]]:
     return rows
 
 
+def _site_cells(site: SiteUsage | None) -> list[object]:
+    return [None, None, None] if site is None else [site.used, site.available, site.percent]
+
+
 @singledispatch
 def render_table(report: Report) -> str:
     """A readable plain-text summary of a parsed report (any of the report classes)."""
@@ -77,22 +81,22 @@ def _(report: CsynthReport) -> str:
             ['', 'best', 'avg', 'worst'],
             [
                 ['latency (cycles)', latency.best, latency.avg, latency.worst],
-                [f'latency (ns @ {_fmt(latency.clock_period_ns)} ns)', latency.best_ns, latency.avg_ns, latency.worst_ns],
+                [f'latency (ns, {_fmt(latency.clock_period_ns)} ns clock)', latency.best_ns, latency.avg_ns,
+                 latency.worst_ns],
                 ['interval (cycles)', report.interval_min, None, report.interval_max],
             ],
         ),
         _grid(
             ['resource', 'used', 'available', '%'],
             [
-                [RESOURCE_LABELS[name], getattr(report.resources, name), getattr(report.available, name),
-                 report.utilization[name]]
-                for name in RESOURCE_NAMES
+                [RESOURCE_LABELS[name], getattr(report.resources, name), getattr(report.available, name), percent]
+                for name, percent in report.utilization.items()
             ],
         ),
     ]
     if report.loops:
-        parts.append(_grid(['loop', 'trip count', 'latency', 'iteration latency', 'II', 'depth'],
-                           _loop_rows(report.loops)))
+        headers = ['loop', 'trip count', 'latency', 'iteration latency', 'II', 'depth']
+        parts.append(_grid(headers, _loop_rows(report.loops)))
     return '\n\n'.join(parts)
 
 
@@ -132,7 +136,7 @@ def _(report: UtilizationReport) -> str:
         ('URAM', report.uram),
         ('DSP', report.dsp),
     ]
-    rows = [[label, site and site.used, site and site.available, site and site.percent] for label, site in sites]
+    rows = [[label, *_site_cells(site)] for label, site in sites]
     return '\n\n'.join([title, _grid(['resource', 'used', 'available', '%'], rows)])
 
 

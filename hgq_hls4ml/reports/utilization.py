@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ._parsing import Table, header_field, iter_tables, number, read_text, report_parser
+from ._parsing import PathLike, Table, header_field, iter_tables, number, read_text, run_parser
 from .model import SiteUsage, UtilizationReport
 
 #: :class:`UtilizationReport` field -> site-type row names, UltraScale first.
@@ -64,9 +64,7 @@ def _site_usages(text: str) -> dict[str, SiteUsage]:
     return found
 
 
-@report_parser
-def parse_utilization_rpt(path: Path) -> UtilizationReport:
-    """Parse a Vivado ``report_utilization`` report (e.g. hls4ml's ``vivado_synth.rpt``)."""
+def _utilization_rpt(path: Path) -> UtilizationReport:
     text = read_text(path)
     version = header_field(text, r'^\|\s*Tool Version\s*:\s*Vivado v\.(\S+)')
     if version is None:
@@ -84,3 +82,8 @@ def parse_utilization_rpt(path: Path) -> UtilizationReport:
         source=str(path),
         **values,
     )
+
+
+def parse_utilization_rpt(path: PathLike) -> UtilizationReport:
+    """Parse a Vivado ``report_utilization`` report (e.g. hls4ml's ``vivado_synth.rpt``)."""
+    return run_parser(_utilization_rpt, path)

@@ -1,0 +1,69 @@
+"""``convert``: an HGQ2 Keras model -> an hls4ml ``ModelGraph`` through the plugin, with input checks first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelInputError, OutputDirError
+from .handlers import check_model_of
+from .handlers.precheck import class_path, connected_layers
+
+
+def check_model(model: Any) -> None:
+    """Raise a clear error for anything that is not a built, fixed-shape Keras model with HGQ2 layers."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ModelInputError(f'expected a keras.Model, got {type(model).__module__}.{type(model).__name__}')
+    if not model.built or not model.inputs:
+        raise ModelInputError(f'model {model.name!r} is not built: call it on data or give it an Input first')
+    for t in model.inputs:
+        if any(d is None for d in t.shape[1:]):
+            raise ModelInputError(
+                f'model {model.name!r}: input {t.name!r} has shape {tuple(t.shape)}; every non-batch dimension '
+                'must be fixed for firmware (use keras.Input(shape=(...)) with concrete sizes)'
+            )
+    layers = connected_layers(model.layers[0])
+    if not any(class_path(lay).startswith('hgq.') for lay in layers):
+        raise ModelInputError(f'model {model.name!r} has no HGQ2 layer; hgq_hls4ml converts HGQ2 models only')
+    check_model_of(model.layers[0])
+
+
+def check_output_dir(output_dir: str | Path) -> Path:
+    path = Path(output_dir).resolve()
+    if not path.parent.is_dir():
+        raise OutputDirError(f'output directory {str(path)!r}: parent directory {str(path.parent)!r} does not exist')
+    if path.exists() and not path.is_dir():
+        raise OutputDirError(f'output directory {str(path)!r} exists and is not a directory')
+    return path
+
+
+def convert(
+    model: Any,
+    output_dir: str | Path,
+    *,
+    io_type: str = 'io_parallel',
+    backend: str = 'Vitis',
+    hls_config: dict | None = None,
+    trace: bool = False,
+    **kwargs: Any,
+):
+    """Convert an HGQ2 model with hls4ml's ordinary API (our plugin does the HGQ2 layers); nothing is written yet."""
+    import hls4ml
+
+    from .plugin import plugin_status
+
+    status = plugin_status()
+    if not status.active:
+        raise ModelInputError(f'the hgq_hls4ml plugin is inactive: {status.reason}')
+    check_model(model)
+    path = check_output_dir(output_dir)
+    if hls_config is None:
+        hls_config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
+    if trace:
+        for conf in hls_config.get('LayerName', {}).values():
+            conf['Trace'] = True
+    return hls4ml.converters.convert_from_keras_model(
+        model, hls_config=hls_config, backend=backend, output_dir=str(path), io_type=io_type, **kwargs
+    )

@@ -1,0 +1,109 @@
+"""Seeded HGQ2 test models with randomised heterogeneous bit-widths (including zero-bit weights)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from hgq.config import QuantizerConfigScope
+from hgq.layers import QBatchNormalization, QConv1D, QConv2D, QDense
+from hgq.quantizer import Quantizer
+
+
+@dataclass(frozen=True)
+class Case:
+    """One model family and its quantizer settings."""
+
+    name: str
+    arch: str
+    q_type: str = 'kif'
+    overflow: str = 'SAT'
+    round_mode: str = 'RND'
+    max_bits: int = 6
+    min_bits: int = 0
+    homogeneous: bool = False
+    seed: int = 0
+
+
+def _trunk(arch: str):
+    if arch == 'mlp':
+        inp = keras.Input((10,))
+        x = QDense(12, activation='relu')(inp)
+        x = QDense(8)(x)
+        return inp, QDense(3)(x)
+    if arch == 'mlp_bn':
+        inp = keras.Input((8,))
+        x = QDense(10)(inp)
+        x = QBatchNormalization()(x)
+        x = keras.layers.ReLU()(x)
+        return inp, QDense(4)(x)
+    if arch == 'quantizer_mlp':
+        inp = keras.Input((6,))
+        x = Quantizer()(inp)
+        x = QDense(5, enable_iq=False, activation='relu')(x)
+        return inp, QDense(2)(x)
+    if arch == 'conv1d':
+        inp = keras.Input((12, 2))
+        x = QConv1D(3, 3, activation='relu')(inp)
+        x = keras.layers.Flatten()(x)
+        return inp, QDense(4)(x)
+    if arch == 'conv2d':
+        inp = keras.Input((6, 6, 2))
+        x = QConv2D(3, 3, activation='relu', padding='same')(inp)
+        x = QConv2D(2, 2, strides=2)(x)
+        x = keras.layers.Reshape((-1,))(x)
+        return inp, QDense(3)(x)
+    if arch == 'wide':  # 16+ bit input quantizer, 1-2 bit weights, small fan-in: exact in float32 too
+        inp = keras.Input((4,))
+        return inp, QDense(3)(inp)
+    raise ValueError(arch)
+
+
+def _randomise_bits(model: keras.Model, case: Case, rng: np.random.Generator) -> None:
+    """Assign random integer bit-widths to every quantizer variable (``b``/``f`` widths, ``i`` integers)."""
+    for w in model.weights:
+        leaf = w.path.rsplit('/', 1)[-1]
+        shape = tuple(w.shape)
+        if leaf in ('b', 'f'):
+            if case.homogeneous:
+                val = np.full(shape, rng.integers(case.min_bits + 1, case.max_bits + 1))
+            else:
+                val = rng.integers(case.min_bits, case.max_bits + 1, shape)
+            w.assign(val.astype(w.dtype))
+        elif leaf == 'i':
+            lo, hi = -1, 3
+            val = np.full(shape, rng.integers(lo, hi + 1)) if case.homogeneous else rng.integers(lo, hi + 1, shape)
+            w.assign(val.astype(w.dtype))
+
+
+def build(case: Case) -> keras.Model:
+    rng = np.random.default_rng(case.seed)
+    keras.utils.set_random_seed(case.seed)
+    with (
+        QuantizerConfigScope(place='datalane', default_q_type=case.q_type, overflow_mode=case.overflow,
+                             round_mode=case.round_mode),
+        QuantizerConfigScope(place=('weight', 'bias'), default_q_type='kbi'),
+    ):
+        inp, out = _trunk(case.arch)
+        model = keras.Model(inp, out, name=case.name)
+    model(np.zeros((1, *inp.shape[1:]), dtype=np.float32))
+    _randomise_bits(model, case, rng)
+    if case.arch == 'wide':
+        for w in model.weights:
+            leaf = w.path.rsplit('/', 1)[-1]
+            if 'q_dense_iq' in w.path or '_iq' in w.path:
+                if leaf in ('b', 'f'):
+                    w.assign(np.full(tuple(w.shape), 16 if leaf == 'f' else 18).astype(w.dtype))
+            elif leaf == 'b':
+                w.assign(rng.integers(0, 3, tuple(w.shape)).astype(w.dtype))
+    return model
+
+
+def inputs(model: keras.Model, n: int = 400, scale: float = 4.0, seed: int = 1) -> np.ndarray:
+    """Samples well beyond the quantizers' ranges, plus exact grid points and ties."""
+    rng = np.random.default_rng(seed)
+    shape = (n, *model.inputs[0].shape[1:])
+    x = rng.normal(0, scale, shape)
+    x[: n // 4] = np.round(x[: n // 4] * 8) / 16  # exact half-LSB ties for many grids
+    return x.astype(np.float32)

@@ -1,0 +1,80 @@
+"""Real HGQ2 models converted through the plugin are bit-exact in C simulation (real g++ builds)."""
+
+import numpy as np
+import pytest
+from hls4ml.model.optimizer.passes.hgq_proxy_model import FixedPointQuantizer
+
+from hgq_hls4ml import verify
+from hgq_hls4ml.layers.quantize import HGQQuantize
+
+from .models import Case, build, inputs
+
+CASES = [
+    Case('mlp_kif_sat_rnd', 'mlp'),
+    Case('mlp_kbi_wrap_trn', 'mlp', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=1),
+    Case('mlp_kif_satsym_rndconv', 'mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=2),
+    Case('mlp_kbi_sat_rndzero', 'mlp', q_type='kbi', round_mode='RND_ZERO', seed=3),
+    Case('mlp_kif_sat_trnzero_1to2bit', 'mlp', round_mode='TRN_ZERO', max_bits=2, seed=4),
+    Case('mlp_kif_wrap_rndinf', 'mlp', overflow='WRAP', round_mode='RND_INF', seed=5),
+    Case('mlp_kif_sat_rndmininf', 'mlp', round_mode='RND_MIN_INF', seed=6),
+    pytest.param(
+        Case('mlp_bn_kbi_sat_rnd', 'mlp_bn', q_type='kbi', seed=7),
+        marks=pytest.mark.xfail(strict=True, reason='Dense->QBatchNormalization->ReLU->QDense diverges at the last QDense'),
+    ),
+    Case('quantizer_mlp_kif_sat_rnd', 'quantizer_mlp', seed=8),
+    Case('conv1d_kif_sat_rnd', 'conv1d', seed=9),
+    Case('conv2d_kbi_wrap_rnd', 'conv2d', q_type='kbi', overflow='WRAP', seed=10),
+    Case('wide_16bit_kif_sat_trn', 'wide', round_mode='TRN', seed=11),
+    Case('mlp_homogeneous_sat_rnd', 'mlp', homogeneous=True, seed=12),
+    Case('conv2d_homogeneous_sat_rnd', 'conv2d', homogeneous=True, seed=13),
+]
+
+STREAM_CASES = [c for c in CASES if isinstance(c, Case) and c.arch in ('conv1d', 'conv2d')]
+
+
+def _check(case: Case, io_type: str, tmp_path) -> None:
+    model = build(case)
+    report = verify(model, inputs(model), output_dir=tmp_path / 'prj', io_type=io_type)
+    assert report.bit_exact, f'{case.name} ({io_type}):\n{report}'
+    assert report.n_elements == 400 * model.outputs[0].shape[-1]
+
+
+@pytest.mark.parametrize('case', CASES, ids=lambda c: getattr(c, 'name', None))
+def test_io_parallel_bit_exact(case, tmp_path):
+    _check(case, 'io_parallel', tmp_path)
+
+
+@pytest.mark.parametrize('case', STREAM_CASES, ids=lambda c: getattr(c, 'name', None))
+def test_io_stream_bit_exact(case, tmp_path):
+    _check(case, 'io_stream', tmp_path)
+
+
+def test_our_handlers_and_passes_are_used(tmp_path):
+    from hgq_hls4ml import convert
+
+    model = build(CASES[0])
+    hm = convert(model, tmp_path / 'prj')
+    nodes = list(hm.graph.values())
+    assert any(isinstance(n, HGQQuantize) for n in nodes), 'heterogeneous quantizers must stay HGQQuantize layers'
+    assert not any(isinstance(n, FixedPointQuantizer) for n in nodes), 'upstream HGQ handlers must not be used'
+    assert all(n.get_attr('hgq_source_layer') for n in nodes if n.class_name != 'Input')
+
+
+def test_homogeneous_quantizers_fold_into_types(tmp_path):
+    from hgq_hls4ml import convert
+
+    model = build(Case('h', 'mlp', homogeneous=True))
+    hm = convert(model, tmp_path / 'prj')
+    assert not any(isinstance(n, HGQQuantize) for n in hm.graph.values())
+    dense = hm.graph['q_dense_1']
+    assert dense.get_output_variable().type.precision.rounding_mode.name == 'RND'
+
+
+def test_zero_bit_weights_are_zero_in_firmware(tmp_path):
+    from hgq_hls4ml import convert
+
+    model = build(CASES[4])  # 0..2 bit widths: many zero-bit weights
+    hm = convert(model, tmp_path / 'prj')
+    w = hm.graph['q_dense'].get_attr('weight').data
+    qk = np.asarray(model.get_layer('q_dense').qkernel)
+    assert np.array_equal(w, qk) and (w == 0).mean() > 0.2
