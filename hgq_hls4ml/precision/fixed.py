@@ -89,7 +89,9 @@ def kif_range(k: np.ndarray, i: np.ndarray, f: np.ndarray, overflow: str = 'WRAP
     k, i, f = (np.asarray(a, dtype=np.float64) for a in (k, i, f))
     alive = (k + i + f) > 0
     hi = 2.0**i - 2.0**-f
-    lo = -(hi if overflow.upper() == 'SAT_SYM' else 2.0**i) * k
+    mode = overflow.upper()
+    sign = np.ones_like(k) if mode == 'WRAP_SM' else k  # HGQ2's WRAP_SM reaches -2**i even for k=0
+    lo = -(hi if mode == 'SAT_SYM' else 2.0**i) * sign
     return np.where(alive, lo, 0.0), np.where(alive, hi, 0.0)
 
 

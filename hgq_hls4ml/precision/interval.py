@@ -64,20 +64,34 @@ def constant(values: np.ndarray) -> QInterval:
     return QInterval(v, v.copy(), frac_bits(v))
 
 
+#: Extra integer bits that make a saturating quantizer act as pure rounding for any range we track (< 2**52).
+_ROUNDING_HEADROOM = 64
+
+
 def quantize(
     x: QInterval, k: np.ndarray, i: np.ndarray, f: np.ndarray, round_mode: str, overflow_mode: str
 ) -> QInterval:
-    """Range of ``quantize(x)`` for an HGQ2 fixed-point quantizer (monotone rounding, then overflow)."""
+    """Range of ``quantize(x)`` for an HGQ2 fixed-point quantizer (monotone rounding, then overflow).
+
+    If the rounded ends of ``x`` are in range, overflow never acts and the grid is the finer of the two. Otherwise
+    SAT/SAT_SYM clamp (still monotone) and WRAP/WRAP_SM may produce any value of the type, on its own grid.
+    """
     k, i, f = (np.broadcast_to(np.asarray(a, dtype=np.float64), x.shape) for a in (k, i, f))
+    overflow = overflow_mode.upper()
     alive = (k + i + f) > 0
-    q = get_fixed_quantizer_np(round_mode, overflow_mode)
-    q_sat = get_fixed_quantizer_np(round_mode, 'SAT')
-    lo, hi = q(x.lo, k, i, f), q(x.hi, k, i, f)
-    if overflow_mode.upper() in ('WRAP', 'WRAP_SM'):
-        fits = (lo == q_sat(x.lo, k, i, f)) & (hi == q_sat(x.hi, k, i, f)) & (lo <= hi)
-        full_lo, full_hi = kif_range(k, i, f, overflow_mode)
-        lo, hi = np.where(fits, lo, full_lo), np.where(fits, hi, full_hi)
-    f_out = np.minimum(x.f, f.astype(np.int64))
+    rounding = get_fixed_quantizer_np(round_mode, 'SAT')
+    wide = i + _ROUNDING_HEADROOM
+    r_lo, r_hi = rounding(x.lo, 1.0, wide, f), rounding(x.hi, 1.0, wide, f)
+    raw_lo, raw_hi = kif_range(k, i, f, overflow)
+    in_range = (r_lo >= raw_lo) & (r_hi <= raw_hi)
+    if overflow == 'WRAP_SM':  # HGQ2's unsigned WRAP_SM maps in-range values elsewhere (e.g. 2**-4 -> -2**-3)
+        in_range &= k > 0
+    if overflow in ('SAT', 'SAT_SYM'):
+        q = get_fixed_quantizer_np(round_mode, overflow_mode)
+        lo, hi = q(x.lo, k, i, f), q(x.hi, k, i, f)
+    else:
+        lo, hi = np.where(in_range, r_lo, raw_lo), np.where(in_range, r_hi, raw_hi)
+    f_out = np.where(in_range, np.minimum(x.f, f.astype(np.int64)), f.astype(np.int64))
     zero = ~alive | ((lo == 0) & (hi == 0))
     return QInterval(np.where(zero, 0.0, lo), np.where(zero, 0.0, hi), np.where(zero, NO_BITS, f_out))
 
