@@ -7,6 +7,8 @@ from .batchnorm import QBatchNormalizationHandler
 from .conv import QConvHandler
 from .dense import QDenseHandler
 from .keras_layers import PASSTHROUGH_LAYERS
+from .merge import QMergeHandler
+from .pooling import QPoolingHandler
 from .precheck import check_model_of, connected_layers, model_problems
 from .quantizer import QuantizerHandler
 
@@ -15,6 +17,8 @@ HANDLER_CLASSES: tuple[type[Handler], ...] = (
     QDenseHandler,
     QConvHandler,
     QBatchNormalizationHandler,
+    QMergeHandler,
+    QPoolingHandler,
 )
 
 #: Keras class path -> handler instance.

@@ -22,18 +22,28 @@ def padding_amounts(padding: str, size: int, kernel: int, stride: int) -> tuple[
     return total // 2, total - total // 2
 
 
-def conv_geometry(layer: QBaseConv, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> dict[str, int]:
-    """hls4ml's spatial attributes (``in_width``, ``pad_left``, ``stride_width`` ...)."""
-    *px_in, ch_in = in_shape
-    *px_out, ch_out = out_shape
-    axes = ('width',) if len(px_in) == 1 else ('height', 'width')
+def window_geometry(
+    in_shape: tuple[int, ...],
+    out_shape: tuple[int, ...],
+    window: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: str,
+    window_key: str = 'filt',
+) -> dict[str, int]:
+    """hls4ml's spatial attributes (``in_width``, ``pad_left``, ``stride_width``, ``filt_width`` ...)."""
+    axes = ('width',) if len(window) == 1 else ('height', 'width')
     before_after = {'height': ('pad_top', 'pad_bottom'), 'width': ('pad_left', 'pad_right')}
-    attrs = {'n_chan': ch_in, 'n_filt': ch_out}
-    for ax, n_in, n_out, k, s in zip(axes, px_in, px_out, layer.kernel_size, layer.strides):
-        lo, hi = padding_amounts(layer.padding, n_in, k, s)
+    attrs = {}
+    for ax, n_in, n_out, k, s in zip(axes, in_shape[:-1], out_shape[:-1], window, strides):
+        lo, hi = padding_amounts(padding, n_in, k, s)
         b, a = before_after[ax]
-        attrs.update({f'in_{ax}': n_in, f'out_{ax}': n_out, f'filt_{ax}': k, f'stride_{ax}': s, b: lo, a: hi})
+        attrs.update({f'in_{ax}': n_in, f'out_{ax}': n_out, f'{window_key}_{ax}': k, f'stride_{ax}': s, b: lo, a: hi})
     return attrs
+
+
+def conv_geometry(layer: QBaseConv, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> dict[str, int]:
+    attrs = window_geometry(in_shape, out_shape, layer.kernel_size, layer.strides, layer.padding)
+    return {'n_chan': in_shape[-1], 'n_filt': out_shape[-1], **attrs}
 
 
 class QConvHandler(QLayerHandler):

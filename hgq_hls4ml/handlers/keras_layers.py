@@ -30,6 +30,11 @@ def _no_problems(layer: keras.Layer) -> list[str]:
     return []
 
 
+def _concatenate_problems(layer: keras.Layer) -> list[str]:
+    n = len(layer.input)
+    return [] if n == 2 else [f'{n} inputs; firmware concatenation takes two (chain Concatenate layers)']
+
+
 #: Keras class path -> option checker. Their conversion stays with hls4ml's built-in Keras-3 handlers.
 PASSTHROUGH_LAYERS = {
     'keras.src.layers.core.input_layer.InputLayer': _no_problems,
@@ -37,6 +42,9 @@ PASSTHROUGH_LAYERS = {
     'keras.src.layers.reshaping.reshape.Reshape': _no_problems,
     'keras.src.layers.reshaping.permute.Permute': _no_problems,
     'keras.src.layers.regularization.dropout.Dropout': _no_problems,
+    'keras.src.layers.merging.concatenate.Concatenate': _concatenate_problems,
+    'keras.src.layers.reshaping.zero_padding1d.ZeroPadding1D': _no_problems,
+    'keras.src.layers.reshaping.zero_padding2d.ZeroPadding2D': _no_problems,
     'keras.src.layers.activations.activation.Activation': _activation_problems,
     'keras.src.layers.activations.relu.ReLU': _relu_problems,
 }

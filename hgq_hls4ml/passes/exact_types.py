@@ -14,7 +14,7 @@ from hls4ml.model.types import FixedPrecisionType, NamedType
 from ..precision import interval as iv
 from ..precision.fixed import FixedType
 from .base import HGQModelPass
-from .ranges import fused_quantizer, propagate
+from .ranges import accum_range, fused_quantizer, input_nodes, propagate
 
 #: Constant arrays of hls4ml layers whose types follow their values.
 CONSTANT_ARRAYS = ('weight', 'bias', 'scale')
@@ -59,5 +59,6 @@ class ExactTypes(HGQModelPass):
             if not isinstance(node, Input):
                 set_output_types(node, result_type(node, r.out))
             if 'accum_t' in node.attributes:
-                node.set_attr('accum_t', NamedType(f'{node.name}_accum_t', hls_precision(r.raw.union_type())))
+                acc = accum_range(node, r.raw, [ranges[n.name].out for n in input_nodes(node)])
+                node.set_attr('accum_t', NamedType(f'{node.name}_accum_t', hls_precision(acc.union_type())))
             set_constant_types(node)

@@ -14,12 +14,18 @@ import numpy as np
 from hls4ml.model.layers import (
     Activation,
     BatchNormalization,
+    Concatenate,
     Conv1D,
     Conv2D,
     Dense,
+    GlobalPooling1D,
+    GlobalPooling2D,
     Input,
     Layer,
+    Merge,
     ParametrizedActivation,
+    Pooling1D,
+    Pooling2D,
     Reshape,
     Transpose,
     ZeroPadding1D,
@@ -80,30 +86,47 @@ def _(node: Dense, inputs):
     return out if bias is None or bias.data is None else iv.add_constant(out, np.ravel(bias.data))
 
 
-def conv_patch_index(node: Layer, spatial_in: tuple[int, ...]) -> np.ndarray:
-    """Flat input index of every (output position, kernel tap, channel); ``-1`` reads zero padding."""
+def window_pixels(node: Layer, spatial_in: tuple[int, ...], kernel: str = 'filt') -> np.ndarray:
+    """Flat input pixel of every (output position..., window tap); ``-1`` reads padding.
+
+    ``kernel`` is the prefix of the window size attributes: ``filt`` (convolutions) or ``pool`` (pooling).
+    """
     axes = ('width',) if len(spatial_in) == 1 else ('height', 'width')
-    n_chan = node.get_attr('n_chan')
     grids = []
     for ax, size in zip(axes, spatial_in):
-        k, s, lo = node.get_attr(f'filt_{ax}'), node.get_attr(f'stride_{ax}'), node.get_attr(f'pad_{_before(ax)}')
-        n_out = node.get_attr(f'out_{ax}')
+        k, s, lo = node.get_attr(f'{kernel}_{ax}'), node.get_attr(f'stride_{ax}'), node.get_attr(f'pad_{_before(ax)}')
+        n_out = (size + lo + node.get_attr(f'pad_{_after(ax)}') - k) // s + 1
         pos = np.arange(n_out)[:, None] * s + np.arange(k)[None, :] - lo  # (n_out, k)
         grids.append(np.where((pos >= 0) & (pos < size), pos, -1))
     if len(grids) == 1:
-        pix = grids[0]
-    else:
-        (h, w) = grids
-        valid = (h[:, None, :, None] >= 0) & (w[None, :, None, :] >= 0)
-        pix = np.where(valid, h[:, None, :, None] * spatial_in[1] + w[None, :, None, :], -1)
-        pix = pix.reshape(h.shape[0], w.shape[0], -1)
-    chan = np.arange(n_chan)
-    idx = np.where(pix[..., None] >= 0, pix[..., None] * n_chan + chan, -1)
+        return grids[0]
+    (h, w) = grids
+    valid = (h[:, None, :, None] >= 0) & (w[None, :, None, :] >= 0)
+    pix = np.where(valid, h[:, None, :, None] * spatial_in[1] + w[None, :, None, :], -1)
+    return pix.reshape(h.shape[0], w.shape[0], -1)
+
+
+def conv_patch_index(node: Layer, spatial_in: tuple[int, ...]) -> np.ndarray:
+    """Flat input index of every (output position, kernel tap, channel); ``-1`` reads zero padding."""
+    pix = window_pixels(node, spatial_in)
+    chan = np.arange(node.get_attr('n_chan'))
+    idx = np.where(pix[..., None] >= 0, pix[..., None] * chan.size + chan, -1)
     return idx.reshape(*pix.shape[:-1], -1)
+
+
+def pool_index(node: Layer, spatial_in: tuple[int, ...], n_chan: int) -> np.ndarray:
+    """Flat input index of every (output position..., channel, window tap); ``-1`` is padding."""
+    pix = window_pixels(node, spatial_in, 'pool')[..., None, :]
+    chan = np.arange(n_chan)[:, None]
+    return np.where(pix >= 0, pix * n_chan + chan, -1)
 
 
 def _before(ax: str) -> str:
     return 'top' if ax == 'height' else 'left'
+
+
+def _after(ax: str) -> str:
+    return 'bottom' if ax == 'height' else 'right'
 
 
 @node_range.register(Conv1D)
@@ -164,6 +187,74 @@ def _(node, inputs):
         pads.insert(0, (node.get_attr('pad_top'), node.get_attr('pad_bottom')))
     idx = np.pad(np.arange(prod(x.shape)).reshape(x.shape), [*pads, (0, 0)], constant_values=-1)
     return x.reshape((-1,)).take(idx)
+
+
+_MERGE_OPS = {
+    'add': iv.add,
+    'subtract': lambda x, y: iv.add(x, iv.negate(y)),
+    'multiply': iv.multiply,
+    'maximum': iv.maximum,
+    'minimum': iv.minimum,
+}
+
+
+@node_range.register
+def _(node: Merge, inputs):
+    op = node.get_attr('op')
+    if op not in _MERGE_OPS or inputs[0].shape != inputs[1].shape:
+        raise UnsupportedLayerError([(node.name, node.class_name, f'no exact range rule for merge {op!r}')])
+    return _MERGE_OPS[op](*inputs)
+
+
+@node_range.register
+def _(node: Concatenate, inputs):
+    axis = node.get_attr('axis')
+    return iv.concatenate(inputs, axis - 1 if axis > 0 else axis)
+
+
+def _pool(node: Layer, x: iv.QInterval, index: np.ndarray) -> iv.QInterval:
+    if node.get_attr('pool_op') == 'Max':
+        return iv.window_max(x, index)
+    return iv.scale(iv.window_sum(x, index), 1.0 / pool_area(node))
+
+
+@node_range.register(Pooling1D)
+@node_range.register(Pooling2D)
+def _(node, inputs):
+    x = inputs[0]
+    return _pool(node, x, pool_index(node, x.shape[:-1], x.shape[-1]))
+
+
+@node_range.register(GlobalPooling1D)
+@node_range.register(GlobalPooling2D)
+def _(node, inputs):
+    x = inputs[0]
+    n_pix, n_chan = prod(x.shape[:-1]), x.shape[-1]
+    index = np.arange(n_pix)[None, :] * n_chan + np.arange(n_chan)[:, None]  # (channel, pixel)
+    return _pool(node, x, index)
+
+
+def pool_area(node: Layer) -> int:
+    """Number of elements one pooling window reduces."""
+    if isinstance(node, GlobalPooling1D):
+        return node.get_attr('n_in')
+    if isinstance(node, GlobalPooling2D):
+        return node.get_attr('in_height') * node.get_attr('in_width')
+    return node.get_attr('pool_width') * (node.get_attr('pool_height') or 1)
+
+
+def accum_range(node: Layer, raw: iv.QInterval, inputs: list[iv.QInterval]) -> iv.QInterval:
+    """What the node's accumulator holds: its result, and for pooling also the window values (max; io_stream casts
+    them to the accumulator type) or the undivided sum (average)."""
+    op = node.get_attr('pool_op')
+    if op is None:
+        return raw
+    x = inputs[0]
+    if op == 'Max':
+        return iv.QInterval(np.array([x.lo.min(), raw.lo.min()]), np.array([x.hi.max(), raw.hi.max()]),
+                            np.array([x.f.max(), raw.f.max()]))
+    n = pool_area(node)
+    return iv.QInterval(np.minimum(raw.lo * n, raw.lo), np.maximum(raw.hi * n, raw.hi), raw.f)
 
 
 def _passthrough(node: Layer, inputs: list[iv.QInterval]) -> iv.QInterval:

@@ -126,6 +126,48 @@ def relu(x: QInterval) -> QInterval:
     return QInterval(np.maximum(x.lo, 0.0), np.maximum(x.hi, 0.0), np.where(x.hi > 0, x.f, NO_BITS))
 
 
+def add(x: QInterval, y: QInterval) -> QInterval:
+    return QInterval(x.lo + y.lo, x.hi + y.hi, np.maximum(x.f, y.f))
+
+
+def negate(x: QInterval) -> QInterval:
+    return QInterval(-x.hi, -x.lo, x.f.copy())
+
+
+def multiply(x: QInterval, y: QInterval) -> QInterval:
+    """Element-wise product: the extremes are among the four corner products."""
+    prods = np.stack([x.lo * y.lo, x.lo * y.hi, x.hi * y.lo, x.hi * y.hi])
+    zero = x.is_zero | y.is_zero
+    return QInterval(prods.min(axis=0), prods.max(axis=0), np.where(zero, NO_BITS, x.f + y.f))
+
+
+def maximum(x: QInterval, y: QInterval) -> QInterval:
+    return QInterval(np.maximum(x.lo, y.lo), np.maximum(x.hi, y.hi), np.maximum(x.f, y.f))
+
+
+def minimum(x: QInterval, y: QInterval) -> QInterval:
+    return QInterval(np.minimum(x.lo, y.lo), np.minimum(x.hi, y.hi), np.maximum(x.f, y.f))
+
+
+def concatenate(xs: list[QInterval], axis: int) -> QInterval:
+    return QInterval(*(np.concatenate([getattr(x, a) for x in xs], axis=axis) for a in ('lo', 'hi', 'f')))
+
+
+def window_max(x: QInterval, index: np.ndarray) -> QInterval:
+    """Max over windows of flat elements (last axis of ``index``); ``-1`` entries (padding) are ignored."""
+    win = x.take(index)
+    valid = index >= 0
+    lo = np.where(valid, win.lo, -np.inf).max(axis=-1)
+    hi = np.where(valid, win.hi, -np.inf).max(axis=-1)
+    return QInterval(lo, hi, np.where(valid, win.f, NO_BITS).max(axis=-1))
+
+
+def window_sum(x: QInterval, index: np.ndarray) -> QInterval:
+    """Sum over windows of flat elements (last axis of ``index``); ``-1`` entries add zero."""
+    win = x.take(index)
+    return QInterval(win.lo.sum(axis=-1), win.hi.sum(axis=-1), win.f.max(axis=-1))
+
+
 def check_exact(x: QInterval, where: str) -> None:
     """Refuse ranges float64 cannot track exactly (more than 52 significant bits)."""
     t = x.union_type()

@@ -7,7 +7,27 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 from hgq.config import QuantizerConfigScope
-from hgq.layers import QBatchNormalization, QConv1D, QConv2D, QDense
+from hgq.layers import (
+    QAdd,
+    QAveragePooling1D,
+    QAveragePooling2D,
+    QAveragePow2,
+    QBatchNormalization,
+    QConv1D,
+    QConv2D,
+    QDense,
+    QDot,
+    QGlobalAveragePooling1D,
+    QGlobalAveragePooling2D,
+    QGlobalMaxPooling1D,
+    QGlobalMaxPooling2D,
+    QMaximum,
+    QMaxPooling1D,
+    QMaxPooling2D,
+    QMinimum,
+    QMultiply,
+    QSubtract,
+)
 from hgq.quantizer import Quantizer
 
 
@@ -57,6 +77,31 @@ def _trunk(arch: str):
     if arch == 'wide':  # 16+ bit input quantizer, 1-2 bit weights, small fan-in: exact in float32 too
         inp = keras.Input((4,))
         return inp, QDense(3)(inp)
+    if arch == 'merge_cnn':  # residual add, max/avg pooling, multiply/maximum, global pools, concatenate
+        inp = keras.Input((8, 8, 2))
+        a = QConv2D(4, 3, padding='same', activation='relu')(inp)
+        x = QAdd()([a, QConv2D(4, 1)(inp)])
+        x = QMaxPooling2D(2, padding='same')(x)
+        y = QAveragePooling2D(2)(x)
+        z = QMultiply()([QConv2D(2, 1)(y), QConv2D(2, 1)(y)])
+        w = QMaximum()([z, QConv2D(2, 1)(y)])
+        c = keras.layers.Concatenate()([QGlobalAveragePooling2D()(w), QGlobalMaxPooling2D()(w)])
+        return inp, QDense(3)(c)
+    if arch == 'merge_mlp':  # subtract, minimum, 3-input average, dot
+        inp = keras.Input((6,))
+        a, b, c = (QDense(4)(inp) for _ in range(3))
+        d = QSubtract()([a, b])
+        e = QAveragePow2()([d, b, c])
+        f = QMinimum()([e, d])
+        dot = QDot()([QDense(4)(f), QDense(4)(f)])
+        return inp, keras.layers.Concatenate()([QDense(2)(f), dot])
+    if arch == 'pool1d':
+        inp = keras.Input((20, 3))
+        x = QConv1D(4, 3, activation='relu')(inp)
+        x = QMaxPooling1D(3, strides=2)(x)
+        x = QAveragePooling1D(2)(x)
+        c = keras.layers.Concatenate()([QGlobalMaxPooling1D()(x), QGlobalAveragePooling1D()(x)])
+        return inp, QDense(3)(c)
     raise ValueError(arch)
 
 

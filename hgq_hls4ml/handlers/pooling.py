@@ -1,0 +1,60 @@
+"""HGQ2 max/average pooling (1D, 2D, global) -> hls4ml ``Pooling1D/2D`` and ``GlobalPooling1D/2D``."""
+
+from __future__ import annotations
+
+from math import log2, prod
+from typing import TYPE_CHECKING
+
+from .base import Config, node_config
+from .conv import window_geometry
+from .qlayer import QLayerHandler
+
+if TYPE_CHECKING:
+    import keras
+
+_P = 'hgq.layers.pooling.'
+
+
+def is_global(layer: keras.Layer) -> bool:
+    return type(layer).__name__.startswith('QGlobal')
+
+
+def pool_window(layer: keras.Layer, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(in_shape[:-1]) if is_global(layer) else tuple(layer.pool_size)
+
+
+class QPoolingHandler(QLayerHandler):
+    handles = tuple(
+        f'{_P}Q{kind}Pooling{d}D' for kind in ('Max', 'Average', 'GlobalMax', 'GlobalAverage') for d in (1, 2)
+    )
+
+    def option_problems(self, layer: keras.Layer) -> list[str]:
+        found = []
+        if layer.data_format != 'channels_last':
+            found.append(f'data_format={layer.data_format!r}; firmware pooling is channels_last')
+        if is_global(layer) and layer.keepdims:
+            found.append('keepdims=True; firmware global pooling returns one value per channel (add a Reshape after)')
+        if 'Average' in type(layer).__name__:
+            in_shape = tuple(layer.input.shape[1:])
+            area = prod(pool_window(layer, in_shape))
+            if not log2(area).is_integer():
+                found.append(
+                    f'averages {area} elements; only power-of-two windows divide exactly (in Keras and in firmware)'
+                )
+            if not is_global(layer) and layer.padding != 'valid':
+                found.append(f"padding={layer.padding!r}; averaging over a padded border is not exact, use 'valid'")
+        return found
+
+    def core(self, layer: keras.Layer, src: str, dst: str, in_shape, out_shape) -> list[Config]:
+        class_name = type(layer).__name__[1:]  # QMaxPooling2D -> MaxPooling2D (hls4ml's layer map)
+        attrs: dict = {'n_filt': in_shape[-1], 'data_format': 'channels_last'}
+        if is_global(layer):
+            if len(in_shape) == 2:
+                attrs['n_in'] = in_shape[0]
+            else:
+                attrs.update(in_height=in_shape[0], in_width=in_shape[1])
+        else:
+            attrs.update(window_geometry(in_shape, out_shape, layer.pool_size, layer.strides, layer.padding, 'pool'))
+            if len(in_shape) == 2:
+                attrs.update(n_in=in_shape[0], n_out=out_shape[0])
+        return [node_config(layer.name, class_name, [src], [dst], **attrs)]

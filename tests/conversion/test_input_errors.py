@@ -1,0 +1,82 @@
+"""Bad input gets one clear error, raised before any file is written."""
+
+import keras
+import numpy as np
+import pytest
+from hgq.layers import QAdd, QAveragePooling1D, QDense, QGlobalMaxPooling1D, QMultiHeadAttention, QSoftmax
+
+from hgq_hls4ml import convert
+from hgq_hls4ml.errors import ModelInputError, OutputDirError, UnsupportedLayerError
+
+
+def _built(inp, out) -> keras.Model:
+    model = keras.Model(inp, out)
+    model(np.zeros((1, *inp.shape[1:]), dtype='float32'))
+    return model
+
+
+def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_path):
+    inp = keras.Input((4, 8))
+    x = QMultiHeadAttention(num_heads=2, key_dim=4)(inp, inp)
+    x = QSoftmax()(x)
+    x = keras.layers.LayerNormalization()(x)
+    x = QAveragePooling1D(3)(x)  # supported class, unsupported option
+    x = QGlobalMaxPooling1D(keepdims=True)(x)
+    model = _built(inp, QDense(2, activation='tanh')(x))
+    with pytest.raises(UnsupportedLayerError) as err:
+        convert(model, tmp_path / 'prj')
+    found = {(name, cls) for name, cls, _ in err.value.problems}
+    classes = {cls for _, cls in found}
+    assert {'QMultiHeadAttention', 'QSoftmax', 'LayerNormalization', 'QAveragePooling1D',
+            'QGlobalMaxPooling1D', 'QDense'} <= classes
+    message = str(err.value)
+    assert 'averages 3 elements' in message and 'keepdims=True' in message and "activation 'tanh'" in message
+    assert not (tmp_path / 'prj').exists()
+
+
+def test_merge_with_broadcast_shapes_is_refused(tmp_path):
+    inp = keras.Input((4,))
+    a, b = QDense(4)(inp), QDense(1)(inp)
+    model = _built(inp, QAdd()([a, b]))
+    with pytest.raises(UnsupportedLayerError, match='firmware merges need equal shapes'):
+        convert(model, tmp_path / 'prj')
+
+
+def test_three_input_concatenate_is_refused(tmp_path):
+    inp = keras.Input((4,))
+    model = _built(inp, keras.layers.Concatenate()([QDense(2)(inp), QDense(2)(inp), QDense(2)(inp)]))
+    with pytest.raises(UnsupportedLayerError, match='3 inputs; firmware concatenation takes two'):
+        convert(model, tmp_path / 'prj')
+
+
+@pytest.mark.parametrize(
+    'obj, match',
+    [
+        (object(), 'expected a keras.Model, got builtins.object'),
+        ('model.keras', 'expected a keras.Model, got builtins.str'),
+    ],
+)
+def test_not_a_model(obj, match, tmp_path):
+    with pytest.raises(ModelInputError, match=match):
+        convert(obj, tmp_path / 'prj')
+
+
+def test_model_without_hgq_layers(tmp_path):
+    inp = keras.Input((4,))
+    model = _built(inp, keras.layers.Dense(2)(inp))
+    with pytest.raises(ModelInputError, match='has no HGQ2 layer'):
+        convert(model, tmp_path / 'prj')
+
+
+def test_dynamic_input_shape(tmp_path):
+    inp = keras.Input((None, 4))
+    model = keras.Model(inp, QDense(2)(keras.layers.GlobalMaxPooling1D()(inp)))
+    with pytest.raises(ModelInputError, match=r'every non-batch dimension\s+must be fixed'):
+        convert(model, tmp_path / 'prj')
+
+
+def test_missing_output_parent(tmp_path):
+    inp = keras.Input((4,))
+    model = _built(inp, QDense(2)(inp))
+    with pytest.raises(OutputDirError, match='parent directory .* does not exist'):
+        convert(model, tmp_path / 'missing' / 'prj')

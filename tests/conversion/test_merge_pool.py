@@ -1,0 +1,50 @@
+"""Merges, pooling and concatenation through the plugin: csim equals Keras on every element (real g++ builds)."""
+
+import numpy as np
+import pytest
+
+from hgq_hls4ml import verify
+
+from .models import Case, build, inputs
+
+CASES = [
+    (Case('merge_cnn_kif_wrap_rnd', 'merge_cnn', overflow='WRAP', min_bits=1, seed=21), 'io_parallel'),
+    (Case('merge_cnn_kbi_sat_trn', 'merge_cnn', q_type='kbi', round_mode='TRN', min_bits=1, seed=22), 'io_stream'),
+    (Case('merge_mlp_kif_satsym_rndconv', 'merge_mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=23),
+     'io_parallel'),
+    (Case('pool1d_kbi_wrap_rnd', 'pool1d', q_type='kbi', overflow='WRAP', min_bits=1, seed=24), 'io_parallel'),
+    (Case('pool1d_kif_sat_rnd', 'pool1d', min_bits=1, seed=25), 'io_stream'),
+]
+SLOW_CASES = [
+    (Case('merge_cnn_kif_sat_rnd_stream', 'merge_cnn', min_bits=1, seed=26), 'io_stream'),
+    (Case('merge_cnn_kbi_wrap_trnzero', 'merge_cnn', q_type='kbi', overflow='WRAP', round_mode='TRN_ZERO', seed=27),
+     'io_parallel'),
+    (Case('merge_mlp_kbi_wrap_rndinf', 'merge_mlp', q_type='kbi', overflow='WRAP', round_mode='RND_INF', seed=28),
+     'io_parallel'),
+]
+
+
+def _ids(param) -> str:
+    case, io_type = param
+    return f'{case.name}-{io_type}'
+
+
+def _check(case: Case, io_type: str, tmp_path) -> None:
+    model = build(case)
+    x = inputs(model, n=300)
+    keras_out = np.asarray(model.predict(x, verbose=0))
+    assert np.unique(keras_out).size > 10, 'degenerate test model: too few distinct outputs'
+    report = verify(model, x, output_dir=tmp_path / 'prj', io_type=io_type)
+    assert report.bit_exact, f'{case.name} ({io_type}):\n{report}'
+    assert report.n_elements == keras_out.size
+
+
+@pytest.mark.parametrize('param', CASES, ids=_ids)
+def test_bit_exact(param, tmp_path):
+    _check(*param, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('param', SLOW_CASES, ids=_ids)
+def test_bit_exact_slow(param, tmp_path):
+    _check(*param, tmp_path)
