@@ -79,16 +79,18 @@ def _install_backend_parts() -> None:
     from hls4ml.model.layers import register_layer
     from hls4ml.model.optimizer import register_pass
 
-    from .layers.quantize import HGQQuantize, HGQQuantizeFunctionTemplate
+    from .layers import LAYERS
 
-    register_layer('HGQQuantize', HGQQuantize)
+    for layer_class, _ in LAYERS:
+        register_layer(layer_class.__name__, layer_class)
     for name, path in STRUCTURE_PASSES + TYPE_PASSES:
         module, cls = path.rsplit('.', 1)
         register_pass(name, getattr(import_module(f'hgq_hls4ml.passes.{module}'), cls))
     update_flow('optimize', add_optimizers=[name for name, _ in STRUCTURE_PASSES])
     register_flow(FLOW_NAME, [name for name, _ in TYPE_PASSES], requires=None)
     for backend_name in BACKENDS:
-        get_backend(backend_name).register_template(HGQQuantizeFunctionTemplate)
+        for _, template in LAYERS:
+            get_backend(backend_name).register_template(template)
         requires = get_flow(f'{backend_name.lower()}:ip').requires
         if FLOW_NAME not in requires:
             requires.insert(requires.index('vivado:streaming') + 1, FLOW_NAME)

@@ -11,6 +11,7 @@ from .merge import QMergeHandler
 from .pooling import QPoolingHandler
 from .precheck import check_model_of, connected_layers, model_problems
 from .quantizer import QuantizerHandler
+from .unary_lut import QUnaryFunctionLUTHandler
 
 HANDLER_CLASSES: tuple[type[Handler], ...] = (
     QuantizerHandler,
@@ -19,6 +20,7 @@ HANDLER_CLASSES: tuple[type[Handler], ...] = (
     QBatchNormalizationHandler,
     QMergeHandler,
     QPoolingHandler,
+    QUnaryFunctionLUTHandler,
 )
 
 #: Keras class path -> handler instance.

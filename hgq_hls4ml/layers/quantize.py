@@ -7,14 +7,11 @@ the layer's output type, which holds every element exactly. The C++ is generated
 
 from __future__ import annotations
 
-from math import prod
-
 import numpy as np
-from hls4ml.backends.template import FunctionCallTemplate
 from hls4ml.model.layers import Layer
-from hls4ml.model.types import Source
 
 from ..precision.fixed import NATIVE_OVERFLOW_MODES, element_type
+from .codegen import GeneratedFunctionTemplate, element_source
 
 
 class HGQQuantize(Layer):
@@ -48,80 +45,16 @@ def _element_kifs(node: HGQQuantize) -> list[tuple[int, int, int]]:
     return list(zip(k.tolist(), i.tolist(), f.tolist()))
 
 
-def _casts(kifs: list[tuple[int, int, int]], node: HGQQuantize, src: str, dst: str) -> list[str]:
-    rnd, ovf = node.attributes['round_mode'], node.attributes['overflow_mode']
-    return [
-        f'{dst.format(j)} = {element_cast(k, i, f, rnd, ovf, src.format(j))};' for j, (k, i, f) in enumerate(kifs)
-    ]
+class HGQQuantizeFunctionTemplate(GeneratedFunctionTemplate):
+    """Casts every element through its own type."""
 
+    layer_class = HGQQuantize
+    prefix = 'hgq_quantize'
 
-def parallel_source(node: HGQQuantize, fn_name: str) -> str:
-    n = node.get_attr('n_in')
-    body = '\n    '.join(_casts(_element_kifs(node), node, 'in[{}]', 'out[{}]'))
-    return f"""
-template <class input_t, class output_t>
-void {fn_name}(input_t in[{n}], output_t out[{n}]) {{
-    #pragma HLS INLINE
-    {body}
-}}
-"""
+    def source(self, node: HGQQuantize, fn_name: str) -> str:
+        rnd, ovf = node.attributes['round_mode'], node.attributes['overflow_mode']
 
+        def stmt(kif, src: str, dst: str) -> str:
+            return f'{dst} = {element_cast(*kif, rnd, ovf, src)};'
 
-def stream_source(node: HGQQuantize, fn_name: str) -> str:
-    shape = node.get_input_variable().shape
-    n_chan = shape[-1]
-    n_pix = prod(shape[:-1])
-    kifs = _element_kifs(node)
-    per_pixel = [tuple(kifs[p * n_chan : (p + 1) * n_chan]) for p in range(n_pix)]
-    groups: dict[tuple, list[int]] = {}
-    for p, pix in enumerate(per_pixel):
-        groups.setdefault(pix, []).append(p)
-
-    def block(pix: tuple) -> str:
-        return '\n            '.join(_casts(list(pix), node, 'x[{}]', 'y[{}]'))
-
-    if len(groups) == 1:
-        body = block(per_pixel[0])
-    else:
-        cases = []
-        for pix, pixels in groups.items():
-            labels = ' '.join(f'case {p}:' for p in pixels)
-            cases.append(f'{labels} {{\n            {block(pix)}\n            break;\n        }}')
-        body = 'switch (p) {\n        ' + '\n        '.join(cases) + '\n        }'
-    return f"""
-template <class input_t, class output_t>
-void {fn_name}(hls::stream<input_t> &in, hls::stream<output_t> &out) {{
-    for (unsigned p = 0; p < {n_pix}; p++) {{
-        #pragma HLS PIPELINE
-        input_t x = in.read();
-        output_t y;
-        PRAGMA_DATA_PACK(y)
-        {body}
-        out.write(y);
-    }}
-}}
-"""
-
-
-def function_name(node: HGQQuantize) -> str:
-    return f'hgq_quantize_{node.name}'
-
-
-def generate_source(node: HGQQuantize) -> None:
-    """Attach the layer's C++ to the node (written to ``nnet_code_gen.h`` by hls4ml's writer)."""
-    io_type = node.model.config.get_config_value('IOType')
-    gen = stream_source if io_type == 'io_stream' else parallel_source
-    node.set_attr('quantize_codegen', Source(gen(node, function_name(node))))
-
-
-class HGQQuantizeFunctionTemplate(FunctionCallTemplate):
-    """Calls the generated per-layer function."""
-
-    def __init__(self):
-        super().__init__(HGQQuantize, include_header=[])
-
-    def format(self, node: HGQQuantize) -> str:
-        generate_source(node)
-        p = self._default_function_params(node)
-        namespace = node.model.config.get_writer_config().get('Namespace', None) or 'nnet'
-        return f'{namespace}::{function_name(node)}<{p["input_t"]}, {p["output_t"]}>({p["input"]}, {p["output"]});'
+        return element_source(node, fn_name, _element_kifs(node), stmt)

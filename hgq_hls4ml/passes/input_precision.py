@@ -14,7 +14,7 @@ from hls4ml.model.layers import Input, Layer, Reshape, Transpose
 from hls4ml.model.types import FixedPrecisionType
 
 from ..errors import UnsupportedLayerError
-from ..layers.quantize import HGQQuantize
+from ..layers import HGQQuantize, HGQUnaryLUT
 from ..precision.fixed import FLOAT32_GUARD_BITS, FixedType
 from .base import HGQModelPass
 from .ranges import fused_quantizer, output_nodes
@@ -22,11 +22,15 @@ from .ranges import fused_quantizer, output_nodes
 SHAPE_ONLY = (Reshape, Transpose)
 
 
-def reading_quantizers(node: Layer) -> list[HGQQuantize]:
-    """Quantizers that read ``node``'s output, directly or through shape-only layers."""
+#: Our layers that quantize what they read (attributes ``kif``, ``round_mode``, ``overflow_mode``).
+QUANTIZING = (HGQQuantize, HGQUnaryLUT)
+
+
+def reading_quantizers(node: Layer) -> list[HGQQuantize | HGQUnaryLUT]:
+    """Quantizing layers that read ``node``'s output, directly or through shape-only layers."""
     found = []
     for n in output_nodes(node):
-        if isinstance(n, HGQQuantize):
+        if isinstance(n, QUANTIZING):
             found.append(n)
         elif isinstance(n, SHAPE_ONLY) or n.class_name in ('Repack', 'Clone'):
             found += reading_quantizers(n)
@@ -37,7 +41,7 @@ def reading_quantizers(node: Layer) -> list[HGQQuantize]:
     return found
 
 
-def port_type(quantizers: list[HGQQuantize]) -> FixedType:
+def port_type(quantizers: list[HGQQuantize | HGQUnaryLUT]) -> FixedType:
     """Signed TRN/TRN_ZERO type wide enough for every quantizer reading the input."""
     integer, frac = 1, 0
     modes_round, modes_ovf = set(), set()

@@ -34,8 +34,9 @@ from hls4ml.model.layers import (
 
 from ..errors import UnsupportedLayerError
 from ..layers.quantize import HGQQuantize
+from ..layers.unary_lut import HGQUnaryLUT
 from ..precision import interval as iv
-from ..precision.fixed import FixedType
+from ..precision.fixed import FixedType, frac_bits
 
 
 def output_type(node: Layer) -> FixedType:
@@ -77,6 +78,15 @@ def _(node: Input, inputs):
 def _(node: HGQQuantize, inputs):
     k, i, f = node.kif
     return iv.quantize(inputs[0], k, i, f, node.get_attr('round_mode'), node.get_attr('overflow_mode'))
+
+
+@node_range.register
+def _(node: HGQUnaryLUT, inputs):
+    tables = node.tables
+    ids = node.table_id
+    lo, hi = (np.array([fn(t) for t in tables])[ids] for fn in (np.min, np.max))
+    f = np.array([np.max(frac_bits(t)) for t in tables])[ids]
+    return iv.QInterval(lo.astype(np.float64), hi.astype(np.float64), f)
 
 
 @node_range.register

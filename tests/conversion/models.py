@@ -27,6 +27,7 @@ from hgq.layers import (
     QMinimum,
     QMultiply,
     QSubtract,
+    QUnaryFunctionLUT,
 )
 from hgq.quantizer import Quantizer
 
@@ -102,6 +103,15 @@ def _trunk(arch: str):
         x = QAveragePooling1D(2)(x)
         c = keras.layers.Concatenate()([QGlobalMaxPooling1D()(x), QGlobalAveragePooling1D()(x)])
         return inp, QDense(3)(c)
+    if arch == 'lut_mlp':  # tables on the model input and between dense layers
+        inp = keras.Input((6,))
+        x = QDense(8)(QUnaryFunctionLUT('tanh')(inp))
+        return inp, QDense(3)(QUnaryFunctionLUT('sigmoid')(x))
+    if arch == 'lut_conv1d':
+        inp = keras.Input((8, 3))
+        x = QConv1D(4, 3)(QUnaryFunctionLUT('tanh')(inp))
+        x = QUnaryFunctionLUT(keras.ops.exp)(x)
+        return inp, QDense(3)(keras.layers.Flatten()(x))
     raise ValueError(arch)
 
 
@@ -129,6 +139,8 @@ def build(case: Case) -> keras.Model:
         QuantizerConfigScope(place='datalane', default_q_type=case.q_type, overflow_mode=case.overflow,
                              round_mode=case.round_mode),
         QuantizerConfigScope(place=('weight', 'bias'), default_q_type='kbi'),
+        QuantizerConfigScope(place='table', default_q_type=case.q_type, overflow_mode=case.overflow,
+                             round_mode=case.round_mode),
     ):
         inp, out = _trunk(case.arch)
         model = keras.Model(inp, out, name=case.name)

@@ -80,3 +80,19 @@ def test_missing_output_parent(tmp_path):
     model = _built(inp, QDense(2)(inp))
     with pytest.raises(OutputDirError, match='parent directory .* does not exist'):
         convert(model, tmp_path / 'missing' / 'prj')
+
+
+def test_lookup_table_needs_bounded_input_and_fixed_point_output(tmp_path):
+    from hgq.config import QuantizerConfig
+    from hgq.layers import QUnaryFunctionLUT
+
+    inp = keras.Input((4,))
+    x = QUnaryFunctionLUT('tanh', enable_iq=False)(QDense(4)(inp))
+    wide = QuantizerConfig('kif', 'datalane', i0=4, f0=14)
+    x = QUnaryFunctionLUT('sigmoid', iq_conf=wide)(x)
+    model = _built(inp, QUnaryFunctionLUT(keras.ops.exp, enable_oq=False)(x))
+    with pytest.raises(UnsupportedLayerError) as err:
+        convert(model, tmp_path / 'prj')
+    message = str(err.value)
+    assert 'enable_iq=False' in message and 'enable_oq=False' in message
+    assert 'a table would need 2**19 entries (limit 2**16)' in message

@@ -1,4 +1,4 @@
-"""Merges, pooling and concatenation through the plugin: csim equals Keras on every element (real g++ builds)."""
+"""Merges, pooling, concatenation and lookup tables through the plugin: csim equals Keras on every element."""
 
 import numpy as np
 import pytest
@@ -10,17 +10,38 @@ from .models import Case, build, inputs
 CASES = [
     (Case('merge_cnn_kif_wrap_rnd', 'merge_cnn', overflow='WRAP', min_bits=1, seed=21), 'io_parallel'),
     (Case('merge_cnn_kbi_sat_trn', 'merge_cnn', q_type='kbi', round_mode='TRN', min_bits=1, seed=22), 'io_stream'),
-    (Case('merge_mlp_kif_satsym_rndconv', 'merge_mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=23),
-     'io_parallel'),
+    (
+        Case('merge_mlp_kif_satsym_rndconv', 'merge_mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=23),
+        'io_parallel',
+    ),
     (Case('pool1d_kbi_wrap_rnd', 'pool1d', q_type='kbi', overflow='WRAP', min_bits=1, seed=24), 'io_parallel'),
     (Case('pool1d_kif_sat_rnd', 'pool1d', min_bits=1, seed=25), 'io_stream'),
+    (Case('lut_mlp_kif_sat_rnd', 'lut_mlp', min_bits=1, seed=31), 'io_parallel'),
+    (
+        Case(
+            'lut_conv1d_kbi_wrap_trn',
+            'lut_conv1d',
+            q_type='kbi',
+            overflow='WRAP',
+            round_mode='TRN',
+            min_bits=1,
+            seed=32,
+        ),
+        'io_stream',
+    ),
 ]
 SLOW_CASES = [
     (Case('merge_cnn_kif_sat_rnd_stream', 'merge_cnn', min_bits=1, seed=26), 'io_stream'),
-    (Case('merge_cnn_kbi_wrap_trnzero', 'merge_cnn', q_type='kbi', overflow='WRAP', round_mode='TRN_ZERO', seed=27),
-     'io_parallel'),
-    (Case('merge_mlp_kbi_wrap_rndinf', 'merge_mlp', q_type='kbi', overflow='WRAP', round_mode='RND_INF', seed=28),
-     'io_parallel'),
+    (
+        Case('merge_cnn_kbi_wrap_trnzero', 'merge_cnn', q_type='kbi', overflow='WRAP', round_mode='TRN_ZERO', seed=27),
+        'io_parallel',
+    ),
+    (
+        Case('merge_mlp_kbi_wrap_rndinf', 'merge_mlp', q_type='kbi', overflow='WRAP', round_mode='RND_INF', seed=28),
+        'io_parallel',
+    ),
+    (Case('lut_mlp_kif_satsym_rndzero', 'lut_mlp', overflow='SAT_SYM', round_mode='RND_ZERO', seed=33), 'io_parallel'),
+    (Case('lut_conv1d_kif_sat_rnd', 'lut_conv1d', min_bits=1, seed=34), 'io_parallel'),
 ]
 
 

@@ -1,0 +1,92 @@
+"""QUnaryFunctionLUT (tanh, sigmoid, exp, any unary function) -> ``HGQUnaryLUT`` with exact per-element tables.
+
+The tables are computed by running the Keras layer itself on every input code of every element, so they hold
+exactly what Keras outputs (input quantizer, activation in float32, output quantizer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..layers.unary_lut import MAX_TABLE_BITS, element_codes
+from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
+from .base import Config, Handler, node_config, static_shape, to_numpy
+from .quantizer import quantizer_kif, quantizer_problems
+
+if TYPE_CHECKING:
+    import keras
+    from hgq.layers import QUnaryFunctionLUT
+
+
+def build_tables(layer: QUnaryFunctionLUT, shape: tuple[int, ...]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Distinct tables and the table index of each element (shape ``shape``)."""
+    k, i, f = quantizer_kif(layer.iq, shape)
+    kifs = list(zip(k.ravel().tolist(), i.ravel().tolist(), f.ravel().tolist()))
+    codes = [element_codes(*kif) for kif in kifs]
+    grid = np.zeros((max(c.size for c in codes), len(kifs)), dtype=np.float32)
+    for j, c in enumerate(codes):
+        grid[: c.size, j] = c
+    out = to_numpy(layer(grid.reshape(-1, *shape), training=False)).reshape(grid.shape)
+    tables: dict[bytes, int] = {}
+    unique: list[np.ndarray] = []
+    ids = []
+    for j, c in enumerate(codes):
+        table = out[: c.size, j]
+        key = table.tobytes()
+        if key not in tables:
+            tables[key] = len(unique)
+            unique.append(table)
+        ids.append(tables[key])
+    return unique, np.array(ids).reshape(shape)
+
+
+class QUnaryFunctionLUTHandler(Handler):
+    handles = ('hgq.layers.activation.QUnaryFunctionLUT',)
+
+    def problems(self, layer: QUnaryFunctionLUT) -> list[str]:
+        found = []
+        if not layer.enable_iq:
+            found.append('enable_iq=False: a table needs the input quantizer to bound its input')
+        else:
+            found += quantizer_problems(layer.iq, 'the input quantizer')
+            if not found:
+                k, i, f = quantizer_kif(layer.iq, tuple(layer.input.shape[1:]))
+                widest = int((k + i + f).max(initial=0))
+                if widest > MAX_TABLE_BITS:
+                    found.append(
+                        f'input quantizer has {widest}-bit elements: a table would need 2**{widest} entries '
+                        f'(limit 2**{MAX_TABLE_BITS}); reduce the input bit-width'
+                    )
+                if normalize_overflow_mode(layer.iq.quantizer.overflow_mode) == 'WRAP_SM':
+                    found.append('input quantizer overflow WRAP_SM has no exact ap_fixed cast')
+        if not layer.enable_oq:
+            found.append('enable_oq=False: table entries would be float32 values; give the layer an output quantizer')
+        else:
+            found += quantizer_problems(layer.oq, 'the output quantizer')
+        return found
+
+    def convert(
+        self,
+        layer: QUnaryFunctionLUT,
+        in_tensors: Sequence[keras.KerasTensor],
+        out_tensors: Sequence[keras.KerasTensor],
+    ) -> list[Config]:
+        shape = static_shape(in_tensors[0], layer)
+        tables, ids = build_tables(layer, shape)
+        q = layer.iq.quantizer
+        return [
+            node_config(
+                layer.name,
+                'HGQUnaryLUT',
+                [in_tensors[0].name],
+                [out_tensors[0].name],
+                kif=quantizer_kif(layer.iq, shape),
+                round_mode=normalize_round_mode(q.round_mode),
+                overflow_mode=normalize_overflow_mode(q.overflow_mode),
+                tables=tables,
+                table_id=ids,
+            )
+        ]

@@ -1,0 +1,98 @@
+"""C++ generation shared by our per-element layers: one statement per element, io_parallel or io_stream.
+
+A layer describes each element by a hashable *key* (its quantizer, its table, ...) and a function turning
+``(key, src, dst)`` into one C++ statement. io_parallel emits one statement per element; io_stream emits one
+block per distinct pixel pattern and switches on the pixel index when patterns differ.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable, Hashable, Sequence
+from math import prod
+from typing import ClassVar
+
+from hls4ml.backends.template import FunctionCallTemplate
+from hls4ml.model.layers import Layer
+from hls4ml.model.types import Source
+
+Statement = Callable[[Hashable, str, str], str]
+
+
+def parallel_source(fn_name: str, keys: Sequence[Hashable], stmt: Statement, preamble: str = '') -> str:
+    n = len(keys)
+    body = '\n    '.join(stmt(key, f'in[{j}]', f'out[{j}]') for j, key in enumerate(keys))
+    return f"""
+template <class input_t, class output_t>
+void {fn_name}(input_t in[{n}], output_t out[{n}]) {{
+    #pragma HLS INLINE
+    {preamble}{body}
+}}
+"""
+
+
+def stream_source(
+    fn_name: str, shape: Sequence[int], keys: Sequence[Hashable], stmt: Statement, preamble: str = ''
+) -> str:
+    n_chan, n_pix = shape[-1], prod(shape[:-1])
+    per_pixel = [tuple(keys[p * n_chan : (p + 1) * n_chan]) for p in range(n_pix)]
+    groups: dict[tuple, list[int]] = {}
+    for p, pix in enumerate(per_pixel):
+        groups.setdefault(pix, []).append(p)
+
+    def block(pix: tuple) -> str:
+        return '\n            '.join(stmt(key, f'x[{c}]', f'y[{c}]') for c, key in enumerate(pix))
+
+    if len(groups) == 1:
+        body = block(per_pixel[0])
+    else:
+        cases = []
+        for pix, pixels in groups.items():
+            labels = ' '.join(f'case {p}:' for p in pixels)
+            cases.append(f'{labels} {{\n            {block(pix)}\n            break;\n        }}')
+        body = 'switch (p) {\n        ' + '\n        '.join(cases) + '\n        }'
+    return f"""
+template <class input_t, class output_t>
+void {fn_name}(hls::stream<input_t> &in, hls::stream<output_t> &out) {{
+    {preamble}for (unsigned p = 0; p < {n_pix}; p++) {{
+        #pragma HLS PIPELINE
+        input_t x = in.read();
+        output_t y;
+        PRAGMA_DATA_PACK(y)
+        {body}
+        out.write(y);
+    }}
+}}
+"""
+
+
+def is_stream(node: Layer) -> bool:
+    return node.model.config.get_config_value('IOType') == 'io_stream'
+
+
+def element_source(node: Layer, fn_name: str, keys: Sequence[Hashable], stmt: Statement, preamble: str = '') -> str:
+    """The per-element function for the node's IO type."""
+    if is_stream(node):
+        return stream_source(fn_name, node.get_input_variable().shape, keys, stmt, preamble)
+    return parallel_source(fn_name, keys, stmt, preamble)
+
+
+class GeneratedFunctionTemplate(FunctionCallTemplate):
+    """Generates a per-layer C++ function into ``nnet_code_gen.h`` (via a ``Source`` attribute) and calls it."""
+
+    layer_class: ClassVar[type[Layer]]
+    prefix: ClassVar[str]
+
+    def __init__(self):
+        super().__init__(self.layer_class, include_header=[])
+
+    @abstractmethod
+    def source(self, node: Layer, fn_name: str) -> str:
+        """The C++ definition of ``fn_name`` for this node."""
+
+    def format(self, node: Layer) -> str:
+        fn_name = f'{self.prefix}_{node.name}'
+        node.set_attr(f'{self.prefix}_codegen', Source(self.source(node, fn_name)))
+        p = self._default_function_params(node)
+        namespace = node.model.config.get_writer_config().get('Namespace', None) or 'nnet'
+        return f'{namespace}::{fn_name}<{p["input_t"]}, {p["output_t"]}>({p["input"]}, {p["output"]});'

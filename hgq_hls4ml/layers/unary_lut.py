@@ -1,0 +1,83 @@
+"""``HGQUnaryLUT``: HGQ2's ``QUnaryFunctionLUT`` as exact per-element lookup tables.
+
+Each element's input quantizer is applied by an ``ap_fixed`` cast (HGQ2's rounding and overflow); the raw bits of
+that value index a table holding exactly what Keras outputs for it (activation, then the element's output
+quantizer). Elements with the same input type and the same entries share one table; constant elements need none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import numpy as np
+from hls4ml.model.layers import Layer
+
+from ..precision.fixed import element_type
+from .codegen import GeneratedFunctionTemplate, element_source, is_stream
+
+#: Largest input width a table is built for (2**16 entries per table).
+MAX_TABLE_BITS = 16
+
+
+class HGQUnaryLUT(Layer):
+    """``out[j] = tables[table_id[j]][code of in[j] after its quantizer]``."""
+
+    def initialize(self) -> None:
+        inp = self.get_input_variable()
+        self.add_output_variable(inp.shape)
+        self.set_attr('n_in', inp.size())
+
+    @property
+    def kif(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-element input quantizer."""
+        return self.attributes['kif']
+
+    @property
+    def tables(self) -> list[np.ndarray]:
+        return self.attributes['tables']
+
+    @property
+    def table_id(self) -> np.ndarray:
+        return self.attributes['table_id']
+
+
+def element_codes(k: int, i: int, f: int) -> np.ndarray:
+    """Every value of the (k, i, f) element type, in raw two's-complement code order (``[0.0]`` if it has no bits)."""
+    t = element_type(k, i, f)
+    if t is None:
+        return np.zeros(1)
+    codes = np.arange(2**t.width, dtype=np.float64)
+    if t.signed:
+        codes = np.where(codes >= 2 ** (t.width - 1), codes - 2**t.width, codes)
+    return codes * 2.0**-t.fractional
+
+
+def _literal(v: float) -> str:
+    return repr(float(v))
+
+
+class HGQUnaryLUTFunctionTemplate(GeneratedFunctionTemplate):
+    layer_class = HGQUnaryLUT
+    prefix = 'hgq_lut'
+
+    def source(self, node: HGQUnaryLUT, fn_name: str) -> str:
+        rnd, ovf = node.get_attr('round_mode'), node.get_attr('overflow_mode')
+        k, i, f = (np.asarray(a).ravel().tolist() for a in node.kif)
+        ids = node.table_id.ravel().tolist()
+        value_t = 'typename output_t::value_type' if is_stream(node) else 'output_t'
+        used = sorted({t for t in set(ids) if np.ptp(node.tables[t]) > 0})  # constant tables become literals
+        preamble = ''.join(
+            f'static const {value_t} t{t}[{node.tables[t].size}] = {{{", ".join(map(_literal, node.tables[t]))}}};'
+            '\n    '
+            for t in used
+        )
+
+        def stmt(key: Hashable, src: str, dst: str) -> str:
+            t, kk, ii, ff = key
+            table = node.tables[t]
+            if t not in used:
+                return f'{dst} = {_literal(table[0])};'
+            cast = element_type(kk, ii, ff, rnd, ovf)
+            return f'{dst} = t{t}[ap_uint<{cast.width}>({cast.cpp()}({src}).range({cast.width - 1}, 0))];'
+
+        return element_source(node, fn_name, list(zip(ids, k, i, f)), stmt, preamble)
