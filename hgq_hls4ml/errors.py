@@ -52,3 +52,27 @@ class ReportFormatError(HGQHls4mlError, ValueError):
 
 class ConfigError(HGQHls4mlError, ValueError):
     """A YAML/dict configuration is invalid."""
+
+
+class ProjectError(HGQHls4mlError, FileNotFoundError):
+    """A directory is not a buildable hls4ml project (missing, or without ``build_prj.tcl`` / ``project.tcl``)."""
+
+
+class UnknownStepError(HGQHls4mlError, ValueError):
+    """A build step name is not one of the Vitis HLS steps (``csim``, ``synth``, ``cosim``, ``export``, ``vsynth``)."""
+
+
+class LicenseError(BuildError):
+    """The tool found no valid license for Vitis HLS (or Vivado synthesis)."""
+
+
+class PartError(BuildError):
+    """The project's FPGA part is not installed in (or not known to) the Xilinx/AMD tools."""
+
+
+class CsimMismatchError(BuildError):
+    """C simulation ran but the testbench reported a failure (``main`` returned nonzero)."""
+
+
+class InputFileError(HGQHls4mlError, ValueError):
+    """An input file (Keras model, input data) is missing, unreadable or not of the expected format."""
