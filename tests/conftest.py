@@ -2,5 +2,5 @@
 
 import os
 
-os.environ.setdefault('KERAS_BACKEND', 'jax')
+os.environ['KERAS_BACKEND'] = os.environ.get('KERAS_BACKEND') or 'jax'
 os.environ.setdefault('JAX_PLATFORMS', 'cpu')

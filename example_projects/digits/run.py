@@ -4,7 +4,7 @@ import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault('KERAS_BACKEND', 'jax')
+os.environ['KERAS_BACKEND'] = os.environ.get('KERAS_BACKEND') or 'jax'
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

@@ -6,6 +6,7 @@ from .base import Handler
 from .batchnorm import QBatchNormalizationHandler
 from .conv import QConvHandler
 from .dense import QDenseHandler
+from .einsum_dense import QEinsumDenseHandler
 from .keras_layers import PASSTHROUGH_LAYERS
 from .merge import QMergeHandler
 from .pooling import QPoolingHandler
@@ -16,6 +17,7 @@ from .unary_lut import QUnaryFunctionLUTHandler
 HANDLER_CLASSES: tuple[type[Handler], ...] = (
     QuantizerHandler,
     QDenseHandler,
+    QEinsumDenseHandler,
     QConvHandler,
     QBatchNormalizationHandler,
     QMergeHandler,

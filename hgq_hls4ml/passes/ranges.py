@@ -18,6 +18,7 @@ from hls4ml.model.layers import (
     Conv1D,
     Conv2D,
     Dense,
+    EinsumDense,
     GlobalPooling1D,
     GlobalPooling2D,
     Input,
@@ -114,6 +115,16 @@ def window_pixels(node: Layer, spatial_in: tuple[int, ...], kernel: str = 'filt'
     valid = (h[:, None, :, None] >= 0) & (w[None, :, None, :] >= 0)
     pix = np.where(valid, h[:, None, :, None] * spatial_in[1] + w[None, :, None, :], -1)
     return pix.reshape(h.shape[0], w.shape[0], -1)
+
+
+@node_range.register
+def _(node: EinsumDense, inputs):
+    if node.model.config.get_config_value('IOType') != 'io_parallel':
+        reason = 'hls4ml implements EinsumDense for io_parallel only'
+        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
+    equation, kernel, bias = node.get_attr('hgq_einsum')
+    out = iv.einsum(equation, inputs[0], kernel)
+    return out if bias is None else iv.add_constant(out, np.broadcast_to(bias, out.shape))
 
 
 def conv_patch_index(node: Layer, spatial_in: tuple[int, ...]) -> np.ndarray:

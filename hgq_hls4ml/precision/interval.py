@@ -126,6 +126,21 @@ def relu(x: QInterval) -> QInterval:
     return QInterval(np.maximum(x.lo, 0.0), np.maximum(x.hi, 0.0), np.where(x.hi > 0, x.f, NO_BITS))
 
 
+def einsum(equation: str, x: QInterval, w: np.ndarray) -> QInterval:
+    """Range of ``einsum(equation, x, w)`` for a constant ``w`` (an EinsumDense kernel)."""
+    w = np.asarray(w, dtype=np.float64)
+    wp, wn = np.maximum(w, 0.0), np.minimum(w, 0.0)
+    lo = np.einsum(equation, x.lo, wp) + np.einsum(equation, x.hi, wn)
+    hi = np.einsum(equation, x.hi, wp) + np.einsum(equation, x.lo, wn)
+    fx, fw = np.where(x.is_zero, NO_BITS, x.f), frac_bits(w)
+    f = np.full(lo.shape, NO_BITS, dtype=np.int64)
+    for u in np.unique(fw[fw != NO_BITS]):  # an output's grid is set by its finest (input, weight) product
+        for v in np.unique(fx[fx != NO_BITS]):
+            hit = np.einsum(equation, (fx == v).astype(np.float64), (fw == u).astype(np.float64)) > 0
+            f = np.where(hit, np.maximum(f, u + v), f)
+    return QInterval(lo, hi, f)
+
+
 def add(x: QInterval, y: QInterval) -> QInterval:
     return QInterval(x.lo + y.lo, x.hi + y.hi, np.maximum(x.f, y.f))
 

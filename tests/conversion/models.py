@@ -17,6 +17,7 @@ from hgq.layers import (
     QConv2D,
     QDense,
     QDot,
+    QEinsumDense,
     QGlobalAveragePooling1D,
     QGlobalAveragePooling2D,
     QGlobalMaxPooling1D,
@@ -112,6 +113,11 @@ def _trunk(arch: str):
         x = QConv1D(4, 3)(QUnaryFunctionLUT('tanh')(inp))
         x = QUnaryFunctionLUT(keras.ops.exp)(x)
         return inp, QDense(3)(keras.layers.Flatten()(x))
+    if arch == 'einsum':  # token-wise projection, then a contraction over tokens and features
+        inp = keras.Input((4, 6))
+        x = QEinsumDense('bsi,ij->bsj', output_shape=(4, 5), bias_axes='j', activation='relu')(inp)
+        x = QEinsumDense('bsj,sjk->bk', output_shape=(3,), bias_axes='k')(x)
+        return inp, QDense(2)(x)
     raise ValueError(arch)
 
 

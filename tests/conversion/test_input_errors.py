@@ -96,3 +96,12 @@ def test_lookup_table_needs_bounded_input_and_fixed_point_output(tmp_path):
     message = str(err.value)
     assert 'enable_iq=False' in message and 'enable_oq=False' in message
     assert 'a table would need 2**19 entries (limit 2**16)' in message
+
+
+def test_einsum_dense_in_io_stream_is_refused(tmp_path):
+    from hgq.layers import QEinsumDense
+
+    inp = keras.Input((4, 6))
+    model = _built(inp, QEinsumDense('bsi,ij->bsj', output_shape=(4, 5))(inp))
+    with pytest.raises(UnsupportedLayerError, match='EinsumDense for io_parallel only'):
+        convert(model, tmp_path / 'prj', io_type='io_stream')

@@ -1,4 +1,4 @@
-"""Merges, pooling, concatenation and lookup tables through the plugin: csim equals Keras on every element."""
+"""Merges, pooling, concatenation, lookup tables and einsum through the plugin: csim equals Keras on every element."""
 
 import numpy as np
 import pytest
@@ -8,6 +8,7 @@ from hgq_hls4ml import verify
 from .models import Case, build, inputs
 
 CASES = [
+    (Case('einsum_kif_sat_rnd', 'einsum', min_bits=1, seed=41), 'io_parallel'),
     (Case('merge_cnn_kif_wrap_rnd', 'merge_cnn', overflow='WRAP', min_bits=1, seed=21), 'io_parallel'),
     (Case('merge_cnn_kbi_sat_trn', 'merge_cnn', q_type='kbi', round_mode='TRN', min_bits=1, seed=22), 'io_stream'),
     (
@@ -31,6 +32,8 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (Case('einsum_kbi_wrap_trn', 'einsum', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=42), 'io_parallel'),
+    (Case('einsum_kif_sat_rnd', 'einsum', min_bits=1, seed=41), 'io_parallel'),
     (Case('merge_cnn_kif_sat_rnd_stream', 'merge_cnn', min_bits=1, seed=26), 'io_stream'),
     (
         Case('merge_cnn_kbi_wrap_trnzero', 'merge_cnn', q_type='kbi', overflow='WRAP', round_mode='TRN_ZERO', seed=27),
