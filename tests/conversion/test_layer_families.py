@@ -15,6 +15,8 @@ CASES = [
         Case('merge_mlp_kif_satsym_rndconv', 'merge_mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=23),
         'io_parallel',
     ),
+    (Case('merge_mlp_kif_satsym_rndconv_stream', 'merge_mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=23),
+     'io_stream'),
     (Case('pool1d_kbi_wrap_rnd', 'pool1d', q_type='kbi', overflow='WRAP', min_bits=1, seed=24), 'io_parallel'),
     (Case('pool1d_kif_sat_rnd', 'pool1d', min_bits=1, seed=25), 'io_stream'),
     (Case('lut_mlp_kif_sat_rnd', 'lut_mlp', min_bits=1, seed=31), 'io_parallel'),
