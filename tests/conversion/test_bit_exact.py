@@ -76,3 +76,20 @@ def test_zero_bit_weights_are_zero_in_firmware(tmp_path):
     w = hm.graph[first.name].get_attr('weight').data
     qk = np.asarray(first.qkernel)
     assert np.array_equal(w, qk) and (w == 0).mean() > 0.2
+
+
+def test_mismatch_names_the_first_diverging_layer(tmp_path):
+    from hgq_hls4ml import convert
+
+    model = build(CASES[0])
+    hm = convert(model, tmp_path / 'prj', trace=True)
+    first = model.layers[1]  # the first QDense: make its result type too narrow, as a wrong pass would
+    node = hm.graph[first.name]
+    precision = node.get_output_variable().type.precision
+    precision.width, precision.integer = 3, 1
+    report = verify(model, inputs(model), hls_model=hm)
+    assert not report.bit_exact and 0 < report.n_exact < report.n_elements
+    div = report.divergence
+    assert div is not None and div.layer == first.name, report
+    assert div.keras_value != div.firmware_value
+    assert first.name in str(report)
