@@ -12,6 +12,7 @@ from .merge import QMergeHandler
 from .pooling import QPoolingHandler
 from .precheck import check_model_of, connected_layers, model_problems
 from .quantizer import QuantizerHandler
+from .softmax import QSoftmaxHandler
 from .unary_lut import QUnaryFunctionLUTHandler
 
 HANDLER_CLASSES: tuple[type[Handler], ...] = (
@@ -23,6 +24,7 @@ HANDLER_CLASSES: tuple[type[Handler], ...] = (
     QMergeHandler,
     QPoolingHandler,
     QUnaryFunctionLUTHandler,
+    QSoftmaxHandler,
 )
 
 #: Keras class path -> handler instance.

@@ -43,30 +43,49 @@ def build_tables(layer: QUnaryFunctionLUT, shape: tuple[int, ...]) -> tuple[list
     return unique, np.array(ids).reshape(shape)
 
 
+def table_part(lut: QUnaryFunctionLUT, shape: tuple[int, ...]) -> dict:
+    """Everything the firmware needs of a table layer applied to a tensor of ``shape``."""
+    tables, ids = build_tables(lut, shape)
+    q = lut.iq.quantizer
+    return {
+        'kif': quantizer_kif(lut.iq, shape),
+        'round_mode': normalize_round_mode(q.round_mode),
+        'overflow_mode': normalize_overflow_mode(q.overflow_mode),
+        'tables': tables,
+        'table_id': ids,
+    }
+
+
+def table_problems(lut: QUnaryFunctionLUT, shape: tuple[int, ...], what: str = 'the table') -> list[str]:
+    """Why a table layer applied to ``shape`` has no exact firmware form."""
+    found = []
+    if not lut.enable_iq:
+        found.append(f'{what}: enable_iq=False: a table needs the input quantizer to bound its input')
+    else:
+        problems = quantizer_problems(lut.iq, f'{what}: the input quantizer')
+        if not problems:
+            k, i, f = quantizer_kif(lut.iq, shape)
+            widest = int((k + i + f).max(initial=0))
+            if widest > MAX_TABLE_BITS:
+                problems.append(
+                    f'{what}: input quantizer has {widest}-bit elements: a table would need 2**{widest} entries '
+                    f'(limit 2**{MAX_TABLE_BITS}); reduce the input bit-width'
+                )
+            if normalize_overflow_mode(lut.iq.quantizer.overflow_mode) == 'WRAP_SM':
+                problems.append(f'{what}: input quantizer overflow WRAP_SM has no exact ap_fixed cast')
+        found += problems
+    if not lut.enable_oq:
+        found.append(f'{what}: enable_oq=False: table entries would be float32 values; give it an output quantizer')
+    else:
+        found += quantizer_problems(lut.oq, f'{what}: the output quantizer')
+    return found
+
+
 class QUnaryFunctionLUTHandler(Handler):
     handles = ('hgq.layers.activation.QUnaryFunctionLUT',)
 
     def problems(self, layer: QUnaryFunctionLUT) -> list[str]:
-        found = []
-        if not layer.enable_iq:
-            found.append('enable_iq=False: a table needs the input quantizer to bound its input')
-        else:
-            found += quantizer_problems(layer.iq, 'the input quantizer')
-            if not found:
-                k, i, f = quantizer_kif(layer.iq, tuple(layer.input.shape[1:]))
-                widest = int((k + i + f).max(initial=0))
-                if widest > MAX_TABLE_BITS:
-                    found.append(
-                        f'input quantizer has {widest}-bit elements: a table would need 2**{widest} entries '
-                        f'(limit 2**{MAX_TABLE_BITS}); reduce the input bit-width'
-                    )
-                if normalize_overflow_mode(layer.iq.quantizer.overflow_mode) == 'WRAP_SM':
-                    found.append('input quantizer overflow WRAP_SM has no exact ap_fixed cast')
-        if not layer.enable_oq:
-            found.append('enable_oq=False: table entries would be float32 values; give the layer an output quantizer')
-        else:
-            found += quantizer_problems(layer.oq, 'the output quantizer')
-        return found
+        return table_problems(layer, tuple(layer.input.shape[1:]))
 
     def convert(
         self,
@@ -74,19 +93,5 @@ class QUnaryFunctionLUTHandler(Handler):
         in_tensors: Sequence[keras.KerasTensor],
         out_tensors: Sequence[keras.KerasTensor],
     ) -> list[Config]:
-        shape = static_shape(in_tensors[0], layer)
-        tables, ids = build_tables(layer, shape)
-        q = layer.iq.quantizer
-        return [
-            node_config(
-                layer.name,
-                'HGQUnaryLUT',
-                [in_tensors[0].name],
-                [out_tensors[0].name],
-                kif=quantizer_kif(layer.iq, shape),
-                round_mode=normalize_round_mode(q.round_mode),
-                overflow_mode=normalize_overflow_mode(q.overflow_mode),
-                tables=tables,
-                table_id=ids,
-            )
-        ]
+        part = table_part(layer, static_shape(in_tensors[0], layer))
+        return [node_config(layer.name, 'HGQUnaryLUT', [in_tensors[0].name], [out_tensors[0].name], **part)]

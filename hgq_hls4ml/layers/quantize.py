@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from hls4ml.model.layers import Layer
 
-from ..precision.fixed import NATIVE_OVERFLOW_MODES, element_type
+from ..precision.fixed import NATIVE_OVERFLOW_MODES, FixedType, element_type, rounding_safe_source
 from .codegen import GeneratedFunctionTemplate, element_source
 
 
@@ -31,13 +31,24 @@ class HGQQuantize(Layer):
         return all(np.unique(a).size == 1 for a in self.kif)
 
 
-def element_cast(k: int, i: int, f: int, round_mode: str, overflow_mode: str, src: str) -> str:
-    """C++ expression quantizing ``src`` like HGQ2 does (``0`` for zero-width elements)."""
+def element_cast(
+    k: int, i: int, f: int, round_mode: str, overflow_mode: str, src: str, src_type: FixedType | None = None
+) -> str:
+    """C++ expression quantizing ``src`` (of type ``src_type``, if known) like HGQ2 does (``0`` for no bits)."""
     if overflow_mode not in NATIVE_OVERFLOW_MODES:
         # WRAP_SM: ap_fixed's sign-magnitude wrap is not HGQ2's; refuse rather than emit a silent mismatch.
         raise ValueError(f'overflow mode {overflow_mode} has no exact ap_fixed equivalent')
     t = element_type(k, i, f, round_mode, overflow_mode)
-    return '0' if t is None else f'{t.cpp()}({src})'
+    if t is None:
+        return '0'
+    wide = None if src_type is None else rounding_safe_source(src_type, t)
+    return f'{t.cpp()}({src})' if wide is None else f'{t.cpp()}({wide.cpp()}({src}))'
+
+
+def input_type(node: Layer) -> FixedType:
+    """The node's input element type."""
+    p = node.get_input_variable().type.precision
+    return FixedType(bool(p.signed), int(p.width), int(p.integer))
 
 
 def _element_kifs(node: HGQQuantize) -> list[tuple[int, int, int]]:
@@ -54,7 +65,9 @@ class HGQQuantizeFunctionTemplate(GeneratedFunctionTemplate):
     def source(self, node: HGQQuantize, fn_name: str) -> str:
         rnd, ovf = node.attributes['round_mode'], node.attributes['overflow_mode']
 
+        src_type = input_type(node)
+
         def stmt(kif, src: str, dst: str) -> str:
-            return f'{dst} = {element_cast(*kif, rnd, ovf, src)};'
+            return f'{dst} = {element_cast(*kif, rnd, ovf, src, src_type)};'
 
         return element_source(node, fn_name, _element_kifs(node), stmt)

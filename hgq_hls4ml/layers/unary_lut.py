@@ -12,8 +12,9 @@ from collections.abc import Hashable
 import numpy as np
 from hls4ml.model.layers import Layer
 
-from ..precision.fixed import element_type
+from ..precision.fixed import FixedType, element_type
 from .codegen import GeneratedFunctionTemplate, element_source, is_stream
+from .quantize import element_cast, input_type
 
 #: Largest input width a table is built for (2**16 entries per table).
 MAX_TABLE_BITS = 16
@@ -52,8 +53,26 @@ def element_codes(k: int, i: int, f: int) -> np.ndarray:
     return codes * 2.0**-t.fractional
 
 
-def _literal(v: float) -> str:
+def literal(v: float) -> str:
     return repr(float(v))
+
+
+def is_constant(table: np.ndarray) -> bool:
+    return bool(np.ptp(table) == 0)
+
+
+def table_decl(ctype: str, name: str, table: np.ndarray) -> str:
+    return f'static const {ctype} {name}[{table.size}] = {{{", ".join(map(literal, table))}}};'
+
+
+def lookup(
+    name: str, table: np.ndarray, kif: tuple[int, int, int], rnd: str, ovf: str, src: str, src_type: FixedType
+) -> str:
+    """``name[code]``, ``code`` being the raw bits of ``src`` quantized to ``kif`` (a literal for constant tables)."""
+    if is_constant(table):
+        return literal(table[0])
+    width = element_type(*kif, rnd, ovf).width
+    return f'{name}[ap_uint<{width}>({element_cast(*kif, rnd, ovf, src, src_type)}.range({width - 1}, 0))]'
 
 
 class HGQUnaryLUTFunctionTemplate(GeneratedFunctionTemplate):
@@ -65,19 +84,12 @@ class HGQUnaryLUTFunctionTemplate(GeneratedFunctionTemplate):
         k, i, f = (np.asarray(a).ravel().tolist() for a in node.kif)
         ids = node.table_id.ravel().tolist()
         value_t = 'typename output_t::value_type' if is_stream(node) else 'output_t'
-        used = sorted({t for t in set(ids) if np.ptp(node.tables[t]) > 0})  # constant tables become literals
-        preamble = ''.join(
-            f'static const {value_t} t{t}[{node.tables[t].size}] = {{{", ".join(map(_literal, node.tables[t]))}}};'
-            '\n    '
-            for t in used
-        )
+        used = sorted(t for t in set(ids) if not is_constant(node.tables[t]))
+        src_type = input_type(node)
+        preamble = ''.join(f'{table_decl(value_t, f"t{t}", node.tables[t])}\n    ' for t in used)
 
         def stmt(key: Hashable, src: str, dst: str) -> str:
-            t, kk, ii, ff = key
-            table = node.tables[t]
-            if t not in used:
-                return f'{dst} = {_literal(table[0])};'
-            cast = element_type(kk, ii, ff, rnd, ovf)
-            return f'{dst} = t{t}[ap_uint<{cast.width}>({cast.cpp()}({src}).range({cast.width - 1}, 0))];'
+            t, *kif = key
+            return f'{dst} = {lookup(f"t{t}", node.tables[t], tuple(kif), rnd, ovf, src, src_type)};'
 
         return element_source(node, fn_name, list(zip(ids, k, i, f)), stmt, preamble)

@@ -12,7 +12,7 @@ from hls4ml.model.layers import Input, Layer
 from hls4ml.model.types import FixedPrecisionType, NamedType
 
 from ..precision import interval as iv
-from ..precision.fixed import FixedType
+from ..precision.fixed import FixedType, rounding_safe_source
 from .base import HGQModelPass
 from .ranges import accum_range, fused_quantizer, input_nodes, propagate
 
@@ -56,9 +56,11 @@ class ExactTypes(HGQModelPass):
         ranges = propagate(model)
         for node in model.graph.values():
             r = ranges[node.name]
+            result = result_type(node, r.out)
             if not isinstance(node, Input):
-                set_output_types(node, result_type(node, r.out))
+                set_output_types(node, result)
             if 'accum_t' in node.attributes:
-                acc = accum_range(node, r.raw, [ranges[n.name].out for n in input_nodes(node)])
-                node.set_attr('accum_t', NamedType(f'{node.name}_accum_t', hls_precision(acc.union_type())))
+                acc = accum_range(node, r.raw, [ranges[n.name].out for n in input_nodes(node)]).union_type()
+                acc = rounding_safe_source(acc, result) or acc  # see rounding_safe_source: an ap_types assertion
+                node.set_attr('accum_t', NamedType(f'{node.name}_accum_t', hls_precision(acc)))
             set_constant_types(node)

@@ -35,6 +35,7 @@ from hls4ml.model.layers import (
 
 from ..errors import UnsupportedLayerError
 from ..layers.quantize import HGQQuantize
+from ..layers.softmax import HGQSoftmax, rows_identical
 from ..layers.unary_lut import HGQUnaryLUT
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, frac_bits
@@ -81,13 +82,27 @@ def _(node: HGQQuantize, inputs):
     return iv.quantize(inputs[0], k, i, f, node.get_attr('round_mode'), node.get_attr('overflow_mode'))
 
 
+def table_range(part: dict) -> iv.QInterval:
+    """Per element: the extremes and the grid of the table it reads."""
+    tables, ids = part['tables'], np.asarray(part['table_id'])
+    lo, hi = (np.array([fn(t) for t in tables], dtype=np.float64)[ids] for fn in (np.min, np.max))
+    return iv.QInterval(lo, hi, np.array([np.max(frac_bits(t)) for t in tables])[ids])
+
+
 @node_range.register
 def _(node: HGQUnaryLUT, inputs):
-    tables = node.tables
-    ids = node.table_id
-    lo, hi = (np.array([fn(t) for t in tables])[ids] for fn in (np.min, np.max))
-    f = np.array([np.max(frac_bits(t)) for t in tables])[ids]
-    return iv.QInterval(lo.astype(np.float64), hi.astype(np.float64), f)
+    return table_range(node.attributes)
+
+
+@node_range.register
+def _(node: HGQSoftmax, inputs):
+    exp, inv = node.get_attr('exp'), node.get_attr('inv')
+    e, v = table_range(exp), table_range(inv)
+    is_stream = node.model.config.get_config_value('IOType') == 'io_stream'
+    if is_stream and not rows_identical(exp, inv, e.shape[-1]):
+        reason = 'io_stream needs every row to use the same tables (allow_heterogeneous_table=False)'
+        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
+    return iv.multiply(e, iv.QInterval(*(np.broadcast_to(a, e.shape) for a in (v.lo, v.hi, v.f))))
 
 
 @node_range.register

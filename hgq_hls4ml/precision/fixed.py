@@ -73,6 +73,20 @@ class FixedType:
         return FixedType(self.signed, self.width, self.integer, rounding, overflow)
 
 
+def rounding_safe_source(src: FixedType, dst: FixedType) -> FixedType | None:
+    """A widened (same value) source type for casting ``src`` into a rounding ``dst``, or ``None`` if not needed.
+
+    The ``ap_fixed`` headers read the bit just below ``dst``'s LSB as ``src`` bit ``F_src - F_dst - 1``, which
+    asserts ("Attempting to read bit beyond MSB") when that is beyond ``src``'s width; extra integer bits avoid it.
+    """
+    if dst.rounding == 'TRN' or (dst.rounding == 'TRN_ZERO' and not src.signed):
+        return None
+    extra = src.fractional - dst.fractional - src.width
+    if extra <= 0:
+        return None
+    return FixedType(src.signed, src.width + extra, src.integer + extra)
+
+
 def element_type(k: int, i: int, f: int, rounding: str = 'TRN', overflow: str = 'WRAP') -> FixedType | None:
     """The exact type of one quantized element, or ``None`` when it has no bits (constant zero)."""
     k, i, f = int(k), int(i), int(f)

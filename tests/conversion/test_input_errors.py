@@ -105,3 +105,15 @@ def test_einsum_dense_in_io_stream_is_refused(tmp_path):
     model = _built(inp, QEinsumDense('bsi,ij->bsj', output_shape=(4, 5))(inp))
     with pytest.raises(UnsupportedLayerError, match='EinsumDense for io_parallel only'):
         convert(model, tmp_path / 'prj', io_type='io_stream')
+
+
+def test_softmax_options_without_exact_firmware_are_refused(tmp_path):
+    from hgq.layers import QSoftmax
+
+    inp = keras.Input((4, 6))
+    x = QSoftmax(stable=False)(QDense(6)(inp))
+    model = _built(inp, QSoftmax(axis=1)(x))
+    with pytest.raises(UnsupportedLayerError) as err:
+        convert(model, tmp_path / 'prj')
+    message = str(err.value)
+    assert 'stable=False' in message and 'normalizes the last axis only' in message

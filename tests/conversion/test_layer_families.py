@@ -1,4 +1,4 @@
-"""Merges, pooling, concatenation, lookup tables and einsum through the plugin: csim equals Keras on every element."""
+"""Merges, pooling, concatenation, tables, softmax and einsum through the plugin: csim equals Keras everywhere."""
 
 import numpy as np
 import pytest
@@ -8,6 +8,9 @@ from hgq_hls4ml import verify
 from .models import Case, build, inputs
 
 CASES = [
+    (Case('softmax_kif_sat_rnd', 'softmax', min_bits=1, seed=58), 'io_parallel'),
+    (Case('softmax_kbi_wrap_trn', 'softmax', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=52),
+     'io_stream'),
     (Case('einsum_kif_sat_rnd', 'einsum', min_bits=1, seed=41), 'io_parallel'),
     (Case('merge_cnn_kif_wrap_rnd', 'merge_cnn', overflow='WRAP', min_bits=1, seed=21), 'io_parallel'),
     (Case('merge_cnn_kbi_sat_trn', 'merge_cnn', q_type='kbi', round_mode='TRN', min_bits=1, seed=22), 'io_stream'),
@@ -34,6 +37,9 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (Case('softmax_kif_sat_rnd', 'softmax', min_bits=1, seed=58), 'io_parallel'),
+    (Case('softmax_kbi_wrap_trn', 'softmax', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=52),
+     'io_stream'),
     (Case('einsum_kbi_wrap_trn', 'einsum', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=42), 'io_parallel'),
     (Case('einsum_kif_sat_rnd', 'einsum', min_bits=1, seed=41), 'io_parallel'),
     (Case('merge_cnn_kif_sat_rnd_stream', 'merge_cnn', min_bits=1, seed=26), 'io_stream'),

@@ -1,0 +1,48 @@
+"""QSoftmax (stable, last axis) -> ``HGQSoftmax`` built from HGQ2's own exponent and inverse tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .base import Config, Handler, node_config, static_shape
+from .quantizer import quantize_config, quantizer_problems
+from .unary_lut import table_part, table_problems
+
+if TYPE_CHECKING:
+    import keras
+    from hgq.layers import QSoftmax
+
+
+def inv_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return (*shape[:-1], 1)
+
+
+class QSoftmaxHandler(Handler):
+    handles = ('hgq.layers.softmax.QSoftmax',)
+
+    def problems(self, layer: QSoftmax) -> list[str]:
+        shape = tuple(layer.input.shape[1:])
+        found = []
+        if tuple(layer.axes) != (len(shape),):
+            found.append(f'axes={tuple(layer.axes)}; firmware softmax normalizes the last axis only')
+        if not layer.stable:
+            found.append('stable=False: its exponent table has no input quantizer, so no finite table; use stable=True')
+            return found
+        if layer.enable_iq:
+            found += quantizer_problems(layer.iq, 'the input quantizer')
+        found += table_problems(layer.exp_table, shape, 'the exponent table')
+        found += table_problems(layer.inv_table, inv_shape(shape), 'the inverse table')
+        return found
+
+    def convert(
+        self, layer: QSoftmax, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
+    ) -> list[Config]:
+        shape = static_shape(in_tensors[0], layer)
+        src, confs = in_tensors[0].name, []
+        if layer.enable_iq:
+            confs.append(quantize_config(layer.iq, shape, f'{layer.name}_iq', src, f'{src}@{layer.name}_iq'))
+            src = confs[-1]['output_keras_tensor_names'][0]
+        exp, inv = table_part(layer.exp_table, shape), table_part(layer.inv_table, inv_shape(shape))
+        confs.append(node_config(layer.name, 'HGQSoftmax', [src], [out_tensors[0].name], exp=exp, inv=inv))
+        return confs

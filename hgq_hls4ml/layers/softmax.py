@@ -1,0 +1,136 @@
+"""``HGQSoftmax``: HGQ2's table-based ``QSoftmax`` (stable form, last axis), exactly.
+
+Per row: ``m = max(x)``; ``e_j = exp_table(m - x_j)``; ``s = sum(e)``; ``v = inv_table(s)``; ``y_j = e_j * v``.
+Both tables are HGQ2's own (quantized input, function, quantized output), tabulated by running its sub-layers on
+every input code; every intermediate type is the exact range of what it holds, so each step equals Keras.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+import numpy as np
+from hls4ml.model.layers import Layer
+
+from ..precision.fixed import NO_BITS, FixedType, frac_bits, union_type
+from .codegen import GeneratedFunctionTemplate, is_stream
+from .quantize import input_type
+from .unary_lut import is_constant, lookup, table_decl
+
+
+class HGQSoftmax(Layer):
+    """Attributes: ``exp``/``inv`` dicts with ``kif``, ``round_mode``, ``overflow_mode``, ``tables``, ``table_id``."""
+
+    def initialize(self) -> None:
+        inp = self.get_input_variable()
+        self.add_output_variable(inp.shape)
+        self.set_attr('n_in', inp.size())
+
+
+def tables_type(tables: list[np.ndarray]) -> FixedType:
+    """One type holding every entry of ``tables`` exactly."""
+    values = np.concatenate(tables)
+    f = frac_bits(values)
+    return union_type(values.min(initial=0.0), values.max(initial=0.0), f.max(initial=NO_BITS))
+
+
+def sum_type(exp: dict, n: int) -> FixedType:
+    """Exact type of a row sum of ``n`` exp-table outputs."""
+    ids = np.asarray(exp['table_id']).reshape(-1, n)
+    lo = np.array([t.min() for t in exp['tables']])[ids].sum(axis=1)
+    hi = np.array([t.max() for t in exp['tables']])[ids].sum(axis=1)
+    return union_type(lo, hi, np.full(lo.shape, tables_type(exp['tables']).fractional))
+
+
+def rows_identical(exp: dict, inv: dict, n: int) -> bool:
+    """Every row (of ``n`` elements) uses the same exponent and inverse tables and quantizers."""
+
+    def same(a: np.ndarray, width: int) -> bool:
+        rows = np.asarray(a).reshape(-1, width)
+        return bool((rows == rows[0]).all())
+
+    return all(same(a, n) for a in (exp['table_id'], *exp['kif'])) and all(
+        same(a, 1) for a in (inv['table_id'], *inv['kif'])
+    )
+
+
+def _element(part: dict, index: int) -> tuple[int, int, int, int]:
+    """``(table id, k, i, f)`` of element ``index`` of a table part."""
+    k, i, f = (int(np.asarray(a).flat[index]) for a in part['kif'])
+    return int(np.asarray(part['table_id']).flat[index]), k, i, f
+
+
+def diff_type(t: FixedType) -> FixedType:
+    """Exact type of ``max(x) - x_j`` for ``x`` of type ``t``."""
+    return union_type(0.0, t.max_value - t.min_value, t.fractional)
+
+
+def row_body(exp: dict, inv: dict, types: dict[str, FixedType], row: int, n: int, src, dst, elem_t: str) -> list[str]:
+    """C++ statements computing one row from ``src(j)`` into ``dst(j)``."""
+
+    def look(part: dict, prefix: str, index: int, expr: str, expr_t: FixedType) -> str:
+        t, *kif = _element(part, index)
+        rnd, ovf = part['round_mode'], part['overflow_mode']
+        return lookup(f'{prefix}{t}', part['tables'][t], tuple(kif), rnd, ovf, expr, expr_t)
+
+    lines = [f'{elem_t} m = {src(0)};']
+    lines += [f'if ({src(j)} > m) m = {src(j)};' for j in range(1, n)]
+    lines += [f'diff_t d{j} = m - {src(j)};' for j in range(n)]
+    lines += [f'exp_t e{j} = {look(exp, "te", row * n + j, f"d{j}", types["diff_t"])};' for j in range(n)]
+    lines.append('sum_t s = ' + ' + '.join(f'e{j}' for j in range(n)) + ';')
+    lines.append(f'inv_t v = {look(inv, "ti", row, "s", types["sum_t"])};')
+    lines += [f'{dst(j)} = e{j} * v;' for j in range(n)]
+    return lines
+
+
+class HGQSoftmaxFunctionTemplate(GeneratedFunctionTemplate):
+    layer_class = HGQSoftmax
+    prefix = 'hgq_softmax'
+
+    def source(self, node: HGQSoftmax, fn_name: str) -> str:
+        exp, inv = node.get_attr('exp'), node.get_attr('inv')
+        shape = node.get_input_variable().shape
+        n, rows = shape[-1], prod(shape[:-1])
+        types = {
+            'diff_t': diff_type(input_type(node)),
+            'exp_t': tables_type(exp['tables']),
+            'sum_t': sum_type(exp, n),
+            'inv_t': tables_type(inv['tables']),
+        }
+        decls = [f'typedef {t.cpp()} {name};' for name, t in types.items()]
+        for prefix, part, ctype in (('te', exp, 'exp_t'), ('ti', inv, 'inv_t')):
+            decls += [table_decl(ctype, f'{prefix}{t}', tab) for t, tab in enumerate(part['tables'])
+                      if not is_constant(tab)]
+        head = '\n    '.join(decls)
+        if is_stream(node):
+            body = '\n        '.join(
+                row_body(exp, inv, types, 0, n, 'x[{}]'.format, 'y[{}]'.format, 'typename input_t::value_type')
+            )
+            return f"""
+template <class input_t, class output_t>
+void {fn_name}(hls::stream<input_t> &in, hls::stream<output_t> &out) {{
+    {head}
+    for (unsigned p = 0; p < {rows}; p++) {{
+        #pragma HLS PIPELINE
+        input_t x = in.read();
+        output_t y;
+        PRAGMA_DATA_PACK(y)
+        {body}
+        out.write(y);
+    }}
+}}
+"""
+        blocks = []
+        for r in range(rows):
+            src, dst = (lambda j, r=r: f'in[{r * n + j}]'), (lambda j, r=r: f'out[{r * n + j}]')
+            lines = row_body(exp, inv, types, r, n, src, dst, 'input_t')
+            blocks.append('{\n        ' + '\n        '.join(lines) + '\n    }')
+        body = '\n    '.join(blocks)
+        return f"""
+template <class input_t, class output_t>
+void {fn_name}(input_t in[{rows * n}], output_t out[{rows * n}]) {{
+    #pragma HLS INLINE
+    {head}
+    {body}
+}}
+"""
