@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from .attention import QMultiHeadAttentionHandler
 from .base import Handler
 from .batchnorm import QBatchNormalizationHandler
 from .conv import QConvHandler
 from .dense import QDenseHandler
+from .einsum import QEinsumHandler
 from .einsum_dense import QEinsumDenseHandler
 from .keras_layers import PASSTHROUGH_LAYERS
 from .merge import QMergeHandler
@@ -19,12 +21,14 @@ HANDLER_CLASSES: tuple[type[Handler], ...] = (
     QuantizerHandler,
     QDenseHandler,
     QEinsumDenseHandler,
+    QEinsumHandler,
     QConvHandler,
     QBatchNormalizationHandler,
     QMergeHandler,
     QPoolingHandler,
     QUnaryFunctionLUTHandler,
     QSoftmaxHandler,
+    QMultiHeadAttentionHandler,
 )
 
 #: Keras class path -> handler instance.

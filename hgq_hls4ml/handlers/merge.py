@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .base import Config, Handler, node_config, static_shape
-from .quantizer import quantize_config, quantizer_problems
+from .quantizer import multi_input_problems, quantize_config, quantize_inputs
 
 if TYPE_CHECKING:
     import keras
@@ -37,12 +37,7 @@ class QMergeHandler(Handler):
     handles = tuple(f'{_M}{cls}' for cls in MERGE_OPS)
 
     def problems(self, layer: keras.Layer) -> list[str]:
-        found = []
-        if layer.enable_iq:
-            for j, q in enumerate(layer.iq):
-                found += quantizer_problems(q, f'the quantizer of input {j}')
-        if layer.enable_oq:
-            found += quantizer_problems(layer.oq, 'the output quantizer')
+        found = multi_input_problems(layer)
         shapes = [tuple(t.shape[1:]) for t in layer.input]
         if len(set(shapes)) > 1:
             found.append(f'input shapes {shapes} differ; firmware merges need equal shapes (no broadcasting)')
@@ -54,12 +49,7 @@ class QMergeHandler(Handler):
         self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
     ) -> list[Config]:
         shape = static_shape(in_tensors[0], layer)
-        srcs = [t.name for t in in_tensors]
-        confs: list[Config] = []
-        if layer.enable_iq:
-            for j, q in enumerate(layer.iq):
-                confs.append(quantize_config(q, shape, f'{layer.name}_iq{j}', srcs[j], f'{srcs[j]}@{layer.name}_iq{j}'))
-                srcs[j] = confs[-1]['output_keras_tensor_names'][0]
+        confs, srcs = quantize_inputs(layer, [shape] * len(in_tensors), [t.name for t in in_tensors])
         cls = type(layer).__name__
         tail = [
             kind

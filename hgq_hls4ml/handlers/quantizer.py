@@ -53,6 +53,30 @@ def quantize_config(q: Quantizer, shape: tuple[int, ...], name: str, src: str, d
     )
 
 
+def multi_input_problems(layer: keras.Layer) -> list[str]:
+    """Quantizer problems of a multi-input HGQ2 layer (one input quantizer per operand, optional output one)."""
+    found = []
+    if layer.enable_iq:
+        for j, q in enumerate(layer.iq):
+            found += quantizer_problems(q, f'the quantizer of input {j}')
+    if layer.enable_oq:
+        found += quantizer_problems(layer.oq, 'the output quantizer')
+    return found
+
+
+def quantize_inputs(
+    layer: keras.Layer, shapes: Sequence[tuple[int, ...]], srcs: Sequence[str]
+) -> tuple[list[Config], list[str]]:
+    """``HGQQuantize`` configs for each operand's input quantizer, and the tensors to read afterwards."""
+    if not layer.enable_iq:
+        return [], list(srcs)
+    confs = [
+        quantize_config(q, shape, f'{layer.name}_iq{j}', src, f'{src}@{layer.name}_iq{j}')
+        for j, (q, shape, src) in enumerate(zip(layer.iq, shapes, srcs))
+    ]
+    return confs, [c['output_keras_tensor_names'][0] for c in confs]
+
+
 class QuantizerHandler(Handler):
     """A standalone ``hgq.quantizer.Quantizer`` layer."""
 

@@ -18,22 +18,28 @@ def inv_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     return (*shape[:-1], 1)
 
 
+def softmax_problems(layer: QSoftmax, shape: tuple[int, ...]) -> list[str]:
+    """Why a QSoftmax applied to a tensor of ``shape`` has no exact firmware form."""
+    found = []
+    if tuple(layer.axes) != (len(shape),):
+        found.append(f'axes={tuple(layer.axes)}; firmware softmax normalizes the last axis only')
+    if not layer.stable:
+        found.append('stable=False: its exponent table has no input quantizer, so no finite table; use stable=True')
+        return found
+    if layer.enable_iq:
+        found += quantizer_problems(layer.iq, 'the input quantizer')
+    found += table_problems(layer.exp_table, shape, 'the exponent table')
+    found += table_problems(layer.inv_table, inv_shape(shape), 'the inverse table')
+    if layer.enable_oq:
+        found += quantizer_problems(layer.oq, 'the output quantizer')
+    return found
+
+
 class QSoftmaxHandler(Handler):
     handles = ('hgq.layers.softmax.QSoftmax',)
 
     def problems(self, layer: QSoftmax) -> list[str]:
-        shape = tuple(layer.input.shape[1:])
-        found = []
-        if tuple(layer.axes) != (len(shape),):
-            found.append(f'axes={tuple(layer.axes)}; firmware softmax normalizes the last axis only')
-        if not layer.stable:
-            found.append('stable=False: its exponent table has no input quantizer, so no finite table; use stable=True')
-            return found
-        if layer.enable_iq:
-            found += quantizer_problems(layer.iq, 'the input quantizer')
-        found += table_problems(layer.exp_table, shape, 'the exponent table')
-        found += table_problems(layer.inv_table, inv_shape(shape), 'the inverse table')
-        return found
+        return softmax_problems(layer, tuple(layer.input.shape[1:]))
 
     def convert(
         self, layer: QSoftmax, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
@@ -44,5 +50,9 @@ class QSoftmaxHandler(Handler):
             confs.append(quantize_config(layer.iq, shape, f'{layer.name}_iq', src, f'{src}@{layer.name}_iq'))
             src = confs[-1]['output_keras_tensor_names'][0]
         exp, inv = table_part(layer.exp_table, shape), table_part(layer.inv_table, inv_shape(shape))
-        confs.append(node_config(layer.name, 'HGQSoftmax', [src], [out_tensors[0].name], exp=exp, inv=inv))
+        dst = out_tensors[0].name
+        core_dst = f'{dst}@{layer.name}_core' if layer.enable_oq else dst
+        confs.append(node_config(layer.name, 'HGQSoftmax', [src], [core_dst], exp=exp, inv=inv))
+        if layer.enable_oq:
+            confs.append(quantize_config(layer.oq, shape, f'{layer.name}_oq', core_dst, dst))
         return confs

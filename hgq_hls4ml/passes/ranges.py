@@ -18,6 +18,7 @@ from hls4ml.model.layers import (
     Conv1D,
     Conv2D,
     Dense,
+    Einsum,
     EinsumDense,
     GlobalPooling1D,
     GlobalPooling2D,
@@ -140,6 +141,14 @@ def _(node: EinsumDense, inputs):
     equation, kernel, bias = node.get_attr('hgq_einsum')
     out = iv.einsum(equation, inputs[0], kernel)
     return out if bias is None else iv.add_constant(out, np.broadcast_to(bias, out.shape))
+
+
+@node_range.register
+def _(node: Einsum, inputs):
+    if node.model.config.get_config_value('IOType') != 'io_parallel':
+        raise UnsupportedLayerError([(node.name, node.class_name, 'hls4ml implements Einsum for io_parallel only')])
+    out = iv.bilinear_einsum(node.get_attr('equation'), *inputs)
+    return out.reshape(tuple(node.get_output_variable().shape))
 
 
 def conv_patch_index(node: Layer, spatial_in: tuple[int, ...]) -> np.ndarray:

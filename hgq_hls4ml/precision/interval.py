@@ -141,6 +141,22 @@ def einsum(equation: str, x: QInterval, w: np.ndarray) -> QInterval:
     return QInterval(lo, hi, f)
 
 
+def bilinear_einsum(equation: str, x: QInterval, y: QInterval) -> QInterval:
+    """Range of ``einsum(equation, x, y)`` for two variable tensors: every product term is bounded by its four
+    corner products, and the terms are summed over the contracted indices."""
+    operands, out = equation.split('->')
+    a, b = operands.split(',')
+    contracted = ''.join(c for c in dict.fromkeys(a + b) if c not in out)
+    terms = f'{a},{b}->{out}{contracted}'
+    corners = np.stack([np.einsum(terms, p, q) for p in (x.lo, x.hi) for q in (y.lo, y.hi)])
+    fx, fy = np.where(x.is_zero, 0, x.f), np.where(y.is_zero, 0, y.f)
+    live = np.einsum(terms, (~x.is_zero).astype(np.float64), (~y.is_zero).astype(np.float64)) > 0
+    f_terms = np.where(live, np.log2(np.einsum(terms, 2.0**fx, 2.0**fy)).astype(np.int64), NO_BITS)
+    shape = corners.shape[1 : 1 + len(out)]
+    lo, hi = (c.reshape(*shape, -1).sum(axis=-1) for c in (corners.min(axis=0), corners.max(axis=0)))
+    return QInterval(lo, hi, f_terms.reshape(*shape, -1).max(axis=-1))
+
+
 def add(x: QInterval, y: QInterval) -> QInterval:
     return QInterval(x.lo + y.lo, x.hi + y.hi, np.maximum(x.f, y.f))
 

@@ -17,6 +17,7 @@ from hgq.layers import (
     QConv2D,
     QDense,
     QDot,
+    QEinsum,
     QEinsumDense,
     QGlobalAveragePooling1D,
     QGlobalAveragePooling2D,
@@ -26,6 +27,7 @@ from hgq.layers import (
     QMaxPooling1D,
     QMaxPooling2D,
     QMinimum,
+    QMultiHeadAttention,
     QMultiply,
     QSoftmax,
     QSubtract,
@@ -122,6 +124,17 @@ def _trunk(arch: str):
     if arch == 'softmax':  # row-wise softmax over token features (HGQ2's exponent and inverse tables)
         inp = keras.Input((3, 6))
         x = QSoftmax()(QDense(5)(inp))
+        return inp, QDense(2)(keras.layers.Flatten()(x))
+    if arch == 'transformer':  # embedding, 2-head attention with softmax, residual add, pooling, dense head
+        inp = keras.Input((4, 6))
+        x = QEinsumDense('bsi,ij->bsj', output_shape=(4, 8), bias_axes='j')(inp)
+        x = QAdd()([x, QMultiHeadAttention(num_heads=2, key_dim=4)(x, x)])
+        return inp, QDense(3)(QGlobalAveragePooling1D()(x))
+    if arch == 'einsum2':  # a bilinear einsum of two projections
+        inp = keras.Input((4, 6))
+        a = QEinsumDense('bsi,ij->bsj', output_shape=(4, 3))(inp)
+        b = QEinsumDense('bsi,ij->bsj', output_shape=(4, 3))(inp)
+        x = QEinsum('bsj,btj->bst')([a, b])
         return inp, QDense(2)(keras.layers.Flatten()(x))
     raise ValueError(arch)
 

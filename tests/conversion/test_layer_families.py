@@ -8,6 +8,8 @@ from hgq_hls4ml import verify
 from .models import Case, build, inputs
 
 CASES = [
+    (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),
+    (Case('einsum2_kif_sat_rnd', 'einsum2', min_bits=1, seed=61), 'io_parallel'),
     (Case('softmax_kif_sat_rnd', 'softmax', min_bits=1, seed=58), 'io_parallel'),
     (Case('softmax_kbi_wrap_trn', 'softmax', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=52),
      'io_stream'),
@@ -37,6 +39,10 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (Case('transformer_kbi_wrap_rndconv', 'transformer', q_type='kbi', overflow='WRAP', round_mode='RND_CONV', seed=62),
+     'io_parallel'),
+    (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),
+    (Case('einsum2_kif_sat_rnd', 'einsum2', min_bits=1, seed=61), 'io_parallel'),
     (Case('softmax_kif_sat_rnd', 'softmax', min_bits=1, seed=58), 'io_parallel'),
     (Case('softmax_kbi_wrap_trn', 'softmax', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=52),
      'io_stream'),
