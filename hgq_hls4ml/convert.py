@@ -10,6 +10,15 @@ from .handlers import check_model_of
 from .handlers.precheck import class_path, connected_layers
 
 
+def check_plugin() -> None:
+    """Raise :class:`ModelInputError` if the plugin is not active (``HGQ_HLS4ML_DISABLE``, missing hgq2, ...)."""
+    from .plugin import plugin_status
+
+    status = plugin_status()
+    if not status.active:
+        raise ModelInputError(f'the hgq_hls4ml plugin is inactive: {status.reason}')
+
+
 def check_model(model: Any) -> None:
     """Raise a clear error for anything that is not a built, fixed-shape Keras model with HGQ2 layers."""
     import keras
@@ -52,11 +61,7 @@ def convert(
     """Convert an HGQ2 model with hls4ml's ordinary API (our plugin does the HGQ2 layers); nothing is written yet."""
     import hls4ml
 
-    from .plugin import plugin_status
-
-    status = plugin_status()
-    if not status.active:
-        raise ModelInputError(f'the hgq_hls4ml plugin is inactive: {status.reason}')
+    check_plugin()
     check_model(model)
     path = check_output_dir(output_dir)
     if hls_config is None:

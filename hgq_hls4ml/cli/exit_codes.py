@@ -1,0 +1,66 @@
+"""Exit codes of ``hgq-hls4ml``: the one table the help epilog, the README and the error mapping follow."""
+
+from __future__ import annotations
+
+import textwrap
+from enum import IntEnum
+
+from ..errors import (
+    BuildError,
+    BuildTimeoutError,
+    HGQHls4mlError,
+    ModelInputError,
+    ToolNotFoundError,
+    UnsupportedLayerError,
+)
+
+
+class ExitCode(IntEnum):
+    """Process exit status; each member's meaning is in :data:`MEANING`."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    UNSUPPORTED = 3
+    TOOL_NOT_FOUND = 4
+    TIMEOUT = 5
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+MEANING: dict[ExitCode, str] = {
+    ExitCode.OK: 'success (verify: the firmware is bit-exact)',
+    ExitCode.FAILED: 'verify: outputs differ from Keras; build: a step failed (error, license, part, csim mismatch)',
+    ExitCode.USAGE: 'bad arguments or input: missing/unreadable model, data, config or project, invalid YAML config, '
+    'unusable output directory',
+    ExitCode.UNSUPPORTED: 'the model cannot be converted: unsupported layers (all listed), no HGQ2 layer, '
+    'dynamic input shape',
+    ExitCode.TOOL_NOT_FOUND: 'vitis_hls (or another external tool) not found',
+    ExitCode.TIMEOUT: 'a build step exceeded --timeout and was stopped',
+    ExitCode.INTERNAL: 'unexpected internal error (a bug; rerun with --debug for the traceback)',
+    ExitCode.INTERRUPTED: 'interrupted (Ctrl-C)',
+}
+
+#: Error class -> exit code; the first matching class wins, so subclasses come before their bases.
+ERROR_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
+    (BuildTimeoutError, ExitCode.TIMEOUT),
+    (ToolNotFoundError, ExitCode.TOOL_NOT_FOUND),
+    (BuildError, ExitCode.FAILED),
+    (UnsupportedLayerError, ExitCode.UNSUPPORTED),
+    (ModelInputError, ExitCode.UNSUPPORTED),
+    (HGQHls4mlError, ExitCode.USAGE),
+    (KeyboardInterrupt, ExitCode.INTERRUPTED),
+)
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    """The exit code of a command that raised ``exc``."""
+    return next((code for cls, code in ERROR_CODES if isinstance(exc, cls)), ExitCode.INTERNAL)
+
+
+def exit_code_table(width: int = 79) -> str:
+    """The table as plain text, for ``--help``."""
+    return '\n'.join(
+        textwrap.fill(MEANING[code], width, initial_indent=f'  {int(code):>3}  ', subsequent_indent=' ' * 7)
+        for code in ExitCode
+    )

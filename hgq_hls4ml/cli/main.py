@@ -1,0 +1,179 @@
+"""``hgq-hls4ml``: convert, verify, build and report HGQ2 models as hls4ml FPGA projects from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from .. import __version__
+from ..config import BACKENDS, IO_TYPES
+from ..vitis import STEP_TITLES, STEPS
+from .commands import DEFAULT_STEP, run_build, run_config, run_convert, run_report, run_verify
+from .exit_codes import ExitCode, exit_code_for, exit_code_table
+
+EPILOG = f"""\
+exit codes:
+{exit_code_table()}
+
+environment:
+  KERAS_BACKEND        Keras backend used to load models (default here: jax)
+  HGQ_HLS4ML_DISABLE   1 switches the hgq_hls4ml plugin off (convert then refuses: exit 3)
+
+Run 'hgq-hls4ml COMMAND --help' for the options of each command.
+"""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be >= 1, got {value}')
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f'must be > 0, got {text}')
+    return value
+
+
+def _common() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        '--debug',
+        action='store_true',
+        default=argparse.SUPPRESS,
+        help="show tracebacks of errors and hls4ml's full output",
+    )
+    return parser
+
+
+def _target(with_config: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    title = 'target options (override the --config file)' if with_config else 'target options'
+    group = parser.add_argument_group(title)
+    if with_config:
+        group.add_argument('--config', metavar='CFG.yml', help="YAML config written by 'hgq-hls4ml config'")
+    group.add_argument('--io-type', choices=IO_TYPES, help='io_parallel (default) or io_stream')
+    group.add_argument('--backend', choices=BACKENDS, help='hls4ml backend (default: Vitis)')
+    group.add_argument('--part', help='FPGA part (default: xcvu13p-flga2577-2-e)')
+    group.add_argument('--clock', type=_positive_float, metavar='NS', help='clock period in ns (default: 5)')
+    group.add_argument('--project-name', metavar='NAME', help='top function / HLS project name (default: myproject)')
+    return parser
+
+
+def _add(
+    subparsers: argparse._SubParsersAction,
+    name: str,
+    run: Callable[[argparse.Namespace], ExitCode],
+    summary: str,
+    parents: Sequence[argparse.ArgumentParser] = (),
+    epilog: str | None = None,
+) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=epilog,
+        parents=[_common(), *parents],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``hgq-hls4ml`` and its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog='hgq-hls4ml',
+        description='Bit-exact FPGA firmware from HGQ2 Keras models with hls4ml.',
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
+    parser.add_argument('--debug', action='store_true', help="show tracebacks of errors and hls4ml's full output")
+    sub = parser.add_subparsers(dest='command', metavar='COMMAND', required=True)
+
+    p = _add(sub, 'convert', run_convert, 'convert a .keras model to an hls4ml project', [_target()])
+    p.add_argument('model', metavar='MODEL.keras', help='saved HGQ2 Keras model')
+    p.add_argument('-o', '--output', required=True, metavar='DIR', help='project directory to write')
+    p.add_argument('--force', action='store_true', help='write into a non-empty output directory')
+
+    p = _add(
+        sub,
+        'verify',
+        run_verify,
+        'convert, compile with g++ and check the firmware is bit-exact with Keras',
+        [_target()],
+        epilog='exit status 0 only if every output element is bit-exact; 1 on any difference.',
+    )
+    p.add_argument('model', metavar='MODEL.keras', help='saved HGQ2 Keras model')
+    data = p.add_mutually_exclusive_group(required=True)
+    data.add_argument('--data', metavar='X.npy', help='inputs: .npy of shape (N, *input_shape), or .npz per input')
+    data.add_argument(
+        '--random', type=_positive_int, metavar='N', help='N random inputs, normal with sigma 4 (beyond most ranges)'
+    )
+    p.add_argument('--seed', type=int, default=0, help='seed of --random (default: 0)')
+    p.add_argument('-o', '--output', metavar='DIR', help='keep the project here (default: a temporary directory)')
+    p.add_argument('--force', action='store_true', help='write into a non-empty output directory')
+
+    p = _add(
+        sub,
+        'build',
+        run_build,
+        'run Vitis HLS on an hls4ml project (C synthesis by default)',
+        epilog='Progress goes to stderr; the step table to stdout. A failed step exits 1, a timeout 5, '
+        'a missing vitis_hls 4.',
+    )
+    p.add_argument('project_dir', metavar='DIR', help="hls4ml project directory (holding build_prj.tcl)")
+    steps = p.add_argument_group('steps (any combination; they run in the order listed)')
+    for step in STEPS:
+        default = ' (the default when no step is given)' if step == DEFAULT_STEP else ''
+        steps.add_argument(f'--{step}', action='store_true', help=f'{STEP_TITLES[step]}{default}')
+    p.add_argument('--timeout', type=_positive_float, metavar='SEC', help='stop a step after SEC seconds')
+    p.add_argument('--vitis-path', metavar='PATH', help='vitis_hls executable or installation directory')
+
+    p = _add(sub, 'report', run_report, 'show the synthesis/co-simulation/utilization reports of a project')
+    p.add_argument('project_dir', metavar='DIR', help='hls4ml output, HLS project or solution directory')
+    p.add_argument('--json', action='store_true', help='print JSON instead of tables')
+
+    p = _add(
+        sub,
+        'config',
+        run_config,
+        'write a commented YAML config for a model, to edit and pass to convert/verify --config',
+        [_target(with_config=False)],
+    )
+    p.add_argument('model', metavar='MODEL.keras', help='saved HGQ2 Keras model')
+    p.add_argument('-o', '--output', metavar='CFG.yml', help='file to write (default: standard output)')
+    p.add_argument('--force', action='store_true', help='overwrite an existing file')
+    return parser
+
+
+def _message(exc: BaseException, code: ExitCode) -> str:
+    if code is ExitCode.INTERRUPTED:
+        return 'interrupted'
+    if code is ExitCode.INTERNAL:
+        return f'unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)'
+    return str(exc)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``hgq-hls4ml`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    os.environ['KERAS_BACKEND'] = os.environ.get('KERAS_BACKEND') or 'jax'
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (Exception, KeyboardInterrupt) as exc:
+        code = exit_code_for(exc)
+        if args.debug:
+            traceback.print_exc()
+        print(f'error: {_message(exc, code)}', file=sys.stderr)
+        return int(code)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
