@@ -39,7 +39,7 @@ def call_arguments(layer: keras.Layer) -> dict:
 
 
 class QMultiHeadAttentionHandler(Handler):
-    handles = ('hgq.layers.attn.mha.QMultiHeadAttention',)
+    handles = ('hgq.layers.attn.mha.QMultiHeadAttention', 'hgq.layers.attn.linformer.QLinformerAttention')
 
     def problems(self, layer: QMultiHeadAttention) -> list[str]:
         found = []
@@ -51,12 +51,29 @@ class QMultiHeadAttentionHandler(Handler):
         if layer._inverse_sqrt_key_dim != 1.0:
             found.append('queries are scaled in float32 outside the softmax tables')
         dense = QEinsumDenseHandler()
-        for part in ('_query_dense', '_key_dense', '_value_dense', '_output_dense'):
-            found += [f'{part.strip("_")}: {p}' for p in dense.problems(getattr(layer, part))]
+        for part in ('_query_dense', '_key_dense', '_value_dense', '_output_dense', '_lin_k_proj', '_lin_v_proj'):
+            if hasattr(layer, part):
+                found += [f'{part.strip("_")}: {p}' for p in dense.problems(getattr(layer, part))]
         found += [f'softmax: {p}' for p in softmax_problems(layer._softmax, score_shape(layer))]
         if layer.enable_oq:
             found += quantizer_problems(layer.oq, 'the output quantizer')
         return found
+
+    @staticmethod
+    def _linformer_projections(layer, key, value, tensor) -> tuple:
+        """Configs projecting ``key`` and ``value`` (one shared projection when both are the same tensor)."""
+        dense = QEinsumDenseHandler()
+        lin_k, lin_v = layer._lin_k_proj, layer._lin_v_proj
+        key_in = tensor('lin_K', lin_k.full_output_shape[1:])
+        confs = dense.convert(lin_k, [key], [key_in])
+        if lin_v is lin_k and value is key:
+            return key_in, key_in, confs
+        value_in = tensor('lin_V', lin_v.full_output_shape[1:])
+        v_confs = dense.convert(lin_v, [value], [value_in])
+        if lin_v is lin_k:  # the same weights applied to a second tensor: distinct node names
+            for conf in v_confs:
+                conf['name'] = f'{conf["name"]}_value'
+        return key_in, value_in, confs + v_confs
 
     def convert(
         self,
@@ -79,14 +96,18 @@ class QMultiHeadAttentionHandler(Handler):
             layer._query_dense, layer._key_dense, layer._value_dense, layer._output_dense
         )
         Q, K, V = (tensor(p, d.full_output_shape[1:]) for p, d in (('Q', q_dense), ('K', k_dense), ('V', v_dense)))
+        dense, softmax = QEinsumDenseHandler(), QSoftmaxHandler()
+        confs = []
+        if hasattr(layer, '_lin_k_proj'):  # Linformer: project keys and values along the sequence first
+            key, value, lin_confs = self._linformer_projections(layer, key, value, tensor)
+            confs += lin_confs
         scores = score_shape(layer)
         pre_score, score = tensor('pre_score', scores), tensor('score', scores)
         pre_out = tensor('pre_out', (*static_shape(query, layer)[:-1], layer.num_heads, layer._value_dim))
         out = out_tensors[0]
         projected = tensor('projected', static_shape(out, layer)) if layer.enable_oq else out
 
-        dense, softmax = QEinsumDenseHandler(), QSoftmaxHandler()
-        confs = [
+        confs += [
             *dense.convert(q_dense, [query], [Q]),
             *dense.convert(k_dense, [key], [K]),
             *dense.convert(v_dense, [value], [V]),

@@ -1,4 +1,4 @@
-"""QEinsumDense -> hls4ml ``EinsumDense`` (io_parallel), with HGQ2's quantized kernel and bias."""
+"""QEinsumDense and QEinsumDenseBatchnorm -> hls4ml ``EinsumDense`` (io_parallel) with quantized kernel and bias."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ def strip_batch(equation: str) -> str:
 
 
 class QEinsumDenseHandler(QLayerHandler):
-    handles = ('hgq.layers.core.einsum_dense.QEinsumDense',)
+    handles = (
+        'hgq.layers.core.einsum_dense.QEinsumDense',
+        'hgq.layers.einsum_dense_batchnorm.QEinsumDenseBatchnorm',  # qkernel/qbias are the fused inference values
+    )
 
     def option_problems(self, layer: QEinsumDense) -> list[str]:
         data = layer.equation.split(',')[0]
@@ -32,7 +35,7 @@ class QEinsumDenseHandler(QLayerHandler):
     def core(self, layer: QEinsumDense, src: str, dst: str, in_shape, out_shape) -> list[Config]:
         equation = strip_batch(layer.equation)
         kernel = to_numpy(layer.qkernel)
-        bias = None if layer.bias is None else to_numpy(layer.qbias)
+        bias = None if getattr(layer, 'bias', None) is None else to_numpy(layer.qbias)
         return [
             node_config(
                 layer.name,

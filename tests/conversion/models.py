@@ -19,10 +19,12 @@ from hgq.layers import (
     QDot,
     QEinsum,
     QEinsumDense,
+    QEinsumDenseBatchnorm,
     QGlobalAveragePooling1D,
     QGlobalAveragePooling2D,
     QGlobalMaxPooling1D,
     QGlobalMaxPooling2D,
+    QLinformerAttention,
     QMaximum,
     QMaxPooling1D,
     QMaxPooling2D,
@@ -136,6 +138,11 @@ def _trunk(arch: str):
         b = QEinsumDense('bsi,ij->bsj', output_shape=(4, 3))(inp)
         x = QEinsum('bsj,btj->bst')([a, b])
         return inp, QDense(2)(keras.layers.Flatten()(x))
+    if arch == 'linformer':  # batch-normalised einsum embedding, Linformer attention (projected keys and values)
+        inp = keras.Input((8, 6))
+        x = QEinsumDenseBatchnorm('bsi,ij->bsj', output_shape=(8, 8), bias_axes='j')(inp)
+        x = QAdd()([x, QLinformerAttention(num_heads=2, key_dim=4, lin_kv_proj_dim=4)(x, x)])
+        return inp, QDense(3)(QGlobalAveragePooling1D()(x))
     raise ValueError(arch)
 
 

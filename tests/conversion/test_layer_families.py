@@ -8,6 +8,7 @@ from hgq_hls4ml import verify
 from .models import Case, build, inputs
 
 CASES = [
+    (Case('linformer_kif_sat_rnd', 'linformer', min_bits=1, seed=0), 'io_parallel'),
     (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),
     (Case('einsum2_kif_sat_rnd', 'einsum2', min_bits=1, seed=61), 'io_parallel'),
     (Case('softmax_kif_sat_rnd', 'softmax', min_bits=1, seed=58), 'io_parallel'),
@@ -39,6 +40,7 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (Case('linformer_kif_sat_rnd', 'linformer', min_bits=1, seed=0), 'io_parallel'),
     (Case('transformer_kbi_wrap_rndconv', 'transformer', q_type='kbi', overflow='WRAP', round_mode='RND_CONV', seed=62),
      'io_parallel'),
     (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),
