@@ -35,6 +35,18 @@ def _concatenate_problems(layer: keras.Layer) -> list[str]:
     return [] if n == 2 else [f'{n} inputs; firmware concatenation takes two (chain Concatenate layers)']
 
 
+def _channels_last_problems(layer: keras.Layer) -> list[str]:
+    fmt = getattr(layer, 'data_format', 'channels_last')
+    return [] if fmt == 'channels_last' else [f'data_format={fmt!r}; firmware tensors are channels_last']
+
+
+def _upsampling_problems(layer: keras.Layer) -> list[str]:
+    found = _channels_last_problems(layer)
+    if getattr(layer, 'interpolation', 'nearest') != 'nearest':
+        found.append(f'interpolation={layer.interpolation!r} computes in floating point; use nearest')
+    return found
+
+
 #: Keras class path -> option checker. Their conversion stays with hls4ml's built-in Keras-3 handlers.
 PASSTHROUGH_LAYERS = {
     'keras.src.layers.core.input_layer.InputLayer': _no_problems,
@@ -44,7 +56,11 @@ PASSTHROUGH_LAYERS = {
     'keras.src.layers.regularization.dropout.Dropout': _no_problems,
     'keras.src.layers.merging.concatenate.Concatenate': _concatenate_problems,
     'keras.src.layers.reshaping.zero_padding1d.ZeroPadding1D': _no_problems,
-    'keras.src.layers.reshaping.zero_padding2d.ZeroPadding2D': _no_problems,
+    'keras.src.layers.reshaping.zero_padding2d.ZeroPadding2D': _channels_last_problems,
+    'keras.src.layers.reshaping.cropping1d.Cropping1D': _no_problems,
+    'keras.src.layers.reshaping.cropping2d.Cropping2D': _channels_last_problems,
+    'keras.src.layers.reshaping.up_sampling1d.UpSampling1D': _no_problems,
+    'keras.src.layers.reshaping.up_sampling2d.UpSampling2D': _upsampling_problems,
     'keras.src.layers.activations.activation.Activation': _activation_problems,
     'keras.src.layers.activations.relu.ReLU': _relu_problems,
 }

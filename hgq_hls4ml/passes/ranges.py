@@ -17,6 +17,8 @@ from hls4ml.model.layers import (
     Concatenate,
     Conv1D,
     Conv2D,
+    Cropping1D,
+    Cropping2D,
     Dense,
     Einsum,
     EinsumDense,
@@ -29,6 +31,7 @@ from hls4ml.model.layers import (
     Pooling1D,
     Pooling2D,
     Reshape,
+    Resize,
     Transpose,
     ZeroPadding1D,
     ZeroPadding2D,
@@ -300,6 +303,31 @@ def accum_range(node: Layer, raw: iv.QInterval, inputs: list[iv.QInterval]) -> i
                             np.array([x.f.max(), raw.f.max()]))
     n = pool_area(node)
     return iv.QInterval(np.minimum(raw.lo * n, raw.lo), np.maximum(raw.hi * n, raw.hi), raw.f)
+
+
+def _spatial_take(x: iv.QInterval, rows: list[np.ndarray]) -> iv.QInterval:
+    """Gather pixels by per-axis index lists (all channels)."""
+    flat = np.arange(prod(x.shape)).reshape(x.shape)
+    return x.reshape((-1,)).take(flat[np.ix_(*rows, np.arange(x.shape[-1]))])
+
+
+@node_range.register(Cropping1D)
+@node_range.register(Cropping2D)
+def _(node, inputs):
+    x = inputs[0]
+    sides = [('left', 'right')] if len(x.shape) == 2 else [('top', 'bottom'), ('left', 'right')]
+    rows = [np.arange(node.get_attr(f'crop_{a}'), n - node.get_attr(f'crop_{b}')) for (a, b), n in zip(sides, x.shape)]
+    return _spatial_take(x, rows)
+
+
+@node_range.register
+def _(node: Resize, inputs):
+    x = inputs[0]
+    out_shape = tuple(node.get_output_variable().shape)
+    if node.get_attr('algorithm') != 'nearest' or any(o % i for o, i in zip(out_shape[:-1], x.shape[:-1])):
+        raise UnsupportedLayerError([(node.name, node.class_name, 'only nearest upsampling by integer factors')])
+    rows = [np.arange(o) // (o // i) for o, i in zip(out_shape[:-1], x.shape[:-1])]
+    return _spatial_take(x, rows)
 
 
 def _passthrough(node: Layer, inputs: list[iv.QInterval]) -> iv.QInterval:

@@ -143,6 +143,16 @@ def _trunk(arch: str):
         x = QEinsumDenseBatchnorm('bsi,ij->bsj', output_shape=(8, 8), bias_axes='j')(inp)
         x = QAdd()([x, QLinformerAttention(num_heads=2, key_dim=4, lin_kv_proj_dim=4)(x, x)])
         return inp, QDense(3)(QGlobalAveragePooling1D()(x))
+    if arch == 'reshaping2d':  # zero padding, cropping and nearest upsampling between convolutions
+        inp = keras.Input((6, 6, 2))
+        x = keras.layers.ZeroPadding2D(((1, 0), (0, 1)))(QConv2D(3, 3)(inp))
+        x = keras.layers.UpSampling2D(2)(keras.layers.Cropping2D(((0, 1), (1, 0)))(x))
+        return inp, QDense(2)(keras.layers.Flatten()(QConv2D(2, 3, strides=2)(x)))
+    if arch == 'reshaping1d':
+        inp = keras.Input((10, 2))
+        x = keras.layers.ZeroPadding1D((2, 1))(QConv1D(3, 3)(inp))
+        x = keras.layers.UpSampling1D(2)(keras.layers.Cropping1D((1, 2))(x))
+        return inp, QDense(2)(keras.layers.Flatten()(x))
     raise ValueError(arch)
 
 

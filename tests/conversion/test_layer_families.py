@@ -1,4 +1,4 @@
-"""Merges, pooling, concatenation, tables, softmax and einsum through the plugin: csim equals Keras everywhere."""
+"""Merges, pooling, padding/cropping/upsampling, tables, softmax, einsum and attention: csim equals Keras everywhere."""
 
 import numpy as np
 import pytest
@@ -8,6 +8,9 @@ from hgq_hls4ml import verify
 from .models import Case, build, inputs
 
 CASES = [
+    (Case('reshaping2d_kif_sat_rnd', 'reshaping2d', min_bits=1, seed=71), 'io_stream'),
+    (Case('reshaping1d_kbi_wrap_trn', 'reshaping1d', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1,
+          seed=72), 'io_parallel'),
     (Case('linformer_kif_sat_rnd', 'linformer', min_bits=1, seed=0), 'io_parallel'),
     (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),
     (Case('einsum2_kif_sat_rnd', 'einsum2', min_bits=1, seed=61), 'io_parallel'),
@@ -40,6 +43,9 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (Case('reshaping2d_kif_sat_rnd', 'reshaping2d', min_bits=1, seed=71), 'io_stream'),
+    (Case('reshaping1d_kbi_wrap_trn', 'reshaping1d', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1,
+          seed=72), 'io_parallel'),
     (Case('linformer_kif_sat_rnd', 'linformer', min_bits=1, seed=0), 'io_parallel'),
     (Case('transformer_kbi_wrap_rndconv', 'transformer', q_type='kbi', overflow='WRAP', round_mode='RND_CONV', seed=62),
      'io_parallel'),
