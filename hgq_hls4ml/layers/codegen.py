@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Sequence
 from math import prod
 from typing import ClassVar
 
+import numpy as np
 from hls4ml.backends.template import FunctionCallTemplate
 from hls4ml.model.layers import Layer
 from hls4ml.model.types import Source
@@ -64,6 +65,19 @@ void {fn_name}(hls::stream<input_t> &in, hls::stream<output_t> &out) {{
     }}
 }}
 """
+
+
+class ElementwiseLayer(Layer):
+    """A layer whose output has its input's shape; ``kif`` is its per-element input quantizer (if it has one)."""
+
+    def initialize(self) -> None:
+        inp = self.get_input_variable()
+        self.add_output_variable(inp.shape)
+        self.set_attr('n_in', inp.size())
+
+    @property
+    def kif(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.attributes['kif']
 
 
 def is_stream(node: Layer) -> bool:

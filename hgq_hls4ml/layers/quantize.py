@@ -11,20 +11,11 @@ import numpy as np
 from hls4ml.model.layers import Layer
 
 from ..precision.fixed import NATIVE_OVERFLOW_MODES, FixedType, element_type, rounding_safe_source
-from .codegen import GeneratedFunctionTemplate, element_source
+from .codegen import ElementwiseLayer, GeneratedFunctionTemplate, element_source
 
 
-class HGQQuantize(Layer):
+class HGQQuantize(ElementwiseLayer):
     """Quantize each element with its own (k, i, f); rounding/overflow modes are per layer."""
-
-    def initialize(self) -> None:
-        inp = self.get_input_variable()
-        self.add_output_variable(inp.shape)
-        self.set_attr('n_in', inp.size())
-
-    @property
-    def kif(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.attributes['kif']
 
     @property
     def homogeneous(self) -> bool:

@@ -10,21 +10,15 @@ from __future__ import annotations
 from math import prod
 
 import numpy as np
-from hls4ml.model.layers import Layer
 
 from ..precision.fixed import NO_BITS, FixedType, frac_bits, union_type
-from .codegen import GeneratedFunctionTemplate, is_stream
+from .codegen import ElementwiseLayer, GeneratedFunctionTemplate, is_stream
 from .quantize import input_type
 from .unary_lut import is_constant, lookup, table_decl
 
 
-class HGQSoftmax(Layer):
+class HGQSoftmax(ElementwiseLayer):
     """Attributes: ``exp``/``inv`` dicts with ``kif``, ``round_mode``, ``overflow_mode``, ``tables``, ``table_id``."""
-
-    def initialize(self) -> None:
-        inp = self.get_input_variable()
-        self.add_output_variable(inp.shape)
-        self.set_attr('n_in', inp.size())
 
 
 def tables_type(tables: list[np.ndarray]) -> FixedType:

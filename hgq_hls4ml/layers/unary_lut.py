@@ -10,28 +10,17 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 import numpy as np
-from hls4ml.model.layers import Layer
 
 from ..precision.fixed import FixedType, element_type
-from .codegen import GeneratedFunctionTemplate, element_source, is_stream
+from .codegen import ElementwiseLayer, GeneratedFunctionTemplate, element_source, is_stream
 from .quantize import element_cast, input_type
 
 #: Largest input width a table is built for (2**16 entries per table).
 MAX_TABLE_BITS = 16
 
 
-class HGQUnaryLUT(Layer):
+class HGQUnaryLUT(ElementwiseLayer):
     """``out[j] = tables[table_id[j]][code of in[j] after its quantizer]``."""
-
-    def initialize(self) -> None:
-        inp = self.get_input_variable()
-        self.add_output_variable(inp.shape)
-        self.set_attr('n_in', inp.size())
-
-    @property
-    def kif(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-element input quantizer."""
-        return self.attributes['kif']
 
     @property
     def tables(self) -> list[np.ndarray]:

@@ -610,14 +610,3 @@ def build(
     result.report, result.report_error = _parse_reports(root, top)
     return result
 
-
-__all__ = [
-    'KILL_GRACE',
-    'STEPS',
-    'STEP_TITLES',
-    'BuildResult',
-    'Progress',
-    'StepResult',
-    'build',
-    'find_vitis_hls',
-]
