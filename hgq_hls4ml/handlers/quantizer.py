@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
+from ..precision.fixed import normalize_overflow_mode, normalize_round_mode, wrap_sm_mismatch
 from .base import Config, Handler, node_config, static_shape, to_numpy
 
 if TYPE_CHECKING:
@@ -25,6 +25,15 @@ def quantizer_problems(q: Quantizer, what: str) -> list[str]:
         found.append(f'{what} uses scaler={q.scaler!r}, which has no fixed-point firmware form')
     if q.affine is not None:
         found.append(f'{what} uses affine={q.affine!r}, which has no fixed-point firmware form')
+    qi = q.quantizer
+    if normalize_overflow_mode(qi.overflow_mode) == 'WRAP_SM':
+        k, i, f = (np.rint(to_numpy(a)) for a in qi.kif)
+        bad = wrap_sm_mismatch(*np.broadcast_arrays(k, i, f), qi.round_mode)
+        if bad.any():
+            found.append(
+                f'{what}: WRAP_SM on {int(bad.sum())} unsigned or 1-bit RND_CONV element(s); ap_ufixed has no '
+                'AP_WRAP_SM and 1-bit AP_RND_CONV wraps ties differently (use a signed quantizer, or WRAP/SAT)'
+            )
     return found
 
 

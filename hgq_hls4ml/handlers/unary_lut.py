@@ -71,8 +71,6 @@ def table_problems(lut: QUnaryFunctionLUT, shape: tuple[int, ...], what: str = '
                     f'{what}: input quantizer has {widest}-bit elements: a table would need 2**{widest} entries '
                     f'(limit 2**{MAX_TABLE_BITS}); reduce the input bit-width'
                 )
-            if normalize_overflow_mode(lut.iq.quantizer.overflow_mode) == 'WRAP_SM':
-                problems.append(f'{what}: input quantizer overflow WRAP_SM has no exact ap_fixed cast')
         found += problems
     if not lut.enable_oq:
         found.append(f'{what}: enable_oq=False: table entries would be float32 values; give it an output quantizer')

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from hls4ml.model.layers import Layer
 
-from ..precision.fixed import NATIVE_OVERFLOW_MODES, FixedType, element_type, rounding_safe_source
+from ..precision.fixed import FixedType, element_type, rounding_safe_source, wrap_sm_mismatch
 from .codegen import ElementwiseLayer, GeneratedFunctionTemplate, element_source
 
 
@@ -26,9 +26,9 @@ def element_cast(
     k: int, i: int, f: int, round_mode: str, overflow_mode: str, src: str, src_type: FixedType | None = None
 ) -> str:
     """C++ expression quantizing ``src`` (of type ``src_type``, if known) like HGQ2 does (``0`` for no bits)."""
-    if overflow_mode not in NATIVE_OVERFLOW_MODES:
-        # WRAP_SM: ap_fixed's sign-magnitude wrap is not HGQ2's; refuse rather than emit a silent mismatch.
-        raise ValueError(f'overflow mode {overflow_mode} has no exact ap_fixed equivalent')
+    if overflow_mode == 'WRAP_SM' and wrap_sm_mismatch(k, i, f, round_mode):
+        # the handlers refuse such quantizers first; never emit a silent mismatch
+        raise ValueError(f'WRAP_SM element (k={k}, i={i}, f={f}, {round_mode}) has no exact ap_fixed cast')
     t = element_type(k, i, f, round_mode, overflow_mode)
     if t is None:
         return '0'

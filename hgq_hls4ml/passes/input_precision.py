@@ -54,6 +54,12 @@ def port_type(quantizers: list[HGQQuantize | HGQUnaryLUT]) -> FixedType:
         frac = max(frac, int(np.max(f[alive])))
         modes_round.add(q.get_attr('round_mode'))
         modes_ovf.add(q.get_attr('overflow_mode'))
+        if q.get_attr('overflow_mode') == 'WRAP_SM':
+            reason = (
+                'WRAP_SM quantizer on the model input: a finite input port saturates or wraps far-out inputs first, '
+                "which changes HGQ2's WRAP_SM result; quantize the input with WRAP or SAT"
+            )
+            raise UnsupportedLayerError([(q.get_attr('hgq_source_layer') or q.name, q.class_name, reason)])
     if modes_round - {'TRN', 'TRN_ZERO'}:
         frac += FLOAT32_GUARD_BITS
     rounding = 'TRN_ZERO' if modes_round == {'TRN_ZERO'} else 'TRN'

@@ -13,8 +13,8 @@ import numpy as np
 ROUND_MODES = ('TRN', 'RND', 'RND_CONV', 'TRN_ZERO', 'RND_ZERO', 'RND_MIN_INF', 'RND_INF')
 OVERFLOW_MODES = ('WRAP', 'SAT', 'SAT_SYM', 'WRAP_SM')
 
-#: Overflow modes whose ``ap_fixed`` conversion equals HGQ2's definition (``WRAP_SM`` does not: see
-#: :func:`hgq_hls4ml.layers.quantize.element_cast`, which emits its own code for it).
+#: Overflow modes whose ``ap_fixed`` conversion equals HGQ2's for every element (``WRAP_SM``: see
+#: :func:`wrap_sm_mismatch`).
 NATIVE_OVERFLOW_MODES = ('WRAP', 'SAT', 'SAT_SYM')
 
 #: Extra fractional bits that make every float32 input exact where a tie-aware rounding decision is taken.
@@ -71,6 +71,17 @@ class FixedType:
 
     def with_modes(self, rounding: str = 'TRN', overflow: str = 'WRAP') -> FixedType:
         return FixedType(self.signed, self.width, self.integer, rounding, overflow)
+
+
+def wrap_sm_mismatch(k: np.ndarray, i: np.ndarray, f: np.ndarray, rounding: str) -> np.ndarray:
+    """Elements whose ``AP_WRAP_SM`` cast differs from HGQ2's WRAP_SM quantizer.
+
+    ``ap_ufixed`` has no ``AP_WRAP_SM`` (it exits at run time), and 1-bit ``AP_RND_CONV`` disagrees on which ties
+    wrap; every other (signed) element agrees (``tests/precision/test_fixed_vs_ap.py``).
+    """
+    k, i, f = (np.asarray(a) for a in (k, i, f))
+    width = k + i + f
+    return (width > 0) & ((k == 0) | ((normalize_round_mode(rounding) == 'RND_CONV') & (width == 1)))
 
 
 def rounding_safe_source(src: FixedType, dst: FixedType) -> FixedType | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
-from hgq.config import QuantizerConfigScope
+from hgq.config import QuantizerConfig, QuantizerConfigScope
 from hgq.layers import (
     QAdd,
     QAveragePooling1D,
@@ -65,6 +65,11 @@ def _trunk(arch: str):
         x = QBatchNormalization()(x)
         x = keras.layers.ReLU()(x)
         return inp, QDense(4)(x)
+    if arch == 'inner_quantizers':  # SAT quantizer on the input, the scope's modes on every later quantizer
+        inp = keras.Input((8,))
+        x = Quantizer(QuantizerConfig('kif', 'datalane', overflow_mode='SAT', round_mode='RND'))(inp)
+        x = QDense(10, enable_iq=False, activation='relu')(x)
+        return inp, QDense(3)(QDense(6)(x))
     if arch == 'quantizer_mlp':
         inp = keras.Input((6,))
         x = Quantizer()(inp)

@@ -23,6 +23,7 @@ CASES = [
     Case('conv2d_kbi_wrap_rnd', 'conv2d', q_type='kbi', overflow='WRAP', seed=10),
     Case('wide_16bit_kif_sat_trn', 'wide', round_mode='TRN', seed=11),
     Case('mlp_homogeneous_sat_rnd', 'mlp', homogeneous=True, seed=12),
+    Case('inner_kif_wrapsm_rnd', 'inner_quantizers', overflow='WRAP_SM', round_mode='RND', seed=14),
     Case('conv2d_homogeneous_sat_rnd', 'conv2d', homogeneous=True, seed=13),
 ]
 

@@ -117,3 +117,23 @@ def test_softmax_options_without_exact_firmware_are_refused(tmp_path):
         convert(model, tmp_path / 'prj')
     message = str(err.value)
     assert 'stable=False' in message and 'normalizes the last axis only' in message
+
+
+def test_wrap_sm_without_an_exact_cast_is_refused(tmp_path):
+    from hgq.config import QuantizerConfig
+
+    inp = keras.Input((4,))
+    unsigned = QuantizerConfig('kif', 'datalane', k0=False, overflow_mode='WRAP_SM', round_mode='RND')
+    x = QDense(4, activation='relu')(inp)
+    model = _built(inp, QDense(2, iq_conf=unsigned)(x))
+    with pytest.raises(UnsupportedLayerError, match='WRAP_SM on .* unsigned or 1-bit RND_CONV element'):
+        convert(model, tmp_path / 'prj')
+
+
+def test_wrap_sm_on_the_model_input_is_refused(tmp_path):
+    from hgq.config import QuantizerConfig
+
+    inp = keras.Input((4,))
+    model = _built(inp, QDense(2, iq_conf=QuantizerConfig('kif', 'datalane', overflow_mode='WRAP_SM'))(inp))
+    with pytest.raises(UnsupportedLayerError, match='WRAP_SM quantizer on the model input'):
+        convert(model, tmp_path / 'prj')
