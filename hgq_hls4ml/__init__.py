@@ -5,6 +5,7 @@ from __future__ import annotations
 import hls4ml  # noqa: F401  # loads hls4ml backends first; that registers this plugin
 
 from .convert import convert
+from .cost import CostReport, cost
 from .csim import VerifyReport, verify
 from .errors import (
     HGQHls4mlError,
@@ -17,6 +18,7 @@ from .plugin import PluginStatus, plugin_status
 __version__ = '0.1.0'
 
 __all__ = [
+    'CostReport',
     'HGQHls4mlError',
     'ModelInputError',
     'OutputDirError',
@@ -24,6 +26,7 @@ __all__ = [
     'UnsupportedLayerError',
     'VerifyReport',
     'convert',
+    'cost',
     'plugin_status',
     'verify',
 ]
