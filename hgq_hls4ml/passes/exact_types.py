@@ -14,7 +14,7 @@ from hls4ml.model.types import FixedPrecisionType, NamedType
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, rounding_safe_source
 from .base import HGQModelPass
-from .ranges import accum_range, fused_quantizer, input_nodes, propagate
+from .ranges import NodeRange, accum_range, fused_quantizer, input_nodes, propagate
 
 #: Constant arrays of hls4ml layers whose types follow their values.
 CONSTANT_ARRAYS = ('weight', 'bias', 'scale')
@@ -24,12 +24,22 @@ def hls_precision(t: FixedType) -> FixedPrecisionType:
     return FixedPrecisionType(t.width, t.integer, t.signed, t.rounding, t.overflow)
 
 
-def result_type(node: Layer, out: iv.QInterval) -> FixedType:
+def result_type(node: Layer, r: NodeRange) -> FixedType:
+    """The output type: the exact range of the result, or of a folded quantizer's output.
+
+    A folded quantizer's rounding and overflow act on assignment, so its type is the quantizer's; where its overflow
+    provably never acts, only the rounding matters and the integer bits shrink to the proven range.
+    """
     fused = fused_quantizer(node)
     if fused is None:
-        return out.union_type()
+        return r.out.union_type()
     k, i, f, rnd, ovf = fused
-    return FixedType(bool(k), k + i + f, k + i, rnd, ovf)
+    quantizer_t = FixedType(bool(k), k + i + f, k + i, rnd, ovf)
+    if iv.overflow_free(r.raw, k, i, f, rnd, ovf).all():
+        narrow = r.out.union_type().with_modes(rnd, 'WRAP')
+        if narrow.width < quantizer_t.width:
+            return narrow
+    return quantizer_t
 
 
 def set_output_types(node: Layer, t: FixedType) -> None:
@@ -56,7 +66,7 @@ class ExactTypes(HGQModelPass):
         ranges = propagate(model)
         for node in model.graph.values():
             r = ranges[node.name]
-            result = result_type(node, r.out)
+            result = result_type(node, r)
             if not isinstance(node, Input):
                 set_output_types(node, result)
             if 'accum_t' in node.attributes:

@@ -68,6 +68,26 @@ def constant(values: np.ndarray) -> QInterval:
 _ROUNDING_HEADROOM = 64
 
 
+def _rounded(x: QInterval, f: np.ndarray, round_mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Both ends of ``x`` rounded to ``2**-f`` (no overflow)."""
+    rounding = get_fixed_quantizer_np(round_mode, 'SAT')
+    wide = np.full(x.shape, float(_ROUNDING_HEADROOM))
+    return rounding(x.lo, 1.0, wide, f), rounding(x.hi, 1.0, wide, f)
+
+
+def overflow_free(
+    x: QInterval, k: np.ndarray, i: np.ndarray, f: np.ndarray, round_mode: str, overflow_mode: str
+) -> np.ndarray:
+    """Elements for which the quantizer's overflow never acts: quantizing is rounding only."""
+    k, i, f = (np.broadcast_to(np.asarray(a, dtype=np.float64), x.shape) for a in (k, i, f))
+    r_lo, r_hi = _rounded(x, f, round_mode)
+    raw_lo, raw_hi = kif_range(k, i, f, overflow_mode)
+    free = (r_lo >= raw_lo) & (r_hi <= raw_hi)
+    if overflow_mode.upper() == 'WRAP_SM':  # HGQ2's unsigned WRAP_SM maps in-range values elsewhere
+        free &= k > 0
+    return free
+
+
 def quantize(
     x: QInterval, k: np.ndarray, i: np.ndarray, f: np.ndarray, round_mode: str, overflow_mode: str
 ) -> QInterval:
@@ -79,13 +99,8 @@ def quantize(
     k, i, f = (np.broadcast_to(np.asarray(a, dtype=np.float64), x.shape) for a in (k, i, f))
     overflow = overflow_mode.upper()
     alive = (k + i + f) > 0
-    rounding = get_fixed_quantizer_np(round_mode, 'SAT')
-    wide = i + _ROUNDING_HEADROOM
-    r_lo, r_hi = rounding(x.lo, 1.0, wide, f), rounding(x.hi, 1.0, wide, f)
+    (r_lo, r_hi), in_range = _rounded(x, f, round_mode), overflow_free(x, k, i, f, round_mode, overflow_mode)
     raw_lo, raw_hi = kif_range(k, i, f, overflow)
-    in_range = (r_lo >= raw_lo) & (r_hi <= raw_hi)
-    if overflow == 'WRAP_SM':  # HGQ2's unsigned WRAP_SM maps in-range values elsewhere (e.g. 2**-4 -> -2**-3)
-        in_range &= k > 0
     if overflow in ('SAT', 'SAT_SYM'):
         q = get_fixed_quantizer_np(round_mode, overflow_mode)
         lo, hi = q(x.lo, k, i, f), q(x.hi, k, i, f)
