@@ -1,4 +1,4 @@
-"""QSoftmax (stable, last axis) -> ``HGQSoftmax`` built from HGQ2's own exponent and inverse tables."""
+"""QSoftmax (last axis; stable or not) -> ``HGQSoftmax`` built from HGQ2's own exponent and inverse tables."""
 
 from __future__ import annotations
 
@@ -23,12 +23,9 @@ def softmax_problems(layer: QSoftmax, shape: tuple[int, ...]) -> list[str]:
     found = []
     if tuple(layer.axes) != (len(shape),):
         found.append(f'axes={tuple(layer.axes)}; firmware softmax normalizes the last axis only')
-    if not layer.stable:
-        found.append('stable=False: its exponent table has no input quantizer, so no finite table; use stable=True')
-        return found
     if layer.enable_iq:
         found += quantizer_problems(layer.iq, 'the input quantizer')
-    found += table_problems(layer.exp_table, shape, 'the exponent table')
+    found += table_problems(layer.exp_table, shape, 'the exponent table', needs_iq=layer.stable)
     found += table_problems(layer.inv_table, inv_shape(shape), 'the inverse table')
     if layer.enable_oq:
         found += quantizer_problems(layer.oq, 'the output quantizer')
@@ -49,10 +46,13 @@ class QSoftmaxHandler(Handler):
         if layer.enable_iq:
             confs.append(quantize_config(layer.iq, shape, f'{layer.name}_iq', src, f'{src}@{layer.name}_iq'))
             src = confs[-1]['output_keras_tensor_names'][0]
-        exp, inv = table_part(layer.exp_table, shape), table_part(layer.inv_table, inv_shape(shape))
+        # stable=False: the exponent table reads the input directly; it is tabulated over the input's proven type
+        # once ranges are known (passes.ranges)
+        exp = table_part(layer.exp_table, shape) if layer.stable else {'deferred': layer.exp_table}
+        inv = table_part(layer.inv_table, inv_shape(shape))
         dst = out_tensors[0].name
         core_dst = f'{dst}@{layer.name}_core' if layer.enable_oq else dst
-        confs.append(node_config(layer.name, 'HGQSoftmax', [src], [core_dst], exp=exp, inv=inv))
+        confs.append(node_config(layer.name, 'HGQSoftmax', [src], [core_dst], exp=exp, inv=inv, stable=layer.stable))
         if layer.enable_oq:
             confs.append(quantize_config(layer.oq, shape, f'{layer.name}_oq', core_dst, dst))
         return confs

@@ -21,9 +21,12 @@ if TYPE_CHECKING:
     from hgq.layers import QUnaryFunctionLUT
 
 
-def build_tables(layer: QUnaryFunctionLUT, shape: tuple[int, ...]) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct tables and the table index of each element (shape ``shape``)."""
-    k, i, f = quantizer_kif(layer.iq, shape)
+def build_tables(
+    layer: QUnaryFunctionLUT, shape: tuple[int, ...], kif: tuple[np.ndarray, ...] | None = None
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Distinct tables and the table index of each element (shape ``shape``) over the input grid ``kif`` (default:
+    the layer's input quantizer)."""
+    k, i, f = quantizer_kif(layer.iq, shape) if kif is None else kif
     kifs = list(zip(k.ravel().tolist(), i.ravel().tolist(), f.ravel().tolist()))
     codes = [element_codes(*kif) for kif in kifs]
     grid = np.zeros((max(c.size for c in codes), len(kifs)), dtype=np.float32)
@@ -56,22 +59,27 @@ def table_part(lut: QUnaryFunctionLUT, shape: tuple[int, ...]) -> dict:
     }
 
 
-def table_problems(lut: QUnaryFunctionLUT, shape: tuple[int, ...], what: str = 'the table') -> list[str]:
-    """Why a table layer applied to ``shape`` has no exact firmware form."""
-    found = []
+def _input_problems(lut: QUnaryFunctionLUT, shape: tuple[int, ...], what: str) -> list[str]:
     if not lut.enable_iq:
-        found.append(f'{what}: enable_iq=False: a table needs the input quantizer to bound its input')
-    else:
-        problems = quantizer_problems(lut.iq, f'{what}: the input quantizer')
-        if not problems:
-            k, i, f = quantizer_kif(lut.iq, shape)
-            widest = int((k + i + f).max(initial=0))
-            if widest > MAX_TABLE_BITS:
-                problems.append(
-                    f'{what}: input quantizer has {widest}-bit elements: a table would need 2**{widest} entries '
-                    f'(limit 2**{MAX_TABLE_BITS}); reduce the input bit-width'
-                )
-        found += problems
+        return [f'{what}: enable_iq=False: a table needs the input quantizer to bound its input']
+    found = quantizer_problems(lut.iq, f'{what}: the input quantizer')
+    if not found:
+        k, i, f = quantizer_kif(lut.iq, shape)
+        widest = int((k + i + f).max(initial=0))
+        if widest > MAX_TABLE_BITS:
+            found.append(
+                f'{what}: input quantizer has {widest}-bit elements: a table would need 2**{widest} entries '
+                f'(limit 2**{MAX_TABLE_BITS}); reduce the input bit-width'
+            )
+    return found
+
+
+def table_problems(
+    lut: QUnaryFunctionLUT, shape: tuple[int, ...], what: str = 'the table', needs_iq: bool = True
+) -> list[str]:
+    """Why a table layer applied to ``shape`` has no exact firmware form (``needs_iq=False``: the table is indexed
+    by its input's own exact type instead of an input quantizer)."""
+    found = _input_problems(lut, shape, what) if needs_iq else []
     if not lut.enable_oq:
         found.append(f'{what}: enable_oq=False: table entries would be float32 values; give it an output quantizer')
     else:

@@ -1,6 +1,7 @@
-"""``HGQSoftmax``: HGQ2's table-based ``QSoftmax`` (stable form, last axis), exactly.
+"""``HGQSoftmax``: HGQ2's table-based ``QSoftmax`` (last axis), exactly.
 
-Per row: ``m = max(x)``; ``e_j = exp_table(m - x_j)``; ``s = sum(e)``; ``v = inv_table(s)``; ``y_j = e_j * v``.
+Per row: ``m = max(x)``; ``e_j = exp_table(m - x_j)`` (``exp_table(x_j)`` when not stable); ``s = sum(e)``;
+``v = inv_table(s)``; ``y_j = e_j * v``.
 Both tables are HGQ2's own (quantized input, function, quantized output), tabulated by running its sub-layers on
 every input code; every intermediate type is the exact range of what it holds, so each step equals Keras.
 """
@@ -59,7 +60,9 @@ def diff_type(t: FixedType) -> FixedType:
     return union_type(0.0, t.max_value - t.min_value, t.fractional)
 
 
-def row_body(exp: dict, inv: dict, types: dict[str, FixedType], row: int, n: int, src, dst, elem_t: str) -> list[str]:
+def row_body(
+    exp: dict, inv: dict, types: dict[str, FixedType], row: int, n: int, src, dst, elem_t: str, stable: bool
+) -> list[str]:
     """C++ statements computing one row from ``src(j)`` into ``dst(j)``."""
 
     def look(part: dict, prefix: str, index: int, expr: str, expr_t: FixedType) -> str:
@@ -67,10 +70,13 @@ def row_body(exp: dict, inv: dict, types: dict[str, FixedType], row: int, n: int
         rnd, ovf = part['round_mode'], part['overflow_mode']
         return lookup(f'{prefix}{t}', part['tables'][t], tuple(kif), rnd, ovf, expr, expr_t)
 
-    lines = [f'{elem_t} m = {src(0)};']
-    lines += [f'if ({src(j)} > m) m = {src(j)};' for j in range(1, n)]
-    lines += [f'diff_t d{j} = m - {src(j)};' for j in range(n)]
-    lines += [f'exp_t e{j} = {look(exp, "te", row * n + j, f"d{j}", types["diff_t"])};' for j in range(n)]
+    if stable:
+        lines = [f'{elem_t} m = {src(0)};']
+        lines += [f'if ({src(j)} > m) m = {src(j)};' for j in range(1, n)]
+        lines += [f'diff_t d{j} = m - {src(j)};' for j in range(n)]
+        lines += [f'exp_t e{j} = {look(exp, "te", row * n + j, f"d{j}", types["diff_t"])};' for j in range(n)]
+    else:
+        lines = [f'exp_t e{j} = {look(exp, "te", row * n + j, src(j), types["input_t"])};' for j in range(n)]
     lines.append('sum_t s = ' + ' + '.join(f'e{j}' for j in range(n)) + ';')
     lines.append(f'inv_t v = {look(inv, "ti", row, "s", types["sum_t"])};')
     lines += [f'{dst(j)} = e{j} * v;' for j in range(n)]
@@ -86,19 +92,21 @@ class HGQSoftmaxFunctionTemplate(GeneratedFunctionTemplate):
         shape = node.get_input_variable().shape
         n, rows = shape[-1], prod(shape[:-1])
         types = {
+            'input_t': input_type(node),
             'diff_t': diff_type(input_type(node)),
             'exp_t': tables_type(exp['tables']),
             'sum_t': sum_type(exp, n),
             'inv_t': tables_type(inv['tables']),
         }
-        decls = [f'typedef {t.cpp()} {name};' for name, t in types.items()]
+        decls = [f'typedef {t.cpp()} {name};' for name, t in types.items() if name != 'input_t']
+        stable = node.get_attr('stable')
         for prefix, part, ctype in (('te', exp, 'exp_t'), ('ti', inv, 'inv_t')):
             decls += [table_decl(ctype, f'{prefix}{t}', tab) for t, tab in enumerate(part['tables'])
                       if not is_constant(tab)]
         head = '\n    '.join(decls)
         if is_stream(node):
             body = '\n        '.join(
-                row_body(exp, inv, types, 0, n, 'x[{}]'.format, 'y[{}]'.format, 'typename input_t::value_type')
+                row_body(exp, inv, types, 0, n, 'x[{}]'.format, 'y[{}]'.format, 'typename input_t::value_type', stable)
             )
             return f"""
 template <class input_t, class output_t>
@@ -117,7 +125,7 @@ void {fn_name}(hls::stream<input_t> &in, hls::stream<output_t> &out) {{
         blocks = []
         for r in range(rows):
             src, dst = (lambda j, r=r: f'in[{r * n + j}]'), (lambda j, r=r: f'out[{r * n + j}]')
-            lines = row_body(exp, inv, types, r, n, src, dst, 'input_t')
+            lines = row_body(exp, inv, types, r, n, src, dst, 'input_t', stable)
             blocks.append('{\n        ' + '\n        '.join(lines) + '\n    }')
         body = '\n    '.join(blocks)
         return f"""

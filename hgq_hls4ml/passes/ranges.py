@@ -40,7 +40,7 @@ from hls4ml.model.layers import (
 from ..errors import UnsupportedLayerError
 from ..layers.quantize import HGQQuantize
 from ..layers.softmax import HGQSoftmax, rows_identical
-from ..layers.unary_lut import HGQUnaryLUT
+from ..layers.unary_lut import MAX_TABLE_BITS, HGQUnaryLUT
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, frac_bits
 
@@ -98,8 +98,26 @@ def _(node: HGQUnaryLUT, inputs):
     return table_range(node.attributes)
 
 
+def input_indexed_tables(node: Layer, lut, x: iv.QInterval) -> dict:
+    """Tables of Keras table layer ``lut`` indexed by the raw bits of its input's exact (proven) type."""
+    from ..handlers.unary_lut import build_tables
+
+    t = x.union_type()
+    if t.width > MAX_TABLE_BITS:
+        reason = (
+            f'its exponent table reads a {t.width}-bit input (limit {MAX_TABLE_BITS} bits); '
+            'quantize its input to fewer bits, or use stable=True'
+        )
+        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
+    kif = tuple(np.full(x.shape, v) for v in (int(t.signed), t.integer - int(t.signed), t.fractional))
+    tables, ids = build_tables(lut, x.shape, kif)
+    return {'kif': kif, 'round_mode': 'TRN', 'overflow_mode': 'WRAP', 'tables': tables, 'table_id': ids}
+
+
 @node_range.register
 def _(node: HGQSoftmax, inputs):
+    if 'deferred' in node.get_attr('exp'):
+        node.set_attr('exp', input_indexed_tables(node, node.get_attr('exp')['deferred'], inputs[0]))
     exp, inv = node.get_attr('exp'), node.get_attr('inv')
     e, v = table_range(exp), table_range(inv)
     is_stream = node.model.config.get_config_value('IOType') == 'io_stream'

@@ -128,6 +128,10 @@ def _trunk(arch: str):
         x = QEinsumDense('bsi,ij->bsj', output_shape=(4, 5), bias_axes='j', activation='relu')(inp)
         x = QEinsumDense('bsj,sjk->bk', output_shape=(3,), bias_axes='k')(x)
         return inp, QDense(2)(x)
+    if arch == 'softmax_unstable':  # stable=False: the exponent table reads the (quantized) input directly
+        inp = keras.Input((3, 6))
+        x = QSoftmax(stable=False)(Quantizer()(QDense(5)(inp)))
+        return inp, QDense(2)(keras.layers.Flatten()(x))
     if arch == 'softmax':  # row-wise softmax over token features (HGQ2's exponent and inverse tables)
         inp = keras.Input((3, 6))
         x = QSoftmax()(QDense(5)(inp))

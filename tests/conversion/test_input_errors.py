@@ -111,12 +111,18 @@ def test_softmax_options_without_exact_firmware_are_refused(tmp_path):
     from hgq.layers import QSoftmax
 
     inp = keras.Input((4, 6))
-    x = QSoftmax(stable=False)(QDense(6)(inp))
-    model = _built(inp, QSoftmax(axis=1)(x))
-    with pytest.raises(UnsupportedLayerError) as err:
+    model = _built(inp, QSoftmax(axis=1)(QDense(6)(inp)))
+    with pytest.raises(UnsupportedLayerError, match='normalizes the last axis only'):
         convert(model, tmp_path / 'prj')
-    message = str(err.value)
-    assert 'stable=False' in message and 'normalizes the last axis only' in message
+
+
+def test_unstable_softmax_on_a_wide_input_is_refused(tmp_path):
+    from hgq.layers import QSoftmax
+
+    inp = keras.Input((4, 6))
+    model = _built(inp, QSoftmax(stable=False)(QDense(6)(inp)))  # an unquantized 17+ bit accumulator
+    with pytest.raises(UnsupportedLayerError, match=r'exponent table reads a \d+-bit input \(limit 16 bits\)'):
+        convert(model, tmp_path / 'prj')
 
 
 def test_wrap_sm_without_an_exact_cast_is_refused(tmp_path):

@@ -8,6 +8,7 @@ from hgq_hls4ml import verify
 from .models import Case, build, inputs
 
 CASES = [
+    (Case('softmax_unstable_kif_sat_rnd', 'softmax_unstable', min_bits=1, seed=58), 'io_parallel'),
     (Case('reshaping2d_kif_sat_rnd', 'reshaping2d', min_bits=1, seed=71), 'io_stream'),
     (Case('reshaping1d_kbi_wrap_trn', 'reshaping1d', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1,
           seed=72), 'io_parallel'),
@@ -43,6 +44,7 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (Case('softmax_unstable_kif_sat_rnd', 'softmax_unstable', min_bits=1, seed=58), 'io_parallel'),
     (Case('reshaping2d_kif_sat_rnd', 'reshaping2d', min_bits=1, seed=71), 'io_stream'),
     (Case('reshaping1d_kbi_wrap_trn', 'reshaping1d', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1,
           seed=72), 'io_parallel'),
