@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-from hgq.layers import QAdd, QAveragePooling1D, QDense, QGlobalMaxPooling1D, QMultiHeadAttention, QSoftmax
+from hgq.layers import QAdd, QAveragePooling1D, QDense, QGlobalMaxPooling1D, QMultiHeadAttention, QSoftmax, QSum
 
 from hgq_hls4ml import convert
 from hgq_hls4ml.errors import ModelInputError, OutputDirError, UnsupportedLayerError
@@ -17,9 +17,10 @@ def _built(inp, out) -> keras.Model:
 
 def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_path):
     inp = keras.Input((4, 8))
-    x = QMultiHeadAttention(num_heads=2, key_dim=4)(inp, inp)
-    x = QSoftmax()(x)
+    x = QMultiHeadAttention(num_heads=2, key_dim=4)(inp, inp, use_causal_mask=True)  # supported, option is not
+    x = QSoftmax(axis=1)(x)
     x = keras.layers.LayerNormalization()(x)
+    x = QSum(axes=-1, keepdims=True)(x)  # not supported yet
     x = QAveragePooling1D(3)(x)  # supported class, unsupported option
     x = QGlobalMaxPooling1D(keepdims=True)(x)
     model = _built(inp, QDense(2, activation='tanh')(x))
@@ -27,10 +28,11 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
         convert(model, tmp_path / 'prj')
     found = {(name, cls) for name, cls, _ in err.value.problems}
     classes = {cls for _, cls in found}
-    assert {'QMultiHeadAttention', 'QSoftmax', 'LayerNormalization', 'QAveragePooling1D',
+    assert {'QMultiHeadAttention', 'QSoftmax', 'LayerNormalization', 'QSum', 'QAveragePooling1D',
             'QGlobalMaxPooling1D', 'QDense'} <= classes
     message = str(err.value)
     assert 'averages 3 elements' in message and 'keepdims=True' in message and "activation 'tanh'" in message
+    assert 'use_causal_mask is not supported' in message and 'last axis only' in message
     assert not (tmp_path / 'prj').exists()
 
 
