@@ -38,6 +38,7 @@ from hls4ml.model.layers import (
 )
 
 from ..errors import UnsupportedLayerError
+from ..layers.codegen import is_stream
 from ..layers.quantize import HGQQuantize
 from ..layers.softmax import HGQSoftmax, rows_identical
 from ..layers.unary_lut import MAX_TABLE_BITS, HGQUnaryLUT
@@ -120,8 +121,7 @@ def _(node: HGQSoftmax, inputs):
         node.set_attr('exp', input_indexed_tables(node, node.get_attr('exp')['deferred'], inputs[0]))
     exp, inv = node.get_attr('exp'), node.get_attr('inv')
     e, v = table_range(exp), table_range(inv)
-    is_stream = node.model.config.get_config_value('IOType') == 'io_stream'
-    if is_stream and not rows_identical(exp, inv, e.shape[-1]):
+    if is_stream(node) and not rows_identical(exp, inv, e.shape[-1]):
         reason = 'io_stream needs every row to use the same tables (allow_heterogeneous_table=False)'
         raise UnsupportedLayerError([(node.name, node.class_name, reason)])
     return iv.multiply(e, iv.QInterval(*(np.broadcast_to(a, e.shape) for a in (v.lo, v.hi, v.f))))
@@ -156,7 +156,7 @@ def window_pixels(node: Layer, spatial_in: tuple[int, ...], kernel: str = 'filt'
 
 @node_range.register
 def _(node: EinsumDense, inputs):
-    if node.model.config.get_config_value('IOType') != 'io_parallel':
+    if is_stream(node):
         reason = 'hls4ml implements EinsumDense for io_parallel only'
         raise UnsupportedLayerError([(node.name, node.class_name, reason)])
     equation, kernel, bias = node.get_attr('hgq_einsum')
@@ -166,7 +166,7 @@ def _(node: EinsumDense, inputs):
 
 @node_range.register
 def _(node: Einsum, inputs):
-    if node.model.config.get_config_value('IOType') != 'io_parallel':
+    if is_stream(node):
         raise UnsupportedLayerError([(node.name, node.class_name, 'hls4ml implements Einsum for io_parallel only')])
     out = iv.bilinear_einsum(node.get_attr('equation'), *inputs)
     return out.reshape(tuple(node.get_output_variable().shape))
