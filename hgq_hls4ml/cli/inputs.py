@@ -121,4 +121,3 @@ def make_output_dir(path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputDirError(f'cannot create output directory {str(path)!r}: {exc.strerror or exc}') from exc
-

@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='Progress goes to stderr; the step table to stdout. A failed step exits 1, a timeout 5, '
         'a missing vitis_hls 4.',
     )
-    p.add_argument('project_dir', metavar='DIR', help="hls4ml project directory (holding build_prj.tcl)")
+    p.add_argument('project_dir', metavar='DIR', help='hls4ml project directory (holding build_prj.tcl)')
     steps = p.add_argument_group('steps (any combination; they run in the order listed)')
     for step in STEPS:
         default = ' (the default when no step is given)' if step == DEFAULT_STEP else ''

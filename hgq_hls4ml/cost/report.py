@@ -100,8 +100,10 @@ class CostReport:
     def from_dict(cls, data: dict[str, Any]) -> CostReport:
         """Inverse of :meth:`to_dict` (``total`` is recomputed)."""
         names = {f.name for f in fields(LayerCost)}
-        return cls([LayerCost(**{k: v for k, v in lay.items() if k in names}) for lay in data['layers']],
-                   data.get('keras_ebops'))
+        return cls(
+            [LayerCost(**{k: v for k, v in lay.items() if k in names}) for lay in data['layers']],
+            data.get('keras_ebops'),
+        )
 
     def plot(self, path: str | Path) -> Path:
         """Bar charts per node (LUTs; BOPs next to HGQ2's EBOPs) saved to ``path`` (format from its suffix)."""

@@ -139,8 +139,10 @@ def verify(
         n_exact=int(equal.sum()),
         max_abs_diff=float(np.max(np.abs(fw - ref), initial=0.0)),
         times=times,
-        hgq_nodes=sum(isinstance(node, HGQQuantize) or bool(node.get_attr('hgq_source_layer'))
-                      for node in hls_model.graph.values()),
+        hgq_nodes=sum(
+            isinstance(node, HGQQuantize) or bool(node.get_attr('hgq_source_layer'))
+            for node in hls_model.graph.values()
+        ),
     )
     if not report.bit_exact and trace_on_mismatch:
         report.divergence = first_divergence(model, hls_model, xs)

@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 
 #: Call arguments with no firmware form yet.
 UNSUPPORTED_ARGUMENTS = (
-    'query_mask', 'value_mask', 'key_mask', 'attention_mask', 'return_attention_scores', 'use_causal_mask',
+    'query_mask',
+    'value_mask',
+    'key_mask',
+    'attention_mask',
+    'return_attention_scores',
+    'use_causal_mask',
 )
 
 
@@ -93,7 +98,10 @@ class QMultiHeadAttentionHandler(Handler):
             return KerasTensor(shape=(None, *shape), name=f'{name}_{part}')
 
         q_dense, k_dense, v_dense, o_dense = (
-            layer._query_dense, layer._key_dense, layer._value_dense, layer._output_dense
+            layer._query_dense,
+            layer._key_dense,
+            layer._value_dense,
+            layer._output_dense,
         )
         Q, K, V = (tensor(p, d.full_output_shape[1:]) for p, d in (('Q', q_dense), ('K', k_dense), ('V', v_dense)))
         dense, softmax = QEinsumDenseHandler(), QSoftmaxHandler()
@@ -111,11 +119,23 @@ class QMultiHeadAttentionHandler(Handler):
             *dense.convert(q_dense, [query], [Q]),
             *dense.convert(k_dense, [key], [K]),
             *dense.convert(v_dense, [value], [V]),
-            einsum_config('scores', layer._dot_product_equation, [K.name, Q.name], pre_score.name,
-                          [K.shape[1:], Q.shape[1:]], scores),
+            einsum_config(
+                'scores',
+                layer._dot_product_equation,
+                [K.name, Q.name],
+                pre_score.name,
+                [K.shape[1:], Q.shape[1:]],
+                scores,
+            ),
             *softmax.convert(layer._softmax, [pre_score], [score]),
-            einsum_config('combine', layer._combine_equation, [score.name, V.name], pre_out.name,
-                          [scores, V.shape[1:]], pre_out.shape[1:]),
+            einsum_config(
+                'combine',
+                layer._combine_equation,
+                [score.name, V.name],
+                pre_out.name,
+                [scores, V.shape[1:]],
+                pre_out.shape[1:],
+            ),
             *dense.convert(o_dense, [pre_out], [projected]),
         ]
         if layer.enable_oq:

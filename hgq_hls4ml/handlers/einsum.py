@@ -33,8 +33,14 @@ def einsum_config(
 ) -> Config:
     """An hls4ml ``Einsum`` of two tensors; ``equation`` still has its batch index."""
     return node_config(
-        name, 'Einsum', srcs, [dst], equation=strip_batch(equation),
-        inp0_shape=tuple(shapes[0]), inp1_shape=tuple(shapes[1]), out_shape=tuple(out_shape) or (1,),
+        name,
+        'Einsum',
+        srcs,
+        [dst],
+        equation=strip_batch(equation),
+        inp0_shape=tuple(shapes[0]),
+        inp1_shape=tuple(shapes[1]),
+        out_shape=tuple(out_shape) or (1,),
     )
 
 

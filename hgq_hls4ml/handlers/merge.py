@@ -70,16 +70,32 @@ class QMergeHandler(Handler):
             if kind == 'sum':
                 ones = np.ones((shape[0], 1))
                 confs.append(
-                    node_config(f'{layer.name}_sum', 'Dense', [acc], [out], weight_data=ones, bias_data=None,
-                                use_bias=False, n_in=shape[0], n_out=1)
+                    node_config(
+                        f'{layer.name}_sum',
+                        'Dense',
+                        [acc],
+                        [out],
+                        weight_data=ones,
+                        bias_data=None,
+                        use_bias=False,
+                        n_in=shape[0],
+                        n_out=1,
+                    )
                 )
             elif kind == 'scale':
                 n_filt = out_shape[-1]
                 confs.append(
                     node_config(
-                        f'{layer.name}_scale', 'BatchNormalization', [acc], [out], n_in=prod(out_shape), n_filt=n_filt,
-                        scale_data=np.full(n_filt, layer._scale), bias_data=np.zeros(n_filt),
-                        use_gamma=True, use_beta=True,
+                        f'{layer.name}_scale',
+                        'BatchNormalization',
+                        [acc],
+                        [out],
+                        n_in=prod(out_shape),
+                        n_filt=n_filt,
+                        scale_data=np.full(n_filt, layer._scale),
+                        bias_data=np.zeros(n_filt),
+                        use_gamma=True,
+                        use_beta=True,
                     )
                 )
             else:

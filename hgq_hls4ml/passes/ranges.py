@@ -317,8 +317,11 @@ def accum_range(node: Layer, raw: iv.QInterval, inputs: list[iv.QInterval]) -> i
         return raw
     x = inputs[0]
     if op == 'Max':
-        return iv.QInterval(np.array([x.lo.min(), raw.lo.min()]), np.array([x.hi.max(), raw.hi.max()]),
-                            np.array([x.f.max(), raw.f.max()]))
+        return iv.QInterval(
+            np.array([x.lo.min(), raw.lo.min()]),
+            np.array([x.hi.max(), raw.hi.max()]),
+            np.array([x.f.max(), raw.f.max()]),
+        )
     n = pool_area(node)
     return iv.QInterval(np.minimum(raw.lo * n, raw.lo), np.maximum(raw.hi * n, raw.hi), raw.f)
 

@@ -41,9 +41,7 @@ def _check_version(version: str | None) -> tuple[int, int]:
     key = (int(match.group(1)), int(match.group(2)))
     low, high = SUPPORTED_VERSIONS
     if not low <= key <= high:
-        raise ValueError(
-            f'tool version {version} is outside the supported range {low[0]}.{low[1]}-{high[0]}.{high[1]}'
-        )
+        raise ValueError(f'tool version {version} is outside the supported range {low[0]}.{low[1]}-{high[0]}.{high[1]}')
     return key
 
 

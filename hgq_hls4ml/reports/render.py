@@ -81,8 +81,12 @@ def _(report: CsynthReport) -> str:
             ['', 'best', 'avg', 'worst'],
             [
                 ['latency (cycles)', latency.best, latency.avg, latency.worst],
-                [f'latency (ns, {_fmt(latency.clock_period_ns)} ns clock)', latency.best_ns, latency.avg_ns,
-                 latency.worst_ns],
+                [
+                    f'latency (ns, {_fmt(latency.clock_period_ns)} ns clock)',
+                    latency.best_ns,
+                    latency.avg_ns,
+                    latency.worst_ns,
+                ],
                 ['interval (cycles)', report.interval_min, None, report.interval_max],
             ],
         ),

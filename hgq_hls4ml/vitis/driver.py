@@ -267,8 +267,10 @@ def _check_project(project_dir: str | Path) -> Path:
 def _tcl_variables(path: Path) -> dict[str, str]:
     """``set name value`` lines of ``project.tcl`` (hls4ml writes one per line; no Tcl interpreter needed)."""
     text = path.read_text(errors='replace')
-    return {match.group(1): match.group(2) if match.group(2) is not None else match.group(3)
-            for match in _TCL_SET.finditer(text)}
+    return {
+        match.group(1): match.group(2) if match.group(2) is not None else match.group(3)
+        for match in _TCL_SET.finditer(text)
+    }
 
 
 def _build_opt(step: str) -> str:
@@ -609,4 +611,3 @@ def build(
             opt_path.write_bytes(original)
     result.report, result.report_error = _parse_reports(root, top)
     return result
-
