@@ -20,10 +20,12 @@ FLOW_NAME = 'hgq_hls4ml:exact'
 STRUCTURE_PASSES = (
     ('hgq_hoist_quantizers', 'hoist_quantizers.HoistQuantizers'),
     ('hgq_fuse_quantizers', 'fuse_quantizers.FuseQuantizers'),
+    ('hgq_exact_accumulators', 'exact_accumulators.UseExactAccumulators'),
 )
 #: Type passes of the flow ``hgq_hls4ml:exact``, run after the backend's streaming rewrites, in this order.
 TYPE_PASSES = (
     ('hgq_input_precision', 'input_precision.InputPrecision'),
+    ('hgq_unread_bits', 'unread_bits.DropUnreadBits'),
     ('hgq_exact_types', 'exact_types.ExactTypes'),
 )
 BACKENDS = ('Vivado', 'Vitis')
@@ -85,7 +87,7 @@ def _install_backend_parts() -> None:
         register_layer(layer_class.__name__, layer_class)
     for name, path in STRUCTURE_PASSES + TYPE_PASSES:
         module, cls = path.rsplit('.', 1)
-        register_pass(name, getattr(import_module(f'hgq_hls4ml.passes.{module}'), cls))
+        register_pass(name, getattr(import_module(f'hgq_hls4ml.passes.{module}'), cls)(name))
     update_flow('optimize', add_optimizers=[name for name, _ in STRUCTURE_PASSES])
     register_flow(FLOW_NAME, [name for name, _ in TYPE_PASSES], requires=None)
     for backend_name in BACKENDS:

@@ -28,9 +28,10 @@ Per node:
   - products on LUTs: by a constant, shift-and-add, ``a * (digits(c) - 1)`` (powers of two are wiring; a negative
     constant is a subtraction in the adder tree); of two variables, ``a * b``;
   - adders: ``(terms - 1) * width`` per output, where ``terms`` counts the live products and a non-zero bias, and
-    ``width`` is the accumulator type's (the result type's where there is none). Element-wise add/subtract/
-    average/maximum/minimum of two live elements, ReLU (or ThresholdedReLU at 0) of a live element and each step
-    of max/average pooling (window taps - 1) cost ``width`` too;
+    ``width`` is the accumulator type's (per output element for ``HGQDense``/``HGQConv1D``/``HGQConv2D``; the
+    result type's where there is none). Element-wise add/subtract/average/maximum/minimum of two live elements,
+    ReLU (or ThresholdedReLU at 0) of a live element and each step of max/average pooling (window taps - 1) cost
+    ``width`` too;
   - tables (``HGQUnaryLUT``): each output bit of a non-constant element is a function of its ``a`` input bits,
     ``2**max(a - 6, 0)`` LUTs (:data:`TABLE_LUT_INPUTS`), plus the element's input cast as below;
   - requantisation: each element a quantizer (or a table's input cast) produces, or each output element of an
@@ -72,7 +73,7 @@ from hls4ml.model.layers import (
 )
 from hls4ml.model.optimizer.passes.hgq_proxy_model import FixedPointQuantizer
 
-from ..layers import HGQQuantize, HGQUnaryLUT
+from ..layers import ExactAccumulators, HGQQuantize, HGQUnaryLUT
 from ..layers.unary_lut import is_constant
 from ..passes.ranges import PASSTHROUGH_CLASSES, NodeRange, conv_patch_index, input_nodes, pool_index, propagate
 from ..precision.fixed import frac_bits, union_type
@@ -114,8 +115,12 @@ def result_width(node: Layer) -> int:
     return _width(node.get_output_variable().type)
 
 
-def op_width(node: Layer) -> int:
-    """Width of the node's adders: its accumulator type, else its result type."""
+def op_width(node: Layer) -> int | np.ndarray:
+    """Width of the node's adders: its accumulator type, else its result type; per output element (as
+    ``(positions, columns)``) for our layers with exact accumulators."""
+    if isinstance(node, ExactAccumulators):
+        widths = np.array([0 if t is None else t.width for t in node.accumulators])
+        return widths.reshape(-1, node.get_output_variable().shape[-1])
     accum = node.get_attr('accum_t')
     return result_width(node) if accum is None else _width(accum)
 
@@ -189,21 +194,24 @@ def _(node, inputs, ranges):
     return np.pad(inputs[0], [*pads, (0, 0)])
 
 
-def product_counts(equation: str, a: np.ndarray, b: np.ndarray, b_lut: np.ndarray, bias: Any, width: int) -> Counts:
+def product_counts(
+    equation: str, a: np.ndarray, b: np.ndarray, b_lut: np.ndarray, bias: Any, width: int | np.ndarray
+) -> Counts:
     """Costs of ``einsum(equation, x, y) + bias``: ``a`` and ``b`` are the operands' live widths (``b``: a constant's
-    ``bits``), ``b_lut`` the LUTs per input bit of one product on LUTs (a constant's ``digits - 1``, else ``b``)."""
+    ``bits``), ``b_lut`` the LUTs per input bit of one product on LUTs (a constant's ``digits - 1``, else ``b``);
+    ``width``: the adders' width, for all outputs or per output (broadcast against the output)."""
 
     def total(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.einsum(equation, x.astype(np.int64), y.astype(np.int64))
 
     wide_a, wide_b = a > DSP_MIN_WIDTH, b > DSP_MIN_WIDTH
     products = total(a > 0, b > 0)
-    adders = np.maximum(products + (np.broadcast_to(bias, products.shape) != 0) - 1, 0).sum()
+    adders = np.maximum(products + (np.broadcast_to(bias, products.shape) != 0) - 1, 0)
     return {
         'multiplies': products.sum(),
         'bops': total(a, b).sum(),
         'dsps': total(wide_a, wide_b).sum(),
-        'luts': total(a, b_lut).sum() - total(a * wide_a, b_lut * wide_b).sum() + adders * width,
+        'luts': total(a, b_lut).sum() - total(a * wide_a, b_lut * wide_b).sum() + (adders * width).sum(),
     }
 
 
@@ -361,4 +369,3 @@ def cost(hls_model: Any, keras_model: Any = None) -> CostReport:
     """The cost proxy of a converted hls4ml model; with ``keras_model``, HGQ2's EBOPs per layer side by side."""
     ebops = None if keras_model is None else keras_ebops(keras_model)
     return CostReport(layer_costs(hls_model, ebops), ebops)
-

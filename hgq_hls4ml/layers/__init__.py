@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from .exact_accum import (
+    ExactAccumFunctionTemplate,
+    ExactAccumulators,
+    HGQConv1D,
+    HGQConv1DFunctionTemplate,
+    HGQConv2D,
+    HGQConv2DFunctionTemplate,
+    HGQDense,
+)
 from .quantize import HGQQuantize, HGQQuantizeFunctionTemplate
 from .softmax import HGQSoftmax, HGQSoftmaxFunctionTemplate
 from .unary_lut import HGQUnaryLUT, HGQUnaryLUTFunctionTemplate
@@ -11,6 +20,18 @@ LAYERS = (
     (HGQQuantize, HGQQuantizeFunctionTemplate),
     (HGQUnaryLUT, HGQUnaryLUTFunctionTemplate),
     (HGQSoftmax, HGQSoftmaxFunctionTemplate),
+    (HGQDense, ExactAccumFunctionTemplate),
+    (HGQConv1D, HGQConv1DFunctionTemplate),
+    (HGQConv2D, HGQConv2DFunctionTemplate),
 )
 
-__all__ = ['LAYERS', 'HGQQuantize', 'HGQSoftmax', 'HGQUnaryLUT']
+__all__ = [
+    'LAYERS',
+    'ExactAccumulators',
+    'HGQConv1D',
+    'HGQConv2D',
+    'HGQDense',
+    'HGQQuantize',
+    'HGQSoftmax',
+    'HGQUnaryLUT',
+]

@@ -104,9 +104,14 @@ class GeneratedFunctionTemplate(FunctionCallTemplate):
     def source(self, node: Layer, fn_name: str) -> str:
         """The C++ definition of ``fn_name`` for this node."""
 
+    def arguments(self, node: Layer) -> list[str]:
+        """Arguments passed after the input and output (e.g. weight arrays)."""
+        return []
+
     def format(self, node: Layer) -> str:
         fn_name = f'{self.prefix}_{node.name}'
         node.set_attr(f'{self.prefix}_codegen', Source(self.source(node, fn_name)))
         p = self._default_function_params(node)
         namespace = node.model.config.get_writer_config().get('Namespace', None) or 'nnet'
-        return f'{namespace}::{fn_name}<{p["input_t"]}, {p["output_t"]}>({p["input"]}, {p["output"]});'
+        args = ', '.join([p['input'], p['output'], *self.arguments(node)])
+        return f'{namespace}::{fn_name}<{p["input_t"]}, {p["output_t"]}>({args});'

@@ -11,8 +11,9 @@ import numpy as np
 from hls4ml.model.layers import Input, Layer
 from hls4ml.model.types import FixedPrecisionType, NamedType
 
+from ..layers import ExactAccumulators
 from ..precision import interval as iv
-from ..precision.fixed import FixedType, rounding_safe_source
+from ..precision.fixed import FixedType, rounding_safe_source, union_type
 from .base import HGQModelPass
 from .ranges import NodeRange, accum_range, fused_quantizer, input_nodes, propagate
 
@@ -40,6 +41,15 @@ def result_type(node: Layer, r: NodeRange) -> FixedType:
         if narrow.width < quantizer_t.width:
             return narrow
     return quantizer_t
+
+
+def element_accumulators(raw: iv.QInterval, result: FixedType) -> list[FixedType | None]:
+    """Per output element: the narrowest accumulator holding its range (``None`` if constantly zero)."""
+    accs = []
+    for lo, hi, f in zip(raw.lo.ravel(), raw.hi.ravel(), raw.f.ravel()):
+        acc = None if lo == hi == 0 else union_type(lo, hi, f)
+        accs.append(acc and (rounding_safe_source(acc, result) or acc))
+    return accs
 
 
 def set_output_types(node: Layer, t: FixedType) -> None:
@@ -73,4 +83,6 @@ class ExactTypes(HGQModelPass):
                 acc = accum_range(node, r.raw, [ranges[n.name].out for n in input_nodes(node)]).union_type()
                 acc = rounding_safe_source(acc, result) or acc  # see rounding_safe_source: an ap_types assertion
                 node.set_attr('accum_t', NamedType(f'{node.name}_accum_t', hls_precision(acc)))
+            if isinstance(node, ExactAccumulators):
+                node.set_attr('hgq_accumulators', element_accumulators(r.raw, result))
             set_constant_types(node)

@@ -1,0 +1,105 @@
+"""``HGQDense``, ``HGQConv1D``, ``HGQConv2D``: hls4ml's layers with one exact accumulator type per output element.
+
+hls4ml's dense and convolution kernels sum every output in the layer's single ``accum_t``, as wide as the widest
+output needs. Here each output element accumulates in the narrowest type holding its own proven range
+(``hgq_accumulators``, set by the ``hgq_exact_types`` pass; it differs between positions of a convolution when the
+input's bit-widths do), so the adders of narrow outputs are narrow too. The sums are exact: every product is on
+its output's grid, and two's-complement wrap-around of partial sums cancels once the final value fits. Used for
+io_parallel with the latency strategy and reuse factor 1 only, where hls4ml's kernels are fully parallel too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hls4ml.model.layers import Conv1D, Conv2D, Dense, Layer
+
+from ..precision.fixed import FixedType
+from .codegen import GeneratedFunctionTemplate
+
+
+class ExactAccumulators:
+    """Mixin: per-output accumulator types and the input patch each output position reads."""
+
+    attributes: dict
+
+    @property
+    def accumulators(self) -> list[FixedType | None]:
+        """Accumulator type of each output element, flat (``None``: constantly zero)."""
+        return self.attributes['hgq_accumulators']
+
+    @property
+    def patch_index(self) -> np.ndarray:
+        """Flat input index of each (output position, tap); ``-1`` reads zero padding. Dense: one position."""
+        return self.attributes['hgq_patch_index']
+
+
+class HGQDense(ExactAccumulators, Dense):
+    """A flat-input ``Dense`` with per-output accumulators."""
+
+
+class HGQConv1D(ExactAccumulators, Conv1D):
+    """A channels-last ``Conv1D`` with per-filter accumulators."""
+
+
+class HGQConv2D(ExactAccumulators, Conv2D):
+    """A channels-last ``Conv2D`` with per-filter accumulators."""
+
+
+def _cpp_table(name: str, index: np.ndarray) -> str:
+    rows = ',\n        '.join('{' + ', '.join(map(str, row)) + '}' for row in index.tolist())
+    return f'static const int {name}[{index.shape[0]}][{index.shape[1]}] = {{\n        {rows}}};'
+
+
+class ExactAccumFunctionTemplate(GeneratedFunctionTemplate):
+    """A per-layer dot-product helper (templated on the accumulator type) called once per output element with that
+    element's type; it reads its inputs through the constant table of what each output position reads."""
+
+    layer_class = HGQDense
+    prefix = 'hgq_dense'
+
+    def arguments(self, node: Layer) -> list[str]:
+        return [node.get_weights('weight').name, node.get_weights('bias').name]
+
+    def source(self, node: Layer, fn_name: str) -> str:
+        index = node.patch_index
+        (n_pos, n_tap), n_in = index.shape, node.get_input_variable().size()
+        accs = node.accumulators
+        n_col = len(accs) // n_pos
+
+        def output(j: int, t: FixedType | None) -> str:
+            p, c = divmod(j, n_col)
+            value = '0' if t is None else f'{fn_name}_dot<{t.cpp()}>(x, patch[{p}], w, b[{c}], {c})'
+            return f'y[{j}] = {value};'
+
+        outputs = '\n    '.join(output(j, t) for j, t in enumerate(accs))
+        return f"""
+template <class acc_t, class input_t, class weight_t, class bias_t>
+acc_t {fn_name}_dot(input_t x[{n_in}], const int taps[{n_tap}], weight_t w[{n_tap * n_col}], bias_t bias, unsigned c) {{
+    #pragma HLS INLINE
+    acc_t acc = bias;
+    for (unsigned k = 0; k < {n_tap}; k++) {{
+        #pragma HLS UNROLL
+        if (taps[k] >= 0) {{
+            acc += x[taps[k]] * w[k * {n_col} + c];
+        }}
+    }}
+    return acc;
+}}
+
+template <class input_t, class output_t, class weight_t, class bias_t>
+void {fn_name}(input_t x[{n_in}], output_t y[{n_pos * n_col}], weight_t w[{n_tap * n_col}], bias_t b[{n_col}]) {{
+    #pragma HLS INLINE
+    {_cpp_table('patch', index)}
+    {outputs}
+}}
+"""
+
+
+class HGQConv1DFunctionTemplate(ExactAccumFunctionTemplate):
+    layer_class = HGQConv1D
+    prefix = 'hgq_conv1d'
+
+
+class HGQConv2DFunctionTemplate(ExactAccumFunctionTemplate):
+    layer_class = HGQConv2D
+    prefix = 'hgq_conv2d'
