@@ -372,6 +372,11 @@ def fused_quantizer(node: Layer) -> tuple[int, int, int, str, str] | None:
     return node.get_attr('hgq_fused_quantizer')
 
 
+def truncated_frac(node: Layer) -> int | None:
+    """Fractional bits the node's result keeps (floored) because no consumer reads lower bits, if set."""
+    return node.get_attr('hgq_truncate_frac')
+
+
 def _node_ranges(node: Layer, inputs: list[iv.QInterval]) -> NodeRange:
     fused = fused_quantizer(node)
     if isinstance(node, Input) and fused is not None:
@@ -382,7 +387,8 @@ def _node_ranges(node: Layer, inputs: list[iv.QInterval]) -> NodeRange:
     raw = rule(node, inputs)
     iv.check_exact(raw, f'layer {node.name!r} ({node.class_name})')
     if fused is None:
-        return NodeRange(raw, raw)
+        kept = truncated_frac(node)
+        return NodeRange(raw, raw if kept is None else iv.truncate(raw, kept))
     k, i, f, rnd, ovf = fused
     return NodeRange(raw, iv.quantize(raw, k, i, f, rnd, ovf))
 

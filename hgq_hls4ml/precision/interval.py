@@ -111,6 +111,14 @@ def quantize(
     return QInterval(np.where(zero, 0.0, lo), np.where(zero, 0.0, hi), np.where(zero, NO_BITS, f_out))
 
 
+def truncate(x: QInterval, f: int) -> QInterval:
+    """Floor every element to at most ``f`` fractional bits (an ``AP_TRN`` cast)."""
+    step = 2.0**-f
+    cut = x.f > f
+    lo, hi = (np.where(cut, np.floor(a / step) * step, a) for a in (x.lo, x.hi))
+    return QInterval(lo, hi, np.where(cut, f, x.f))
+
+
 def matmul(x: QInterval, w: np.ndarray) -> QInterval:
     """Range of ``x @ w`` over the last axis of ``x`` (a dense layer, or conv after im2col)."""
     w = np.asarray(w, dtype=np.float64)
