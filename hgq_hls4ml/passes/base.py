@@ -1,11 +1,17 @@
-"""Shared base of hgq_hls4ml's optimizer passes: each acts only on graphs built by our handlers."""
+"""Shared base of hgq_hls4ml's optimizer passes: each acts only on graphs built by our handlers.
+
+``hls_config['SkipOptimizers']`` (which hls4ml 1.3 accepts but no longer applies) switches off our optional passes
+by name; the passes bit-exactness depends on refuse to be skipped.
+"""
 
 from __future__ import annotations
 
 from abc import abstractmethod
+from typing import ClassVar
 
 from hls4ml.model.optimizer import ModelOptimizerPass
 
+from ..errors import ConfigError
 from ..layers.quantize import HGQQuantize
 
 
@@ -14,14 +20,26 @@ def is_hgq_graph(model) -> bool:
     return any(isinstance(n, HGQQuantize) or n.get_attr('hgq_source_layer') for n in model.graph.values())
 
 
-class HGQModelPass(ModelOptimizerPass):
-    """A whole-graph pass that runs once, and only on HGQ2 graphs."""
+def skipped(model, name: str) -> bool:
+    """Whether the model's configuration (``SkipOptimizers``) leaves out the pass ``name``."""
+    selected = model.config.optimizers
+    return selected is not None and name not in selected
 
-    def __init__(self):
-        self.name = type(self).__name__
+
+class HGQModelPass(ModelOptimizerPass):
+    """A whole-graph pass that runs once, and only on HGQ2 graphs; ``optional`` ones may be skipped."""
+
+    optional: ClassVar[bool] = False
+
+    def __init__(self, name: str | None = None):
+        self.name = name or type(self).__name__
 
     def transform(self, model) -> bool:
         if not is_hgq_graph(model):
+            return False
+        if skipped(model, self.name):
+            if not self.optional:
+                raise ConfigError(f'SkipOptimizers: pass {self.name!r} is needed for bit-exact firmware')
             return False
         self.run(model)
         return True

@@ -32,6 +32,8 @@ def fusible(q: HGQQuantize) -> bool:
 
 
 class FuseQuantizers(HGQModelPass):
+    optional = True
+
     def run(self, model) -> None:
         for q in [n for n in model.graph.values() if isinstance(n, HGQQuantize)]:
             if not fusible(q):

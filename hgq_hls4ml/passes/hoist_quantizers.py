@@ -22,6 +22,8 @@ def hoistable(q: HGQQuantize) -> Reshape | None:
 
 
 class HoistQuantizers(HGQModelPass):
+    optional = True
+
     def run(self, model) -> None:
         moved = True
         while moved:

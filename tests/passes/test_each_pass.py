@@ -1,0 +1,58 @@
+"""Each optional pass keeps the firmware bit-exact: a model converted with and without it (hls4ml's
+``SkipOptimizers``) is bit-exact both ways, and the pass visibly changed the graph."""
+
+from collections.abc import Callable
+
+import hls4ml
+import numpy as np
+import pytest
+
+from hgq_hls4ml import convert, verify
+from hgq_hls4ml.layers import ExactAccumulators, HGQQuantize
+from hgq_hls4ml.passes.ranges import input_nodes
+
+from ..conversion.models import Case, build, inputs
+
+
+def _quantizers(hm) -> int:
+    return sum(isinstance(n, HGQQuantize) for n in hm.graph.values())
+
+
+def _quantizers_after_reshape(hm) -> int:
+    return sum(isinstance(n, HGQQuantize) and input_nodes(n)[0].class_name == 'Reshape' for n in hm.graph.values())
+
+
+def _exact_accumulator_layers(hm) -> int:
+    return sum(isinstance(n, ExactAccumulators) for n in hm.graph.values())
+
+
+def _result_bits(hm) -> int:
+    return sum(n.get_output_variable().type.precision.width * n.get_output_variable().size() for n in hm.graph.values())
+
+
+HETEROGENEOUS = Case('conv2d_het', 'conv2d', min_bits=1, seed=81)
+HOMOGENEOUS = Case('conv2d_hom', 'conv2d', homogeneous=True, min_bits=1, seed=82)
+#: pass name, model, and a graph measure the pass must lower (with it < without it).
+PASSES: list[tuple[str, Case, Callable]] = [
+    ('hgq_hoist_quantizers', HOMOGENEOUS, _quantizers_after_reshape),
+    ('hgq_fuse_quantizers', HOMOGENEOUS, _quantizers),
+    ('hgq_exact_accumulators', HETEROGENEOUS, lambda hm: -_exact_accumulator_layers(hm)),
+    ('hgq_unread_bits', HETEROGENEOUS, _result_bits),
+]
+
+
+@pytest.mark.parametrize(('name', 'case', 'measure'), PASSES, ids=[p[0] for p in PASSES])
+def test_pass_is_exact_with_and_without(name, case, measure, tmp_path):
+    model = build(case)
+    x = inputs(model, n=300)
+    measured = []
+    for skip in ([], [name]):
+        cfg = hls4ml.utils.config_from_keras_model(model, granularity='name', backend='Vitis')
+        cfg['SkipOptimizers'] = skip
+        hm = convert(model, tmp_path / f'prj_{len(skip)}', hls_config=cfg)
+        report = verify(model, x, hls_model=hm)
+        assert report.bit_exact, f'{name} {"skipped" if skip else "applied"}:\n{report}'
+        measured.append(measure(hm))
+    with_pass, without_pass = measured
+    assert with_pass < without_pass, f'{name} changed nothing ({with_pass} vs {without_pass})'
+    assert np.unique(np.asarray(model.predict(x, verbose=0))).size > 10
