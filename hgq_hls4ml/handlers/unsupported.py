@@ -65,7 +65,6 @@ HGQ2_LAYER_CLASSES = (
     'hgq.layers.table.conv.QConvT2D',
     'hgq.layers.table.dense.QDenseT',
     'hgq.layers.table.dense.QEinsumDenseT',
-    'hgq.quantizer.quantizer.Quantizer',
 )
 
 

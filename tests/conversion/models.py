@@ -75,6 +75,13 @@ def _trunk(arch: str):
         x = Quantizer()(inp)
         x = QDense(5, enable_iq=False, activation='relu')(x)
         return inp, QDense(2)(x)
+    if arch == 'quantizer_only':  # a model of one standalone heterogeneous quantizer
+        inp = keras.Input((3, 4))
+        return inp, Quantizer()(inp)
+    if arch == 'quantizer_tail':  # a quantizer after a reshape, as the model output
+        inp = keras.Input((6,))
+        x = keras.layers.Reshape((2, 3))(QDense(6)(Quantizer()(inp)))
+        return inp, Quantizer()(x)
     if arch == 'conv1d':
         inp = keras.Input((12, 2))
         x = QConv1D(3, 3, activation='relu')(inp)

@@ -8,6 +8,11 @@ from hgq_hls4ml import verify
 from .models import Case, build, inputs
 
 CASES = [
+    (Case('quantizer_only_kif_sat_rnd_hom', 'quantizer_only', homogeneous=True, seed=86), 'io_parallel'),
+    (
+        Case('quantizer_tail_kbi_wrap_trn', 'quantizer_tail', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=82),
+        'io_stream',
+    ),
     (Case('softmax_unstable_kif_sat_rnd', 'softmax_unstable', min_bits=1, seed=58), 'io_parallel'),
     (Case('reshaping2d_kif_sat_rnd', 'reshaping2d', min_bits=1, seed=71), 'io_stream'),
     (Case('reshaping1d_kbi_wrap_trn', 'reshaping1d', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1,
@@ -44,6 +49,15 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (
+        Case('quantizer_only_kbi_wrap_trn', 'quantizer_only', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=83),
+        'io_stream',
+    ),
+    (
+        Case('quantizer_only_kif_satsym_rndconv', 'quantizer_only', overflow='SAT_SYM', round_mode='RND_CONV', seed=84),
+        'io_parallel',
+    ),
+    (Case('quantizer_tail_kif_sat_rnd_hom', 'quantizer_tail', homogeneous=True, seed=85), 'io_parallel'),
     (Case('softmax_unstable_kif_sat_rnd', 'softmax_unstable', min_bits=1, seed=58), 'io_parallel'),
     (Case('reshaping2d_kif_sat_rnd', 'reshaping2d', min_bits=1, seed=71), 'io_stream'),
     (Case('reshaping1d_kbi_wrap_trn', 'reshaping1d', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1,
