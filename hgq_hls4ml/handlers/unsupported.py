@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     import keras
 
 HGQ2_LAYER_CLASSES = (
-    'hgq.layers.activation.QAffinedUnaryFunctionLUT',
     'hgq.layers.activation.QUnaryFunctionLUT',
     'hgq.layers.attn.linformer.QLinformerAttention',
     'hgq.layers.attn.linformer.QLinformerAttentionT',

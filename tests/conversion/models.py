@@ -9,6 +9,7 @@ import numpy as np
 from hgq.config import QuantizerConfig, QuantizerConfigScope
 from hgq.layers import (
     QAdd,
+    QAffinedUnaryFunctionLUT,
     QAveragePooling1D,
     QAveragePooling2D,
     QAveragePow2,
@@ -130,6 +131,10 @@ def _trunk(arch: str):
         x = QConv1D(4, 3)(QUnaryFunctionLUT('tanh')(inp))
         x = QUnaryFunctionLUT(keras.ops.exp)(x)
         return inp, QDense(3)(keras.layers.Flatten()(x))
+    if arch == 'affine_lut':  # tables of x * scale + bias on the model input and as the model output
+        inp = keras.Input((2, 4))
+        x = QDense(4)(QAffinedUnaryFunctionLUT('tanh')(inp))
+        return inp, QAffinedUnaryFunctionLUT(keras.ops.exp)(x)
     if arch == 'einsum':  # token-wise projection, then a contraction over tokens and features
         inp = keras.Input((4, 6))
         x = QEinsumDense('bsi,ij->bsj', output_shape=(4, 5), bias_axes='j', activation='relu')(inp)
@@ -203,6 +208,10 @@ def build(case: Case) -> keras.Model:
         model = keras.Model(inp, out, name=case.name)
     model(np.zeros((1, *inp.shape[1:]), dtype=np.float32))
     _randomise_bits(model, case, rng)
+    for layer in model.layers:
+        if isinstance(layer, QAffinedUnaryFunctionLUT):
+            layer.scale.assign(rng.uniform(0.5, 2.0, 1))
+            layer.bias.assign(rng.uniform(-1.0, 1.0, 1))
     if case.arch == 'wide':
         for w in model.weights:
             leaf = w.path.rsplit('/', 1)[-1]

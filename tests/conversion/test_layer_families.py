@@ -8,6 +8,7 @@ from hgq_hls4ml import verify
 from .models import Case, build, inputs
 
 CASES = [
+    (Case('affine_lut_kif_sat_rnd', 'affine_lut', min_bits=1, seed=91), 'io_parallel'),
     (Case('quantizer_only_kif_sat_rnd_hom', 'quantizer_only', homogeneous=True, seed=86), 'io_parallel'),
     (
         Case('quantizer_tail_kbi_wrap_trn', 'quantizer_tail', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=82),
@@ -49,6 +50,14 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (
+        Case('affine_kbi_wrap_trn', 'affine_lut', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=93),
+        'io_stream',
+    ),
+    (
+        Case('affine_lut_kif_satsym_rndinf', 'affine_lut', overflow='SAT_SYM', round_mode='RND_INF', seed=96),
+        'io_parallel',
+    ),
     (
         Case('quantizer_only_kbi_wrap_trn', 'quantizer_only', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=83),
         'io_stream',
