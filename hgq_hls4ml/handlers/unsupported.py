@@ -31,8 +31,6 @@ HGQ2_LAYER_CLASSES = (
     'hgq.layers.core.dense.QDense',
     'hgq.layers.core.einsum_dense.QEinsumDense',
     'hgq.layers.einsum_dense_batchnorm.QEinsumDenseBatchnorm',
-    'hgq.layers.ops.accum.QMeanPow2',
-    'hgq.layers.ops.accum.QSum',
     'hgq.layers.ops.einsum.QEinsum',
     'hgq.layers.ops.merge.QAdd',
     'hgq.layers.ops.merge.QAveragePow2',

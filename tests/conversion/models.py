@@ -29,11 +29,13 @@ from hgq.layers import (
     QMaximum,
     QMaxPooling1D,
     QMaxPooling2D,
+    QMeanPow2,
     QMinimum,
     QMultiHeadAttention,
     QMultiply,
     QSoftmax,
     QSubtract,
+    QSum,
     QUnaryFunctionLUT,
 )
 from hgq.quantizer import Quantizer
@@ -135,6 +137,20 @@ def _trunk(arch: str):
         inp = keras.Input((2, 4))
         x = QDense(4)(QAffinedUnaryFunctionLUT('tanh')(inp))
         return inp, QAffinedUnaryFunctionLUT(keras.ops.exp)(x)
+    if arch == 'reduce_last':  # sums and a mean over the last axis, keepdims both ways
+        inp = keras.Input((3, 8))
+        x = QDense(6)(inp)
+        a = QSum(axes=-1, scale=0.5, keepdims=True)(x)
+        return inp, keras.layers.Concatenate()([keras.layers.Flatten()(a), QMeanPow2(axes=-1)(x)])
+    if arch == 'reduce_axes':  # reductions over a leading axis, over non-adjacent axes and over every axis
+        inp = keras.Input((4, 3, 5))
+        a = keras.layers.Flatten()(QSum(axes=1, keepdims=True)(inp))
+        b = QMeanPow2(axes=(1, 3))(inp)
+        c = keras.layers.Flatten()(QSum(axes=(1, 2, 3), keepdims=True)(inp))
+        return inp, keras.layers.Concatenate()([keras.layers.Concatenate()([a, b]), c])
+    if arch == 'reduce_scalar':  # a mean over every axis without keepdims: one value per sample
+        inp = keras.Input((3, 4))
+        return inp, QMeanPow2(axes=(1, 2))(inp)
     if arch == 'einsum':  # token-wise projection, then a contraction over tokens and features
         inp = keras.Input((4, 6))
         x = QEinsumDense('bsi,ij->bsj', output_shape=(4, 5), bias_axes='j', activation='relu')(inp)
