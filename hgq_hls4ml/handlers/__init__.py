@@ -14,6 +14,7 @@ from .merge import QMergeHandler
 from .pooling import QPoolingHandler
 from .precheck import check_model_of, connected_layers, model_problems
 from .quantizer import QuantizerHandler
+from .reduction import QReductionHandler
 from .softmax import QSoftmaxHandler
 from .unary_lut import QUnaryFunctionLUTHandler
 
@@ -25,6 +26,7 @@ HANDLER_CLASSES: tuple[type[Handler], ...] = (
     QConvHandler,
     QBatchNormalizationHandler,
     QMergeHandler,
+    QReductionHandler,
     QPoolingHandler,
     QUnaryFunctionLUTHandler,
     QSoftmaxHandler,

@@ -1,7 +1,8 @@
-"""QUnaryFunctionLUT (tanh, sigmoid, exp, any unary function) -> ``HGQUnaryLUT`` with exact per-element tables.
+"""QUnaryFunctionLUT and QAffinedUnaryFunctionLUT (any unary function, the latter of ``x * scale + bias``) ->
+``HGQUnaryLUT`` with exact per-element tables.
 
 The tables are computed by running the Keras layer itself on every input code of every element, so they hold
-exactly what Keras outputs (input quantizer, activation in float32, output quantizer).
+exactly what Keras outputs (input quantizer, affine map and activation in float32, output quantizer).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def table_problems(
 
 
 class QUnaryFunctionLUTHandler(Handler):
-    handles = ('hgq.layers.activation.QUnaryFunctionLUT',)
+    handles = ('hgq.layers.activation.QUnaryFunctionLUT', 'hgq.layers.activation.QAffinedUnaryFunctionLUT')
 
     def problems(self, layer: QUnaryFunctionLUT) -> list[str]:
         return table_problems(layer, tuple(layer.input.shape[1:]))

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     import keras
 
 HGQ2_LAYER_CLASSES = (
-    'hgq.layers.activation.QAffinedUnaryFunctionLUT',
     'hgq.layers.activation.QUnaryFunctionLUT',
     'hgq.layers.attn.linformer.QLinformerAttention',
     'hgq.layers.attn.linformer.QLinformerAttentionT',
@@ -32,8 +31,6 @@ HGQ2_LAYER_CLASSES = (
     'hgq.layers.core.dense.QDense',
     'hgq.layers.core.einsum_dense.QEinsumDense',
     'hgq.layers.einsum_dense_batchnorm.QEinsumDenseBatchnorm',
-    'hgq.layers.ops.accum.QMeanPow2',
-    'hgq.layers.ops.accum.QSum',
     'hgq.layers.ops.einsum.QEinsum',
     'hgq.layers.ops.merge.QAdd',
     'hgq.layers.ops.merge.QAveragePow2',
@@ -65,7 +62,6 @@ HGQ2_LAYER_CLASSES = (
     'hgq.layers.table.conv.QConvT2D',
     'hgq.layers.table.dense.QDenseT',
     'hgq.layers.table.dense.QEinsumDenseT',
-    'hgq.quantizer.quantizer.Quantizer',
 )
 
 

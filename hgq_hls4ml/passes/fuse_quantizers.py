@@ -2,7 +2,8 @@
 
 An ``ap_fixed`` assignment applies rounding and overflow, so a quantizer whose elements share one (k, i, f)
 and whose mode is native to ``ap_fixed`` is exactly the producer's result type. Only a producer with no other
-consumer is changed. Heterogeneous quantizers stay as ``HGQQuantize`` layers.
+consumer is changed. Heterogeneous quantizers stay as ``HGQQuantize`` layers, and so does a quantizer that reads
+the model input and is itself a model output (a model of one standalone quantizer needs a layer between its ports).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def fusible(q: HGQQuantize) -> bool:
     if element_type(k, i, f, q.get_attr('round_mode'), q.get_attr('overflow_mode')) is None:
         return False
     (producer,) = input_nodes(q)
+    if isinstance(producer, Input) and set(q.outputs) & set(q.model.outputs):
+        return False
     return (
         isinstance(producer, FUSIBLE_PRODUCERS)
         and fused_quantizer(producer) is None

@@ -9,6 +9,7 @@ import numpy as np
 from hgq.config import QuantizerConfig, QuantizerConfigScope
 from hgq.layers import (
     QAdd,
+    QAffinedUnaryFunctionLUT,
     QAveragePooling1D,
     QAveragePooling2D,
     QAveragePow2,
@@ -28,11 +29,13 @@ from hgq.layers import (
     QMaximum,
     QMaxPooling1D,
     QMaxPooling2D,
+    QMeanPow2,
     QMinimum,
     QMultiHeadAttention,
     QMultiply,
     QSoftmax,
     QSubtract,
+    QSum,
     QUnaryFunctionLUT,
 )
 from hgq.quantizer import Quantizer
@@ -75,6 +78,13 @@ def _trunk(arch: str):
         x = Quantizer()(inp)
         x = QDense(5, enable_iq=False, activation='relu')(x)
         return inp, QDense(2)(x)
+    if arch == 'quantizer_only':  # a model of one standalone heterogeneous quantizer
+        inp = keras.Input((3, 4))
+        return inp, Quantizer()(inp)
+    if arch == 'quantizer_tail':  # a quantizer after a reshape, as the model output
+        inp = keras.Input((6,))
+        x = keras.layers.Reshape((2, 3))(QDense(6)(Quantizer()(inp)))
+        return inp, Quantizer()(x)
     if arch == 'conv1d':
         inp = keras.Input((12, 2))
         x = QConv1D(3, 3, activation='relu')(inp)
@@ -123,6 +133,24 @@ def _trunk(arch: str):
         x = QConv1D(4, 3)(QUnaryFunctionLUT('tanh')(inp))
         x = QUnaryFunctionLUT(keras.ops.exp)(x)
         return inp, QDense(3)(keras.layers.Flatten()(x))
+    if arch == 'affine_lut':  # tables of x * scale + bias on the model input and as the model output
+        inp = keras.Input((2, 4))
+        x = QDense(4)(QAffinedUnaryFunctionLUT('tanh')(inp))
+        return inp, QAffinedUnaryFunctionLUT(keras.ops.exp)(x)
+    if arch == 'reduce_last':  # sums and a mean over the last axis, keepdims both ways
+        inp = keras.Input((3, 8))
+        x = QDense(6)(inp)
+        a = QSum(axes=-1, scale=0.5, keepdims=True)(x)
+        return inp, keras.layers.Concatenate()([keras.layers.Flatten()(a), QMeanPow2(axes=-1)(x)])
+    if arch == 'reduce_axes':  # reductions over a leading axis, over non-adjacent axes and over every axis
+        inp = keras.Input((4, 3, 5))
+        a = keras.layers.Flatten()(QSum(axes=1, keepdims=True)(inp))
+        b = QMeanPow2(axes=(1, 3))(inp)
+        c = keras.layers.Flatten()(QSum(axes=(1, 2, 3), keepdims=True)(inp))
+        return inp, keras.layers.Concatenate()([keras.layers.Concatenate()([a, b]), c])
+    if arch == 'reduce_scalar':  # a mean over every axis without keepdims: one value per sample
+        inp = keras.Input((3, 4))
+        return inp, QMeanPow2(axes=(1, 2))(inp)
     if arch == 'einsum':  # token-wise projection, then a contraction over tokens and features
         inp = keras.Input((4, 6))
         x = QEinsumDense('bsi,ij->bsj', output_shape=(4, 5), bias_axes='j', activation='relu')(inp)
@@ -196,6 +224,10 @@ def build(case: Case) -> keras.Model:
         model = keras.Model(inp, out, name=case.name)
     model(np.zeros((1, *inp.shape[1:]), dtype=np.float32))
     _randomise_bits(model, case, rng)
+    for layer in model.layers:
+        if isinstance(layer, QAffinedUnaryFunctionLUT):
+            layer.scale.assign(rng.uniform(0.5, 2.0, 1))
+            layer.bias.assign(rng.uniform(-1.0, 1.0, 1))
     if case.arch == 'wide':
         for w in model.weights:
             leaf = w.path.rsplit('/', 1)[-1]

@@ -3,7 +3,16 @@
 import keras
 import numpy as np
 import pytest
-from hgq.layers import QAdd, QAveragePooling1D, QDense, QGlobalMaxPooling1D, QMultiHeadAttention, QSoftmax, QSum
+from hgq.layers import (
+    QAdd,
+    QAveragePooling1D,
+    QDense,
+    QGlobalMaxPooling1D,
+    QMultiHeadAttention,
+    QSimpleRNN,
+    QSoftmax,
+    QSum,
+)
 
 from hgq_hls4ml import convert
 from hgq_hls4ml.errors import ModelInputError, OutputDirError, UnsupportedLayerError
@@ -20,7 +29,7 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
     x = QMultiHeadAttention(num_heads=2, key_dim=4)(inp, inp, use_causal_mask=True)  # supported, option is not
     x = QSoftmax(axis=1)(x)
     x = keras.layers.LayerNormalization()(x)
-    x = QSum(axes=-1, keepdims=True)(x)  # not supported yet
+    x = QSimpleRNN(8, return_sequences=True)(x)  # not supported yet
     x = QAveragePooling1D(3)(x)  # supported class, unsupported option
     x = QGlobalMaxPooling1D(keepdims=True)(x)
     model = _built(inp, QDense(2, activation='tanh')(x))
@@ -28,7 +37,7 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
         convert(model, tmp_path / 'prj')
     found = {(name, cls) for name, cls, _ in err.value.problems}
     classes = {cls for _, cls in found}
-    assert {'QMultiHeadAttention', 'QSoftmax', 'LayerNormalization', 'QSum', 'QAveragePooling1D',
+    assert {'QMultiHeadAttention', 'QSoftmax', 'LayerNormalization', 'QSimpleRNN', 'QAveragePooling1D',
             'QGlobalMaxPooling1D', 'QDense'} <= classes
     message = str(err.value)
     assert 'averages 3 elements' in message and 'keepdims=True' in message and "activation 'tanh'" in message
@@ -41,6 +50,13 @@ def test_merge_with_broadcast_shapes_is_refused(tmp_path):
     a, b = QDense(4)(inp), QDense(1)(inp)
     model = _built(inp, QAdd()([a, b]))
     with pytest.raises(UnsupportedLayerError, match='firmware merges need equal shapes'):
+        convert(model, tmp_path / 'prj')
+
+
+def test_reduction_over_the_batch_axis_is_refused(tmp_path):
+    inp = keras.Input((4,))
+    model = _built(inp, QSum(axes=(0, 1))(QDense(3)(inp)))
+    with pytest.raises(UnsupportedLayerError, match=r'q_sum \(QSum\): axes=\(0, 1\) include the batch axis'):
         convert(model, tmp_path / 'prj')
 
 

@@ -8,6 +8,17 @@ from hgq_hls4ml import verify
 from .models import Case, build, inputs
 
 CASES = [
+    (Case('reduce_last_kif_sat_rnd', 'reduce_last', min_bits=1, seed=101), 'io_parallel'),
+    (
+        Case('reduce_axes_kbi_wrap_trn', 'reduce_axes', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=102),
+        'io_stream',
+    ),
+    (Case('affine_lut_kif_sat_rnd', 'affine_lut', min_bits=1, seed=91), 'io_parallel'),
+    (Case('quantizer_only_kif_sat_rnd_hom', 'quantizer_only', homogeneous=True, seed=86), 'io_parallel'),
+    (
+        Case('quantizer_tail_kbi_wrap_trn', 'quantizer_tail', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=82),
+        'io_stream',
+    ),
     (Case('softmax_unstable_kif_sat_rnd', 'softmax_unstable', min_bits=1, seed=58), 'io_parallel'),
     (Case('reshaping2d_kif_sat_rnd', 'reshaping2d', min_bits=1, seed=71), 'io_stream'),
     (Case('reshaping1d_kbi_wrap_trn', 'reshaping1d', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1,
@@ -44,6 +55,37 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (
+        Case('reduce_last_kbi_wrap_trn', 'reduce_last', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=103),
+        'io_stream',
+    ),
+    (Case('reduce_axes_kif_sat_rnd', 'reduce_axes', min_bits=1, seed=104), 'io_parallel'),
+    (
+        Case('reduce_axes_kif_satsym_rndconv', 'reduce_axes', overflow='SAT_SYM', round_mode='RND_CONV', seed=105),
+        'io_parallel',
+    ),
+    (Case('reduce_scalar_kif_wrap_rnd', 'reduce_scalar', overflow='WRAP', min_bits=1, seed=106), 'io_parallel'),
+    (
+        Case('reduce_scalar_kbi_sat_trn', 'reduce_scalar', q_type='kbi', round_mode='TRN', min_bits=1, seed=107),
+        'io_stream',
+    ),
+    (
+        Case('affine_kbi_wrap_trn', 'affine_lut', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=93),
+        'io_stream',
+    ),
+    (
+        Case('affine_lut_kif_satsym_rndinf', 'affine_lut', overflow='SAT_SYM', round_mode='RND_INF', seed=96),
+        'io_parallel',
+    ),
+    (
+        Case('quantizer_only_kbi_wrap_trn', 'quantizer_only', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=83),
+        'io_stream',
+    ),
+    (
+        Case('quantizer_only_kif_satsym_rndconv', 'quantizer_only', overflow='SAT_SYM', round_mode='RND_CONV', seed=84),
+        'io_parallel',
+    ),
+    (Case('quantizer_tail_kif_sat_rnd_hom', 'quantizer_tail', homogeneous=True, seed=85), 'io_parallel'),
     (Case('softmax_unstable_kif_sat_rnd', 'softmax_unstable', min_bits=1, seed=58), 'io_parallel'),
     (Case('reshaping2d_kif_sat_rnd', 'reshaping2d', min_bits=1, seed=71), 'io_stream'),
     (Case('reshaping1d_kbi_wrap_trn', 'reshaping1d', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1,

@@ -55,6 +55,13 @@ def test_status_lists_handled_classes():
     assert status.active and status.reason == 'active'
     assert 'hgq.layers.core.dense.QDense' in status.handled_classes
     assert 'hgq.layers.activation.QUnaryFunctionLUT' in status.handled_classes
+    for path in (
+        'hgq.layers.activation.QAffinedUnaryFunctionLUT',
+        'hgq.layers.ops.accum.QSum',
+        'hgq.layers.ops.accum.QMeanPow2',
+        'hgq.quantizer.quantizer.Quantizer',
+    ):
+        assert path in status.handled_classes
 
 
 @pytest.fixture
