@@ -1,0 +1,21 @@
+"""The C++ generated for our layers compiles warning-free under g++ -Wall."""
+
+import pytest
+
+from hgq_hls4ml import convert
+
+from .models import Case, build
+from .wall import generated_code_warnings
+
+CASES = [
+    (Case('conv2d_kif_sat_rnd', 'conv2d', min_bits=1, seed=91), 'io_parallel'),  # HGQQuantize, HGQConv2D, HGQDense
+    (Case('lut_conv1d_kif_sat_rnd', 'lut_conv1d', min_bits=1, seed=92), 'io_stream'),  # HGQUnaryLUT, stream
+    (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),  # HGQSoftmax, einsums
+]
+
+
+@pytest.mark.parametrize(('case', 'io_type'), CASES, ids=[c.name for c, _ in CASES])
+def test_generated_cpp_is_wall_clean(case, io_type, tmp_path):
+    hm = convert(build(case), tmp_path / 'prj', io_type=io_type)
+    hm.write()
+    assert generated_code_warnings(tmp_path / 'prj') == []
