@@ -73,9 +73,10 @@ from hls4ml.model.layers import (
 )
 from hls4ml.model.optimizer.passes.hgq_proxy_model import FixedPointQuantizer
 
-from ..layers import ExactAccumulators, HGQQuantize, HGQUnaryLUT
+from ..layers import ExactAccumulators, HGQConv3D, HGQQuantize, HGQUnaryLUT
 from ..layers.unary_lut import is_constant
-from ..passes.ranges import PASSTHROUGH_CLASSES, NodeRange, conv_patch_index, input_nodes, pool_index, propagate
+from ..layers.windows import conv_patch_index, pool_index
+from ..passes.ranges import PASSTHROUGH_CLASSES, NodeRange, input_nodes, propagate
 from ..precision.fixed import frac_bits, union_type
 from .ebops import keras_ebops
 from .report import CostReport, LayerCost
@@ -275,6 +276,7 @@ def _(node: Dense, inputs, out):
 
 @node_counts.register(Conv1D)
 @node_counts.register(Conv2D)
+@node_counts.register(HGQConv3D)
 def _(node, inputs, out):
     a = inputs[0]
     w = np.asarray(node.get_attr('weight_data'), dtype=np.float64)

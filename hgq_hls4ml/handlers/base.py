@@ -73,3 +73,18 @@ def node_config(name: str, class_name: str, inputs: Sequence[str], outputs: Sequ
         'output_keras_tensor_names': list(outputs),
         **attrs,
     }
+
+
+def chain_configs(
+    layer_name: str, src: str, dst: str, nodes: Sequence[tuple[str, str, dict]], main: str | None = None
+) -> list[Config]:
+    """Configs of a chain of nodes ``(suffix, class_name, attrs)`` from ``src`` to ``dst``; the node whose suffix is
+    ``main`` (default: the last) takes the Keras layer's name, the others ``{layer_name}_{suffix}``."""
+    main = nodes[-1][0] if main is None else main
+    confs = []
+    for n, (suffix, class_name, attrs) in enumerate(nodes):
+        out = dst if n == len(nodes) - 1 else f'{dst}@{layer_name}_{suffix}'
+        name = layer_name if suffix == main else f'{layer_name}_{suffix}'
+        confs.append(node_config(name, class_name, [src], [out], **attrs))
+        src = out
+    return confs

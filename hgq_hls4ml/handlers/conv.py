@@ -1,10 +1,11 @@
-"""QConv1D and QConv2D -> hls4ml ``Conv1D``/``Conv2D`` (channels_last)."""
+"""QConv1D, QConv2D, QConv3D -> hls4ml ``Conv1D``/``Conv2D``, our ``HGQConv3D`` (channels_last)."""
 
 from __future__ import annotations
 
 from math import ceil, prod
 from typing import TYPE_CHECKING
 
+from ..layers.windows import AXES, PAD_SIDES
 from .base import Config, node_config, to_numpy
 from .qlayer import QLayerHandler
 
@@ -31,13 +32,12 @@ def window_geometry(
     window_key: str = 'filt',
 ) -> dict[str, int]:
     """hls4ml's spatial attributes (``in_width``, ``pad_left``, ``stride_width``, ``filt_width`` ...)."""
-    axes = ('width',) if len(window) == 1 else ('height', 'width')
-    before_after = {'height': ('pad_top', 'pad_bottom'), 'width': ('pad_left', 'pad_right')}
     attrs = {}
-    for ax, n_in, n_out, k, s in zip(axes, in_shape[:-1], out_shape[:-1], window, strides):
+    for ax, n_in, n_out, k, s in zip(AXES[len(window)], in_shape[:-1], out_shape[:-1], window, strides):
         lo, hi = padding_amounts(padding, n_in, k, s)
-        b, a = before_after[ax]
-        attrs.update({f'in_{ax}': n_in, f'out_{ax}': n_out, f'{window_key}_{ax}': k, f'stride_{ax}': s, b: lo, a: hi})
+        b, a = PAD_SIDES[ax]
+        attrs.update({f'in_{ax}': n_in, f'out_{ax}': n_out, f'{window_key}_{ax}': k, f'stride_{ax}': s})
+        attrs.update({f'pad_{b}': lo, f'pad_{a}': hi})
     return attrs
 
 
@@ -46,8 +46,12 @@ def conv_geometry(layer: QBaseConv, in_shape: tuple[int, ...], out_shape: tuple[
     return {'n_chan': in_shape[-1], 'n_filt': out_shape[-1], **attrs}
 
 
+#: Graph class by number of spatial axes.
+CLASS_NAMES = {1: 'Conv1D', 2: 'Conv2D', 3: 'HGQConv3D'}
+
+
 class QConvHandler(QLayerHandler):
-    handles = ('hgq.layers.conv.QConv1D', 'hgq.layers.conv.QConv2D')
+    handles = ('hgq.layers.conv.QConv1D', 'hgq.layers.conv.QConv2D', 'hgq.layers.conv.QConv3D')
 
     def option_problems(self, layer: QBaseConv) -> list[str]:
         found = []
@@ -67,7 +71,7 @@ class QConvHandler(QLayerHandler):
         return [
             node_config(
                 layer.name,
-                f'Conv{len(in_shape) - 1}D',
+                CLASS_NAMES[len(in_shape) - 1],
                 [src],
                 [dst],
                 data_format='channels_last',

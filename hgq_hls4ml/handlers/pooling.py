@@ -1,11 +1,17 @@
-"""HGQ2 max/average pooling (1D, 2D, global) -> hls4ml ``Pooling1D/2D`` and ``GlobalPooling1D/2D``."""
+"""HGQ2 max/average pooling (1D, 2D, 3D, global) -> hls4ml ``Pooling1D/2D`` and ``GlobalPooling1D/2D``.
+
+hls4ml has no 3D pooling. A window's maximum is the maximum of its per-axis maxima, and a power-of-two window's
+average the average of its per-axis averages (exact, no rounding before the layer's output quantizer), so 3D
+pooling becomes a 2D pooling over (depth, height) with width and channels merged, then one over (rows, width) with
+a window of one row; global 3D pooling is a global 1D pooling over the flattened positions. Reshapes are free.
+"""
 
 from __future__ import annotations
 
 from math import log2, prod
 from typing import TYPE_CHECKING
 
-from .base import Config, node_config
+from .base import Config, chain_configs, node_config
 from .conv import window_geometry
 from .qlayer import QLayerHandler
 
@@ -23,9 +29,28 @@ def pool_window(layer: keras.Layer, in_shape: tuple[int, ...]) -> tuple[int, ...
     return tuple(in_shape[:-1]) if is_global(layer) else tuple(layer.pool_size)
 
 
+def pooling3d_nodes(layer: keras.Layer, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> list:
+    """The chain ``(suffix, class_name, attrs)`` computing a 3D pooling with hls4ml's 1D and 2D poolings."""
+    kind = 'Max' if 'Max' in type(layer).__name__ else 'Average'
+    (d, h, w, c), channels_last = in_shape, {'data_format': 'channels_last'}
+    if is_global(layer):
+        pool = {'n_in': d * h * w, 'n_filt': c, **channels_last}
+        return [('flat', 'Reshape', {'target_shape': [d * h * w, c]}), ('pool', f'Global{kind}Pooling1D', pool)]
+    (od, oh, ow, _), (pd, ph, pw), (sd, sh, sw) = out_shape, layer.pool_size, layer.strides
+    dh = window_geometry((d, h, w * c), (od, oh, w * c), (pd, ph), (sd, sh), layer.padding, 'pool')
+    width = window_geometry((od * oh, w, c), (od * oh, ow, c), (1, pw), (1, sw), layer.padding, 'pool')
+    return [
+        ('merge_wc', 'Reshape', {'target_shape': [d, h, w * c]}),
+        ('pool_dh', f'{kind}Pooling2D', {'n_filt': w * c, **dh, **channels_last}),
+        ('split_wc', 'Reshape', {'target_shape': [od * oh, w, c]}),
+        ('pool_w', f'{kind}Pooling2D', {'n_filt': c, **width, **channels_last}),
+        ('out', 'Reshape', {'target_shape': [od, oh, ow, c]}),
+    ]
+
+
 class QPoolingHandler(QLayerHandler):
     handles = tuple(
-        f'{_P}Q{kind}Pooling{d}D' for kind in ('Max', 'Average', 'GlobalMax', 'GlobalAverage') for d in (1, 2)
+        f'{_P}Q{kind}Pooling{d}D' for kind in ('Max', 'Average', 'GlobalMax', 'GlobalAverage') for d in (1, 2, 3)
     )
 
     def option_problems(self, layer: keras.Layer) -> list[str]:
@@ -46,6 +71,8 @@ class QPoolingHandler(QLayerHandler):
         return found
 
     def core(self, layer: keras.Layer, src: str, dst: str, in_shape, out_shape) -> list[Config]:
+        if len(in_shape) == 4:
+            return chain_configs(layer.name, src, dst, pooling3d_nodes(layer, in_shape, out_shape))
         class_name = type(layer).__name__[1:]  # QMaxPooling2D -> MaxPooling2D (hls4ml's layer map)
         attrs: dict = {'n_filt': in_shape[-1], 'data_format': 'channels_last'}
         if is_global(layer):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import Config, node_config
+from .base import Config, chain_configs
 from .qlayer import QLayerHandler
 
 if TYPE_CHECKING:
@@ -61,10 +61,4 @@ class QReductionHandler(QLayerHandler):
         nodes.append(('sum', 'Dense', sum_attrs(float(layer.scale), sum_shape)))
         if out_shape not in ((*sum_shape[:-1], 1), ()):  # a scalar result stays the Dense's (1,)
             nodes.append(('reshape', 'Reshape', {'target_shape': list(out_shape)}))
-        confs = []
-        for n, (kind, class_name, attrs) in enumerate(nodes):
-            out = dst if n == len(nodes) - 1 else f'{dst}@{layer.name}_{kind}'
-            name = layer.name if kind == 'sum' else f'{layer.name}_{kind}'
-            confs.append(node_config(name, class_name, [src], [out], **attrs))
-            src = out
-        return confs
+        return chain_configs(layer.name, src, dst, nodes, main='sum')

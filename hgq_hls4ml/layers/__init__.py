@@ -9,6 +9,8 @@ from .exact_accum import (
     HGQConv1DFunctionTemplate,
     HGQConv2D,
     HGQConv2DFunctionTemplate,
+    HGQConv3D,
+    HGQConv3DFunctionTemplate,
     HGQDense,
 )
 from .quantize import HGQQuantize, HGQQuantizeFunctionTemplate
@@ -23,6 +25,7 @@ LAYERS = (
     (HGQDense, ExactAccumFunctionTemplate),
     (HGQConv1D, HGQConv1DFunctionTemplate),
     (HGQConv2D, HGQConv2DFunctionTemplate),
+    (HGQConv3D, HGQConv3DFunctionTemplate),
 )
 
 __all__ = [

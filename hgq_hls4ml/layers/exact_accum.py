@@ -1,20 +1,24 @@
-"""``HGQDense``, ``HGQConv1D``, ``HGQConv2D``: hls4ml's layers with one exact accumulator type per output element.
+"""``HGQDense``, ``HGQConv1D/2D/3D``: dense and convolution layers with one exact accumulator type per output element.
 
 hls4ml's dense and convolution kernels sum every output in the layer's single ``accum_t``, as wide as the widest
 output needs. Here each output element accumulates in the narrowest type holding its own proven range
 (``hgq_accumulators``, set by the ``hgq_exact_types`` pass; it differs between positions of a convolution when the
 input's bit-widths do), so the adders of narrow outputs are narrow too. The sums are exact: every product is on
-its output's grid, and two's-complement wrap-around of partial sums cancels once the final value fits. Used for
-io_parallel with the latency strategy and reuse factor 1 only, where hls4ml's kernels are fully parallel too.
+its output's grid, and two's-complement wrap-around of partial sums cancels once the final value fits.
+``HGQDense``/``HGQConv1D``/``HGQConv2D`` replace hls4ml's layers for io_parallel with the latency strategy and reuse
+factor 1, where hls4ml's kernels are fully parallel too; ``HGQConv3D``, which hls4ml lacks, is always fully parallel
+(io_parallel only).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from hls4ml.model.attributes import Attribute, TypeAttribute, WeightAttribute
 from hls4ml.model.layers import Conv1D, Conv2D, Dense, Layer
 
 from ..precision.fixed import FixedType
 from .codegen import GeneratedFunctionTemplate
+from .windows import AXES, PAD_SIDES, conv_patch_index
 
 
 class ExactAccumulators:
@@ -43,6 +47,28 @@ class HGQConv1D(ExactAccumulators, Conv1D):
 
 class HGQConv2D(ExactAccumulators, Conv2D):
     """A channels-last ``Conv2D`` with per-filter accumulators."""
+
+
+class HGQConv3D(ExactAccumulators, Layer):
+    """A channels-last 3D convolution (hls4ml has none), always fully parallel (io_parallel only)."""
+
+    _expected_attributes = [
+        *(Attribute(f'{kind}_{ax}') for ax in AXES[3] for kind in ('in', 'out', 'filt', 'stride')),
+        *(Attribute(f'pad_{side}') for ax in AXES[3] for side in PAD_SIDES[ax]),
+        Attribute('n_chan'),
+        Attribute('n_filt'),
+        WeightAttribute('weight'),
+        WeightAttribute('bias'),
+        TypeAttribute('weight'),
+        TypeAttribute('bias'),
+    ]
+
+    def initialize(self) -> None:
+        self.add_output_variable([*(self.get_attr(f'out_{ax}') for ax in AXES[3]), self.get_attr('n_filt')])
+        self.add_weights()
+        self.add_bias()
+        index = conv_patch_index(self, tuple(self.get_attr(f'in_{ax}') for ax in AXES[3]))
+        self.set_attr('hgq_patch_index', index.reshape(-1, index.shape[-1]))
 
 
 def _cpp_table(name: str, index: np.ndarray) -> str:
@@ -103,3 +129,8 @@ class HGQConv1DFunctionTemplate(ExactAccumFunctionTemplate):
 class HGQConv2DFunctionTemplate(ExactAccumFunctionTemplate):
     layer_class = HGQConv2D
     prefix = 'hgq_conv2d'
+
+
+class HGQConv3DFunctionTemplate(ExactAccumFunctionTemplate):
+    layer_class = HGQConv3D
+    prefix = 'hgq_conv3d'

@@ -12,8 +12,8 @@ import numpy as np
 from hls4ml.model.layers import Layer
 
 from ..layers.codegen import is_stream
+from ..layers.windows import conv_patch_index
 from .base import HGQModelPass
-from .ranges import conv_patch_index
 
 #: hls4ml class name -> ours.
 REPLACEMENTS = {'Dense': 'HGQDense', 'Conv1D': 'HGQConv1D', 'Conv2D': 'HGQConv2D'}

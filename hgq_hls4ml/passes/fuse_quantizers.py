@@ -3,19 +3,22 @@
 An ``ap_fixed`` assignment applies rounding and overflow, so a quantizer whose elements share one (k, i, f)
 and whose mode is native to ``ap_fixed`` is exactly the producer's result type. Only a producer with no other
 consumer is changed. Heterogeneous quantizers stay as ``HGQQuantize`` layers, and so does a quantizer that reads
-the model input and is itself a model output (a model of one standalone quantizer needs a layer between its ports).
+the model input and is itself a model output (a model of one standalone quantizer needs a layer between its ports),
+and an unsigned quantizer feeding a padded max pooling (hls4ml pads with the MSB set, so that input needs a sign).
 """
 
 from __future__ import annotations
 
 from hls4ml.model.layers import Activation, BatchNormalization, Conv1D, Conv2D, Dense, Input
 
+from ..layers.exact_accum import HGQConv3D
 from ..layers.quantize import HGQQuantize
 from ..precision.fixed import NATIVE_OVERFLOW_MODES, element_type
 from .base import HGQModelPass
+from .exact_types import feeds_padded_max_pooling
 from .ranges import fused_quantizer, input_nodes, output_nodes
 
-FUSIBLE_PRODUCERS = (Input, Dense, Conv1D, Conv2D, BatchNormalization, Activation)
+FUSIBLE_PRODUCERS = (Input, Dense, Conv1D, Conv2D, HGQConv3D, BatchNormalization, Activation)
 
 
 def fusible(q: HGQQuantize) -> bool:
@@ -26,6 +29,8 @@ def fusible(q: HGQQuantize) -> bool:
         return False
     (producer,) = input_nodes(q)
     if isinstance(producer, Input) and set(q.outputs) & set(q.model.outputs):
+        return False
+    if k == 0 and feeds_padded_max_pooling(q):  # the result type gets a sign bit, which an unsigned quantizer lacks
         return False
     return (
         isinstance(producer, FUSIBLE_PRODUCERS)

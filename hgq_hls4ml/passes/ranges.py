@@ -39,9 +39,11 @@ from hls4ml.model.layers import (
 
 from ..errors import UnsupportedLayerError
 from ..layers.codegen import is_stream
+from ..layers.exact_accum import HGQConv3D
 from ..layers.quantize import HGQQuantize
 from ..layers.softmax import HGQSoftmax, rows_identical
 from ..layers.unary_lut import MAX_TABLE_BITS, HGQUnaryLUT
+from ..layers.windows import conv_patch_index, pool_index
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, frac_bits
 
@@ -134,26 +136,6 @@ def _(node: Dense, inputs):
     return out if bias is None or bias.data is None else iv.add_constant(out, np.ravel(bias.data))
 
 
-def window_pixels(node: Layer, spatial_in: tuple[int, ...], kernel: str = 'filt') -> np.ndarray:
-    """Flat input pixel of every (output position..., window tap); ``-1`` reads padding.
-
-    ``kernel`` is the prefix of the window size attributes: ``filt`` (convolutions) or ``pool`` (pooling).
-    """
-    axes = ('width',) if len(spatial_in) == 1 else ('height', 'width')
-    grids = []
-    for ax, size in zip(axes, spatial_in):
-        k, s, lo = node.get_attr(f'{kernel}_{ax}'), node.get_attr(f'stride_{ax}'), node.get_attr(f'pad_{_before(ax)}')
-        n_out = (size + lo + node.get_attr(f'pad_{_after(ax)}') - k) // s + 1
-        pos = np.arange(n_out)[:, None] * s + np.arange(k)[None, :] - lo  # (n_out, k)
-        grids.append(np.where((pos >= 0) & (pos < size), pos, -1))
-    if len(grids) == 1:
-        return grids[0]
-    (h, w) = grids
-    valid = (h[:, None, :, None] >= 0) & (w[None, :, None, :] >= 0)
-    pix = np.where(valid, h[:, None, :, None] * spatial_in[1] + w[None, :, None, :], -1)
-    return pix.reshape(h.shape[0], w.shape[0], -1)
-
-
 @node_range.register
 def _(node: EinsumDense, inputs):
     if is_stream(node):
@@ -172,32 +154,16 @@ def _(node: Einsum, inputs):
     return out.reshape(tuple(node.get_output_variable().shape))
 
 
-def conv_patch_index(node: Layer, spatial_in: tuple[int, ...]) -> np.ndarray:
-    """Flat input index of every (output position, kernel tap, channel); ``-1`` reads zero padding."""
-    pix = window_pixels(node, spatial_in)
-    chan = np.arange(node.get_attr('n_chan'))
-    idx = np.where(pix[..., None] >= 0, pix[..., None] * chan.size + chan, -1)
-    return idx.reshape(*pix.shape[:-1], -1)
-
-
-def pool_index(node: Layer, spatial_in: tuple[int, ...], n_chan: int) -> np.ndarray:
-    """Flat input index of every (output position..., channel, window tap); ``-1`` is padding."""
-    pix = window_pixels(node, spatial_in, 'pool')[..., None, :]
-    chan = np.arange(n_chan)[:, None]
-    return np.where(pix >= 0, pix * n_chan + chan, -1)
-
-
-def _before(ax: str) -> str:
-    return 'top' if ax == 'height' else 'left'
-
-
-def _after(ax: str) -> str:
-    return 'bottom' if ax == 'height' else 'right'
+@node_range.register
+def _(node: HGQConv3D, inputs):
+    if is_stream(node):
+        raise UnsupportedLayerError([(node.name, 'QConv3D', 'implemented for io_parallel only')])
+    return conv_range(node, inputs)
 
 
 @node_range.register(Conv1D)
 @node_range.register(Conv2D)
-def _(node, inputs):
+def conv_range(node: Layer, inputs: list[iv.QInterval]) -> iv.QInterval:
     x = inputs[0]
     weight = node.get_attr('weight').data
     patches = x.take(conv_patch_index(node, x.shape[:-1]))

@@ -35,12 +35,14 @@ from hls4ml.model.layers import (
     ZeroPadding2D,
 )
 
+from ..layers.exact_accum import HGQConv3D
 from ..layers.quantize import HGQQuantize
 from .base import HGQModelPass
-from .ranges import PASSTHROUGH_CLASSES, fused_quantizer, output_nodes
+from .ranges import PASSTHROUGH_CLASSES, fused_quantizer, input_nodes, output_nodes, truncated_frac
 
 #: Layers whose C++ writes each result element by one cast of an exact intermediate value (so AP_TRN floors it).
 CAST_RESULT = (
+    HGQConv3D,
     Dense,
     Conv1D,
     Conv2D,
@@ -103,6 +105,16 @@ def truncatable(node: Layer) -> bool:
     if fused_quantizer(node) is not None:
         return False
     return isinstance(node, CAST_RESULT) or (isinstance(node, Activation) and floor_commutes(node))
+
+
+def floored_frac(node: Layer) -> int | None:
+    """The fractional bits ``node``'s output is floored to by this pass (its own or, through operations that commute
+    with flooring, its inputs'), or ``None``: where set, the output equals the Keras value floored to them."""
+    own = truncated_frac(node)
+    if own is not None or not floor_commutes(node) or fused_quantizer(node) is not None:
+        return own
+    inner = [floored_frac(n) for n in input_nodes(node)]
+    return None if None in inner or not inner else min(inner)
 
 
 class DropUnreadBits(HGQModelPass):

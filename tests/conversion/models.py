@@ -12,10 +12,12 @@ from hgq.layers import (
     QAffinedUnaryFunctionLUT,
     QAveragePooling1D,
     QAveragePooling2D,
+    QAveragePooling3D,
     QAveragePow2,
     QBatchNormalization,
     QConv1D,
     QConv2D,
+    QConv3D,
     QDense,
     QDot,
     QEinsum,
@@ -23,12 +25,15 @@ from hgq.layers import (
     QEinsumDenseBatchnorm,
     QGlobalAveragePooling1D,
     QGlobalAveragePooling2D,
+    QGlobalAveragePooling3D,
     QGlobalMaxPooling1D,
     QGlobalMaxPooling2D,
+    QGlobalMaxPooling3D,
     QLinformerAttention,
     QMaximum,
     QMaxPooling1D,
     QMaxPooling2D,
+    QMaxPooling3D,
     QMeanPow2,
     QMinimum,
     QMultiHeadAttention,
@@ -95,6 +100,14 @@ def _trunk(arch: str):
         x = QConv2D(3, 3, activation='relu', padding='same')(inp)
         x = QConv2D(2, 2, strides=2)(x)
         x = keras.layers.Reshape((-1,))(x)
+        return inp, QDense(3)(x)
+    if arch == 'conv3d':  # our 3D convolution; 3D poolings as hls4ml 2D/global 1D poolings
+        inp = keras.Input((4, 5, 5, 2))
+        x = QConv3D(3, (2, 3, 3), activation='relu', padding='same')(inp)
+        a = QMaxPooling3D(2, padding='same')(x)
+        a = QConv3D(4, 2, strides=(1, 2, 1))(a)
+        b = QAveragePooling3D(2, strides=(2, 1, 2))(x)
+        x = keras.layers.Concatenate()([QGlobalMaxPooling3D()(a), QGlobalAveragePooling3D()(b)])
         return inp, QDense(3)(x)
     if arch == 'wide':  # 16+ bit input quantizer, 1-2 bit weights, small fan-in: exact in float32 too
         inp = keras.Input((4,))

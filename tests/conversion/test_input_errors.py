@@ -125,6 +125,15 @@ def test_einsum_dense_in_io_stream_is_refused(tmp_path):
         convert(model, tmp_path / 'prj', io_type='io_stream')
 
 
+def test_conv3d_in_io_stream_is_refused(tmp_path):
+    from hgq.layers import QConv3D
+
+    inp = keras.Input((3, 4, 4, 2))
+    model = _built(inp, QConv3D(2, 2)(inp))
+    with pytest.raises(UnsupportedLayerError, match=r'q_conv3d\w* \(QConv3D\): implemented for io_parallel only'):
+        convert(model, tmp_path / 'prj', io_type='io_stream')
+
+
 def test_softmax_options_without_exact_firmware_are_refused(tmp_path):
     from hgq.layers import QSoftmax
 

@@ -8,6 +8,7 @@ from hgq_hls4ml import verify
 from .models import Case, build, inputs
 
 CASES = [
+    (Case('conv3d_kif_sat_rnd', 'conv3d', min_bits=1, seed=101), 'io_parallel'),
     (Case('reduce_last_kif_sat_rnd', 'reduce_last', min_bits=1, seed=101), 'io_parallel'),
     (
         Case('reduce_axes_kbi_wrap_trn', 'reduce_axes', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=102),
@@ -55,6 +56,9 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (Case('conv3d_kbi_wrap_trn', 'conv3d', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=102),
+     'io_parallel'),
+    (Case('conv3d_kif_satsym_rndconv', 'conv3d', overflow='SAT_SYM', round_mode='RND_CONV', seed=103), 'io_parallel'),
     (
         Case('reduce_last_kbi_wrap_trn', 'reduce_last', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=103),
         'io_stream',

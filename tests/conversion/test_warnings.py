@@ -9,6 +9,7 @@ from .wall import generated_code_warnings
 
 CASES = [
     (Case('conv2d_kif_sat_rnd', 'conv2d', min_bits=1, seed=91), 'io_parallel'),  # HGQQuantize, HGQConv2D, HGQDense
+    (Case('conv3d_kif_sat_rnd', 'conv3d', min_bits=1, seed=101), 'io_parallel'),  # HGQConv3D
     (Case('lut_conv1d_kif_sat_rnd', 'lut_conv1d', min_bits=1, seed=92), 'io_stream'),  # HGQUnaryLUT, stream
     (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),  # HGQSoftmax, einsums
 ]
