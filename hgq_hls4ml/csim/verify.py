@@ -73,6 +73,8 @@ def first_divergence(keras_model, hls_model, xs: list[np.ndarray]) -> Divergence
     """Trace every layer in both models and name the first Keras layer whose output the firmware does not match."""
     import keras
 
+    from ..passes.unread_bits import floored_frac
+
     n = len(xs[0])
     arg = [a.astype(np.float64) for a in xs]
     _, trace = hls_model.trace(arg[0] if len(arg) == 1 else arg)
@@ -86,6 +88,9 @@ def first_divergence(keras_model, hls_model, xs: list[np.ndarray]) -> Divergence
         if node is None:
             continue
         fw = np.asarray(trace[node], dtype=np.float64).reshape(n, -1)
+        floored = floored_frac(hls_model.graph[node])  # bits no later quantizer reads, dropped by design
+        if floored is not None:
+            k_flat = np.floor(k_flat * 2.0**floored) * 2.0**-floored
         bad = np.argwhere(fw != k_flat)
         if len(bad):
             s, e = (int(v) for v in bad[0])

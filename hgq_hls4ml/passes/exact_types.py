@@ -8,14 +8,15 @@ result type that quantizer's. Weight, bias and scale types are the narrowest tha
 from __future__ import annotations
 
 import numpy as np
-from hls4ml.model.layers import Input, Layer
+from hls4ml.model.layers import Input, Layer, Pooling1D, Pooling2D, Reshape
 from hls4ml.model.types import FixedPrecisionType, NamedType
 
 from ..layers import ExactAccumulators
+from ..layers.codegen import is_stream
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, rounding_safe_source, union_type
 from .base import HGQModelPass
-from .ranges import NodeRange, accum_range, fused_quantizer, input_nodes, propagate
+from .ranges import NodeRange, accum_range, fused_quantizer, input_nodes, output_nodes, propagate
 
 #: Constant arrays of hls4ml layers whose types follow their values.
 CONSTANT_ARRAYS = ('weight', 'bias', 'scale')
@@ -52,6 +53,12 @@ def element_accumulators(raw: iv.QInterval, result: FixedType) -> list[FixedType
     return accs
 
 
+def live_taps(index: np.ndarray, x: iv.QInterval) -> np.ndarray:
+    """A patch index with the taps reading constantly-zero input elements removed (``-1``, like padding)."""
+    dead = np.append(x.is_zero.ravel(), True)[index]  # index -1 reads the appended True
+    return np.where(dead, -1, index)
+
+
 def set_output_types(node: Layer, t: FixedType) -> None:
     named = NamedType(f'{node.name}_t', hls_precision(t))
     node.set_attr('result_t', named)
@@ -71,6 +78,25 @@ def set_constant_types(node: Layer) -> None:
         var.update_precision(named.precision)
 
 
+def feeds_padded_max_pooling(node: Layer) -> bool:
+    """Whether an io_parallel max pooling with padding reads the node's output (through in-place reshapes). hls4ml
+    pads with the input type's MSB set: the most negative value of a signed type, a large one of an unsigned type."""
+    if is_stream(node):
+        return False
+    for c in output_nodes(node):
+        if isinstance(c, Reshape) and feeds_padded_max_pooling(c):
+            return True
+        pads = (c.get_attr(f'pad_{side}', 0) for side in ('top', 'bottom', 'left', 'right'))
+        if isinstance(c, (Pooling1D, Pooling2D)) and c.get_attr('pool_op') == 'Max' and any(pads):
+            return True
+    return False
+
+
+def signed(t: FixedType) -> FixedType:
+    """``t`` with a sign bit (the same values)."""
+    return t if t.signed else FixedType(True, t.width + 1, t.integer + 1, t.rounding, t.overflow)
+
+
 class ExactTypes(HGQModelPass):
     def run(self, model) -> None:
         ranges = propagate(model)
@@ -78,11 +104,14 @@ class ExactTypes(HGQModelPass):
             r = ranges[node.name]
             result = result_type(node, r)
             if not isinstance(node, Input):
-                set_output_types(node, result)
+                padded = fused_quantizer(node) is None and feeds_padded_max_pooling(node)  # see fuse_quantizers
+                set_output_types(node, signed(result) if padded else result)
             if 'accum_t' in node.attributes:
                 acc = accum_range(node, r.raw, [ranges[n.name].out for n in input_nodes(node)]).union_type()
                 acc = rounding_safe_source(acc, result) or acc  # see rounding_safe_source: an ap_types assertion
                 node.set_attr('accum_t', NamedType(f'{node.name}_accum_t', hls_precision(acc)))
             if isinstance(node, ExactAccumulators):
                 node.set_attr('hgq_accumulators', element_accumulators(r.raw, result))
+                (src,) = input_nodes(node)
+                node.set_attr('hgq_patch_index', live_taps(node.patch_index, ranges[src.name].out))
             set_constant_types(node)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from hgq_hls4ml import convert, verify
+from hgq_hls4ml.csim.verify import first_divergence
 from hgq_hls4ml.layers import ExactAccumulators, HGQQuantize
 from hgq_hls4ml.passes.ranges import input_nodes
 
@@ -56,3 +57,12 @@ def test_pass_is_exact_with_and_without(name, case, measure, tmp_path):
     with_pass, without_pass = measured
     assert with_pass < without_pass, f'{name} changed nothing ({with_pass} vs {without_pass})'
     assert np.unique(np.asarray(model.predict(x, verbose=0))).size > 10
+
+
+def test_divergence_trace_sees_through_dropped_bits(tmp_path):
+    """Layers floored by ``hgq_unread_bits`` differ from Keras by design; the mismatch tracer must not report them."""
+    model = build(HETEROGENEOUS)
+    hm = convert(model, tmp_path / 'prj', trace=True)
+    hm.compile()
+    assert any(n.get_attr('hgq_truncate_frac') is not None for n in hm.graph.values())
+    assert first_divergence(model, hm, [inputs(model, n=100)]) is None
