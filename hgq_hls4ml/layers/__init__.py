@@ -12,6 +12,7 @@ from .exact_accum import (
     HGQDense,
 )
 from .quantize import HGQQuantize, HGQQuantizeFunctionTemplate
+from .recurrent import HGQRecurrent, HGQRecurrentFunctionTemplate
 from .softmax import HGQSoftmax, HGQSoftmaxFunctionTemplate
 from .unary_lut import HGQUnaryLUT, HGQUnaryLUTFunctionTemplate
 
@@ -23,6 +24,7 @@ LAYERS = (
     (HGQDense, ExactAccumFunctionTemplate),
     (HGQConv1D, HGQConv1DFunctionTemplate),
     (HGQConv2D, HGQConv2DFunctionTemplate),
+    (HGQRecurrent, HGQRecurrentFunctionTemplate),
 )
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     'HGQConv2D',
     'HGQDense',
     'HGQQuantize',
+    'HGQRecurrent',
     'HGQSoftmax',
     'HGQUnaryLUT',
 ]

@@ -11,6 +11,9 @@ CASES = [
     (Case('conv2d_kif_sat_rnd', 'conv2d', min_bits=1, seed=91), 'io_parallel'),  # HGQQuantize, HGQConv2D, HGQDense
     (Case('lut_conv1d_kif_sat_rnd', 'lut_conv1d', min_bits=1, seed=92), 'io_stream'),  # HGQUnaryLUT, stream
     (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),  # HGQSoftmax, einsums
+    (Case('gru_last_kbi_wrap_trn', 'gru_last', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=93),
+     'io_parallel'),
+    (Case('simple_rnn_last_kif_sat_rnd', 'simple_rnn_last', seed=94), 'io_parallel'),  # HGQRecurrent (GRU above)
 ]
 
 
