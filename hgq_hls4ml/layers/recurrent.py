@@ -62,11 +62,22 @@ def typed_literal(value: float) -> str:
     return f'{iv.constant(np.array([value])).union_type().cpp()}({float(value)!r})'
 
 
+def width(rng: iv.QInterval, j: int) -> int:
+    """Bits of element ``j``'s exact type (0 for a constant zero)."""
+    return 0 if rng.is_zero[j] else union_type(rng.lo[j], rng.hi[j], rng.f[j]).width
+
+
 class Step:
-    """Builds one time step: the ranges of every value, and (in order) the C++ statements computing them."""
+    """Builds one time step: the ranges of every value, (in order) the C++ statements computing them, and the
+    operators they need (for the cost proxy): ``products`` ``(a, c, b)`` of an ``a``-bit variable and a constant
+    ``c`` (``b = 0``) or a ``b``-bit variable (``c = None``), ``adders`` (widths) and ``casts`` ``(width, rounding,
+    overflow)``."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.products: list[tuple[int, float | None, int]] = []
+        self.adders: list[int] = []
+        self.casts: list[tuple[int, str, str]] = []
 
     def declare(self, prefix: str, rng: iv.QInterval, expr: Callable[[int, str], str]) -> Vec:
         """``T prefix_j = expr(j, T);`` with ``T`` the exact type of element ``j``'s range (zeros stay literals)."""
@@ -91,6 +102,8 @@ class Step:
                 continue
             live = [i for i, xi in enumerate(x.names) if xi != '0' and w[i, j] != 0]
             self.lines += [f'{name} += {x.names[i]} * {typed_literal(w[i, j])};' for i in live]
+            self.products += [(width(x.rng, i), float(w[i, j]), 0) for i in live]
+            self.adders += [width(rng, j)] * max(len(live) - (bias[j] == 0), 0)
         return out
 
     def binary(self, prefix: str, a: Vec, b: Vec, op: str) -> Vec:
@@ -105,7 +118,11 @@ class Step:
         def expr(j: int, _: str) -> str:
             x, y = a.names[j], b.names[j]
             if op == '+':
-                return y if x == '0' else x if y == '0' else f'{x} + {y}'
+                if '0' in (x, y):
+                    return y if x == '0' else x
+                self.adders.append(width(rng, j))
+                return f'{x} + {y}'
+            self.products.append((width(a.rng, j), None, width(b.rng, j)))
             return f'{x} * {y}'
 
         return self.declare(prefix, rng, expr)
@@ -113,12 +130,21 @@ class Step:
     def one_minus(self, prefix: str, a: Vec) -> Vec:
         rng = iv.add_constant(iv.negate(a.rng), np.ones(a.rng.shape))
         one = typed_literal(1.0)
-        return self.declare(prefix, rng, lambda j, _: one if a.names[j] == '0' else f'{one} - {a.names[j]}')
+
+        def expr(j: int, _: str) -> str:
+            if a.names[j] == '0':
+                return one
+            self.adders.append(width(rng, j))
+            return f'{one} - {a.names[j]}'
+
+        return self.declare(prefix, rng, expr)
 
     def activation(self, prefix: str, a: Vec, name: str) -> Vec:
         if name == 'linear':
             return a
-        return self.declare(prefix, iv.relu(a.rng), lambda j, t: f'{a.names[j]} > 0 ? {t}({a.names[j]}) : {t}(0)')
+        rng = iv.relu(a.rng)
+        self.adders += [width(rng, j) for j in range(len(a.names)) if a.names[j] != '0']  # a comparison each
+        return self.declare(prefix, rng, lambda j, t: f'{a.names[j]} > 0 ? {t}({a.names[j]}) : {t}(0)')
 
     def quantize(self, prefix: str, a: Vec, q: dict) -> Vec:
         """HGQ2 quantizer ``q`` (then its affine map, if any) on every element."""
@@ -133,6 +159,7 @@ class Step:
             else:
                 cast = element_cast(k[j], i[j], f[j], rnd, ovf, a.names[j], a.types[j])
                 self.lines.append(f'auto {prefix}_{j} = {cast};')
+                self.casts.append((int(k[j] + i[j] + f[j]), rnd, ovf))
                 names.append(f'{prefix}_{j}')
             types.append(None)
         out = Vec(names, rng, types)
@@ -142,9 +169,12 @@ class Step:
         rng = iv.add_constant(iv.scale(rng, np.full(rng.shape, scale)), np.full(rng.shape, shift))
         tail = f' + {typed_literal(shift)}' if shift else ''
 
-        def affine(j: int, _: str) -> str:
-            head = '0' if out.names[j] == '0' else f'{out.names[j]} * {typed_literal(scale)}'
-            return head + tail
+        def affine(j: int, _: str) -> str:  # the power-of-two scale is wiring
+            if out.names[j] == '0':
+                return typed_literal(shift)
+            if shift:
+                self.adders.append(width(rng, j))
+            return f'{out.names[j]} * {typed_literal(scale)}{tail}'
 
         return self.declare(f'{prefix}_aff', rng, affine)
 
@@ -212,6 +242,13 @@ def state_types(a: dict, x_rng: iv.QInterval) -> tuple[list[FixedType], iv.QInte
     return types, new.rng
 
 
+def final_step(a: dict) -> tuple[list[FixedType], Step, Vec]:
+    """The state types, the step as generated, and the new state (after the range rule set ``hgq_input_range``)."""
+    x_rng = a['hgq_input_range']
+    types, _ = state_types(a, x_rng)
+    return (types, *run_step(a, x_rng, types))
+
+
 def output_range(a: dict, x_rng: iv.QInterval) -> iv.QInterval:
     """Range of the layer's output (every step's state, or the last)."""
     rng = state_types(a, x_rng)[1]
@@ -227,9 +264,7 @@ class HGQRecurrentFunctionTemplate(GeneratedFunctionTemplate):
 
     def source(self, node: HGQRecurrent, fn_name: str) -> str:
         a = node.attributes
-        x_rng = a['hgq_input_range']
-        types, _ = state_types(a, x_rng)
-        s, new = run_step(a, x_rng, types)
+        types, s, new = final_step(a)
         t_len, n_in, u = a['n_timesteps'], a['n_in'], a['n_units']
         n_out = t_len * u if a['return_sequences'] else u
         state = '\n    '.join(f'{t.cpp()} h_{j} = 0;' for j, t in enumerate(types))
