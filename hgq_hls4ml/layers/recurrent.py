@@ -81,6 +81,7 @@ class Step:
 
     def declare(self, prefix: str, rng: iv.QInterval, expr: Callable[[int, str], str]) -> Vec:
         """``T prefix_j = expr(j, T);`` with ``T`` the exact type of element ``j``'s range (zeros stay literals)."""
+        iv.check_exact(rng, f'recurrent step value {prefix!r}')
         names, types = [], []
         for j in range(rng.shape[0]):
             if rng.is_zero[j]:
