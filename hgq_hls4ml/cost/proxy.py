@@ -38,6 +38,10 @@ Per node:
     arithmetic node whose result type rounds (not ``TRN``) or saturates (not ``WRAP``), costs its width once per
     non-default mode.
 
+  ``HGQRecurrent`` counts one time step's products (by inline constants, or of two variables), adders (dot products,
+  element-wise sums, gate complements, ReLU comparisons, gate offsets) and casts as above, times the sequence length
+  (the top-level pipeline unrolls the time loop); its weights are its kernels.
+
   Concatenate, reshape, transpose, zero padding and inputs are free. Other node classes (e.g. ``HGQSoftmax``,
   upstream's ``EinsumDense``) are reported with ``modelled=False`` and counted as zero.
 
@@ -73,7 +77,8 @@ from hls4ml.model.layers import (
 )
 from hls4ml.model.optimizer.passes.hgq_proxy_model import FixedPointQuantizer
 
-from ..layers import ExactAccumulators, HGQConv3D, HGQQuantize, HGQUnaryLUT
+from ..layers import ExactAccumulators, HGQConv3D, HGQQuantize, HGQRecurrent, HGQUnaryLUT
+from ..layers.recurrent import final_step
 from ..layers.unary_lut import is_constant
 from ..layers.windows import conv_patch_index, pool_index
 from ..passes.ranges import PASSTHROUGH_CLASSES, NodeRange, input_nodes, propagate
@@ -266,6 +271,28 @@ def _(node: HGQUnaryLUT, inputs, out):
     tables = out * 2 ** np.maximum(a - TABLE_LUT_INPUTS, 0)
     cast = a * mode_count(node.get_attr('round_mode'), node.get_attr('overflow_mode'))
     return {'luts': ((tables + cast) * varying).sum()}
+
+
+@node_counts.register
+def _(node: HGQRecurrent, inputs, out):
+    _, step, _ = final_step(node.attributes)
+    n = node.get_attr('n_timesteps')
+    a = np.array([p[0] for p in step.products], dtype=np.int64)
+    const = np.array([p[1] is not None for p in step.products], dtype=bool)
+    bits, digits = constant_bits(np.array([p[1] or 0.0 for p in step.products]))
+    b = np.where(const, bits, [p[2] for p in step.products]).astype(np.int64)
+    b_lut = np.where(const, np.maximum(digits - 1, 0), b)
+    dsp = (a > DSP_MIN_WIDTH) & (b > DSP_MIN_WIDTH)
+    casts = sum(w * mode_count(rnd, ovf) for w, rnd, ovf in step.casts)
+    w = np.concatenate([np.ravel(node.get_attr(k)) for k in ('kernel', 'recurrent_kernel')])
+    return {
+        'multiplies': a.size * n,
+        'bops': (a * b).sum() * n,
+        'dsps': dsp.sum() * n,
+        'luts': ((a * b_lut)[~dsp].sum() + sum(step.adders) + casts) * n,
+        'weights': (w != 0).sum(),
+        'weight_bits': constant_bits(w)[0].sum(),
+    }
 
 
 @node_counts.register

@@ -14,6 +14,7 @@ from .merge import QMergeHandler
 from .pooling import QPoolingHandler
 from .precheck import check_model_of, connected_layers, model_problems
 from .quantizer import QuantizerHandler
+from .recurrent import QRecurrentHandler
 from .reduction import QReductionHandler
 from .softmax import QSoftmaxHandler
 from .unary_lut import QUnaryFunctionLUTHandler
@@ -31,6 +32,7 @@ HANDLER_CLASSES: tuple[type[Handler], ...] = (
     QUnaryFunctionLUTHandler,
     QSoftmaxHandler,
     QMultiHeadAttentionHandler,
+    QRecurrentHandler,
 )
 
 #: Keras class path -> handler instance.

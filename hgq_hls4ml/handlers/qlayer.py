@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 EXACT_ACTIVATIONS = ('linear', 'relu')
 
 
-def activation_name(layer: keras.Layer) -> str:
-    act = getattr(layer, 'activation', None)
+def activation_name(layer: keras.Layer, attr: str = 'activation') -> str:
+    act = getattr(layer, attr, None)
     return 'linear' if act is None else getattr(act, '__name__', repr(act))
 
 

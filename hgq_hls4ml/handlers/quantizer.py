@@ -15,15 +15,23 @@ if TYPE_CHECKING:
     from hgq.quantizer import Quantizer
 
 
-def quantizer_problems(q: Quantizer, what: str) -> list[str]:
-    """Reasons a quantizer has no exact firmware form."""
+def exact_affine(affine: tuple[float, float] | None) -> bool:
+    """``x * scale + shift`` is exact on fixed-point values: a power-of-two scale, a float32 shift."""
+    if affine is None:
+        return False
+    scale, shift = (float(v) for v in affine)
+    return scale > 0 and np.log2(scale).is_integer() and float(np.float32(shift)) == shift
+
+
+def quantizer_problems(q: Quantizer, what: str, allow_affine: bool = False) -> list[str]:
+    """Reasons a quantizer has no exact firmware form (``allow_affine``: the caller applies an exact affine map)."""
     q_type = q.config.q_type
     if q_type not in ('kif', 'kbi'):
         return [f'{what} is a {q_type!r} quantizer; only fixed-point (kif/kbi) quantizers map to ap_fixed']
     found = []
     if q.scaler is not None:
         found.append(f'{what} uses scaler={q.scaler!r}, which has no fixed-point firmware form')
-    if q.affine is not None:
+    if q.affine is not None and not (allow_affine and exact_affine(q.affine)):
         found.append(f'{what} uses affine={q.affine!r}, which has no fixed-point firmware form')
     qi = q.quantizer
     if normalize_overflow_mode(qi.overflow_mode) == 'WRAP_SM':

@@ -1,7 +1,8 @@
-"""HGQ2 0.2 layer classes hgq_hls4ml does not convert yet.
+"""The HGQ2 0.2 layer classes and the stand-in handler of those hgq_hls4ml has no handler for.
 
-They are registered too, with a handler that runs the whole-model check, so a model using one fails with the
-complete list of problems instead of silently falling back to upstream hls4ml's (non-exact) paths.
+Every class listed gets our handler if there is one, else :class:`RefuseHandler`, which runs the whole-model
+check, so a model using an unconverted class fails with the complete list of problems instead of silently falling
+back to upstream hls4ml's (non-exact) paths.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .precheck import layer_problems
 if TYPE_CHECKING:
     import keras
 
+#: Public layer classes of HGQ2 0.2 (classes with a handler of ours may be left out).
 HGQ2_LAYER_CLASSES = (
     'hgq.layers.activation.QUnaryFunctionLUT',
     'hgq.layers.attn.linformer.QLinformerAttention',

@@ -14,6 +14,7 @@ from .exact_accum import (
     HGQDense,
 )
 from .quantize import HGQQuantize, HGQQuantizeFunctionTemplate
+from .recurrent import HGQRecurrent, HGQRecurrentFunctionTemplate
 from .softmax import HGQSoftmax, HGQSoftmaxFunctionTemplate
 from .unary_lut import HGQUnaryLUT, HGQUnaryLUTFunctionTemplate
 
@@ -26,6 +27,7 @@ LAYERS = (
     (HGQConv1D, HGQConv1DFunctionTemplate),
     (HGQConv2D, HGQConv2DFunctionTemplate),
     (HGQConv3D, HGQConv3DFunctionTemplate),
+    (HGQRecurrent, HGQRecurrentFunctionTemplate),
 )
 
 __all__ = [
@@ -33,8 +35,10 @@ __all__ = [
     'ExactAccumulators',
     'HGQConv1D',
     'HGQConv2D',
+    'HGQConv3D',
     'HGQDense',
     'HGQQuantize',
+    'HGQRecurrent',
     'HGQSoftmax',
     'HGQUnaryLUT',
 ]

@@ -41,6 +41,7 @@ from ..errors import UnsupportedLayerError
 from ..layers.codegen import is_stream
 from ..layers.exact_accum import HGQConv3D
 from ..layers.quantize import HGQQuantize
+from ..layers.recurrent import HGQRecurrent, output_range
 from ..layers.softmax import HGQSoftmax, rows_identical
 from ..layers.unary_lut import MAX_TABLE_BITS, HGQUnaryLUT
 from ..layers.windows import conv_patch_index, pool_index
@@ -127,6 +128,17 @@ def _(node: HGQSoftmax, inputs):
         reason = 'io_stream needs every row to use the same tables (allow_heterogeneous_table=False)'
         raise UnsupportedLayerError([(node.name, node.class_name, reason)])
     return iv.multiply(e, iv.QInterval(*(np.broadcast_to(a, e.shape) for a in (v.lo, v.hi, v.f))))
+
+
+@node_range.register
+def _(node: HGQRecurrent, inputs):
+    if is_stream(node):
+        reason = 'recurrent layers are implemented for io_parallel only'
+        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
+    x = inputs[0]  # (time, features); one step's types hold every step's input
+    x_all = iv.QInterval(x.lo.min(axis=0), x.hi.max(axis=0), x.f.max(axis=0))
+    node.set_attr('hgq_input_range', x_all)
+    return output_range(node.attributes, x_all)
 
 
 @node_range.register

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 from hgq.config import QuantizerConfig, QuantizerConfigScope
 from hgq.layers import (
+    QGRU,
     QAdd,
     QAffinedUnaryFunctionLUT,
     QAveragePooling1D,
@@ -38,6 +39,7 @@ from hgq.layers import (
     QMinimum,
     QMultiHeadAttention,
     QMultiply,
+    QSimpleRNN,
     QSoftmax,
     QSubtract,
     QSum,
@@ -203,6 +205,19 @@ def _trunk(arch: str):
         x = keras.layers.ZeroPadding1D((2, 1))(QConv1D(3, 3)(inp))
         x = keras.layers.UpSampling1D(2)(keras.layers.Cropping1D((1, 2))(x))
         return inp, QDense(2)(keras.layers.Flatten()(x))
+    if arch == 'simple_rnn_seq':  # every time step is a model output; the state quantizer is on
+        inp = keras.Input((6, 3))
+        return inp, QSimpleRNN(5, return_sequences=True, enable_sq=True)(inp)
+    if arch == 'simple_rnn_last':  # stacked: a relu sequence, then the last state of a reversed pass
+        inp = keras.Input((5, 3))
+        x = QSimpleRNN(4, return_sequences=True, activation='relu')(inp)
+        return inp, QDense(3)(QSimpleRNN(4, go_backwards=True, use_bias=False)(x))
+    if arch == 'gru_seq':  # reset gate after the recurrent product (Keras default); every time step an output
+        inp = keras.Input((6, 3))
+        return inp, QGRU(4, return_sequences=True)(inp)
+    if arch == 'gru_last':  # reset gate before the recurrent product, reversed, last state only
+        inp = keras.Input((5, 3))
+        return inp, QDense(3)(QGRU(4, reset_after=False, go_backwards=True)(inp))
     raise ValueError(arch)
 
 

@@ -4,6 +4,8 @@ import keras
 import numpy as np
 import pytest
 from hgq.layers import (
+    QGRU,
+    QLIF,
     QAdd,
     QAveragePooling1D,
     QDense,
@@ -29,7 +31,7 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
     x = QMultiHeadAttention(num_heads=2, key_dim=4)(inp, inp, use_causal_mask=True)  # supported, option is not
     x = QSoftmax(axis=1)(x)
     x = keras.layers.LayerNormalization()(x)
-    x = QSimpleRNN(8, return_sequences=True)(x)  # not supported yet
+    x = QLIF(8, return_sequences=True)(x)  # not supported yet
     x = QAveragePooling1D(3)(x)  # supported class, unsupported option
     x = QGlobalMaxPooling1D(keepdims=True)(x)
     model = _built(inp, QDense(2, activation='tanh')(x))
@@ -37,7 +39,7 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
         convert(model, tmp_path / 'prj')
     found = {(name, cls) for name, cls, _ in err.value.problems}
     classes = {cls for _, cls in found}
-    assert {'QMultiHeadAttention', 'QSoftmax', 'LayerNormalization', 'QSimpleRNN', 'QAveragePooling1D',
+    assert {'QMultiHeadAttention', 'QSoftmax', 'LayerNormalization', 'QLIF', 'QAveragePooling1D',
             'QGlobalMaxPooling1D', 'QDense'} <= classes
     message = str(err.value)
     assert 'averages 3 elements' in message and 'keepdims=True' in message and "activation 'tanh'" in message
@@ -114,6 +116,30 @@ def test_lookup_table_needs_bounded_input_and_fixed_point_output(tmp_path):
     message = str(err.value)
     assert 'enable_iq=False' in message and 'enable_oq=False' in message
     assert 'a table would need 2**19 entries (limit 2**16)' in message
+
+
+def test_recurrent_options_without_exact_firmware_are_refused(tmp_path):
+    inp, h0 = keras.Input((5, 3)), keras.Input((4,))
+    a = QSimpleRNN(4, activation='tanh', return_sequences=True)(inp)
+    b, _ = QGRU(4, recurrent_activation='sigmoid', return_state=True)(inp)
+    c = QSimpleRNN(4)(a, initial_state=h0)
+    with pytest.raises(UnsupportedLayerError) as err:
+        convert(keras.Model([inp, h0], keras.layers.Concatenate()([c, b])), tmp_path / 'prj')
+    message = str(err.value)
+    assert "activation 'tanh' is computed in floating point inside the cell" in message
+    assert "recurrent_activation 'sigmoid' is computed in floating point" in message
+    assert 'return_state=True: the firmware layer has one output' in message
+    assert 'called with initial_state: the firmware starts every sequence from a zero state' in message
+    one = keras.Input((5, 3), batch_size=1)
+    with pytest.raises(UnsupportedLayerError, match='stateful=True: the firmware keeps no state between inputs'):
+        convert(keras.Model(one, QGRU(4, stateful=True)(one)), tmp_path / 'prj')
+    assert not (tmp_path / 'prj').exists()
+
+
+def test_recurrent_layer_in_io_stream_is_refused(tmp_path):
+    inp = keras.Input((5, 3))
+    with pytest.raises(UnsupportedLayerError, match='recurrent layers are implemented for io_parallel only'):
+        convert(_built(inp, QGRU(4)(inp)), tmp_path / 'prj', io_type='io_stream')
 
 
 def test_einsum_dense_in_io_stream_is_refused(tmp_path):

@@ -1,4 +1,5 @@
-"""Merges, pooling, padding/cropping/upsampling, tables, softmax, einsum and attention: csim equals Keras everywhere."""
+"""Merges, pooling, padding/cropping/upsampling, tables, softmax, einsum, attention and recurrent layers: csim equals
+Keras everywhere (recurrent sequences at every time step)."""
 
 import numpy as np
 import pytest
@@ -9,6 +10,14 @@ from .models import Case, build, inputs
 
 CASES = [
     (Case('conv3d_kif_sat_rnd', 'conv3d', min_bits=1, seed=101), 'io_parallel'),
+    (Case('simple_rnn_seq_kif_sat_rnd', 'simple_rnn_seq', min_bits=1, seed=111), 'io_parallel'),
+    (
+        Case('simple_rnn_last_kbi_wrap_trn', 'simple_rnn_last', q_type='kbi', overflow='WRAP', round_mode='TRN',
+             seed=112),
+        'io_parallel',
+    ),
+    (Case('gru_seq_kbi_wrap_trn', 'gru_seq', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=113), 'io_parallel'),
+    (Case('gru_last_kif_sat_rnd', 'gru_last', min_bits=1, seed=114), 'io_parallel'),
     (Case('reduce_last_kif_sat_rnd', 'reduce_last', min_bits=1, seed=101), 'io_parallel'),
     (
         Case('reduce_axes_kbi_wrap_trn', 'reduce_axes', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=102),
@@ -59,6 +68,15 @@ SLOW_CASES = [
     (Case('conv3d_kbi_wrap_trn', 'conv3d', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=102),
      'io_parallel'),
     (Case('conv3d_kif_satsym_rndconv', 'conv3d', overflow='SAT_SYM', round_mode='RND_CONV', seed=103), 'io_parallel'),
+    (
+        Case('simple_rnn_seq_kbi_wrap_trn', 'simple_rnn_seq', q_type='kbi', overflow='WRAP', round_mode='TRN',
+             seed=115),
+        'io_parallel',
+    ),
+    (Case('simple_rnn_last_kif_sat_rnd', 'simple_rnn_last', min_bits=1, seed=116), 'io_parallel'),
+    (Case('gru_seq_kif_satsym_rndconv', 'gru_seq', overflow='SAT_SYM', round_mode='RND_CONV', seed=117), 'io_parallel'),
+    (Case('gru_last_kbi_wrap_rndinf', 'gru_last', q_type='kbi', overflow='WRAP', round_mode='RND_INF', seed=118),
+     'io_parallel'),
     (
         Case('reduce_last_kbi_wrap_trn', 'reduce_last', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=103),
         'io_stream',

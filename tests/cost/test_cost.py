@@ -145,11 +145,11 @@ def test_io_stream_costs_equal_io_parallel(merge_cnn, tmp_path):
     assert stream.total == par.total
 
 
-COSTED_CLASSES = {'lut_mlp': {'HGQUnaryLUT'}, 'einsum2': {'EinsumDense', 'Einsum'}}
+COSTED_CLASSES = {'lut_mlp': {'HGQUnaryLUT'}, 'einsum2': {'EinsumDense', 'Einsum'}, 'gru_last': {'HGQRecurrent'}}
 
 
 @pytest.mark.parametrize('arch', list(COSTED_CLASSES))
-def test_tables_and_einsums_are_modelled(arch, tmp_path):
+def test_tables_einsums_and_recurrent_layers_are_modelled(arch, tmp_path):
     model = build(Case(f'cost_{arch}', arch, min_bits=1, seed=33))
     report = cost(convert(model, tmp_path / 'prj'), model)
     assert report.total.modelled
@@ -157,6 +157,11 @@ def test_tables_and_einsums_are_modelled(arch, tmp_path):
     for lay in report.layers:
         if lay.class_name == 'Einsum':  # 'bsj,btj->bst' over 4 tokens and 3 features
             assert 0 < lay.multiplies <= 4 * 4 * 3 and lay.weights == 0
+        if lay.class_name == 'HGQRecurrent':  # 5 steps of a 4-unit GRU over 3 features; reset gate before R
+            cell = model.get_layer(lay.name).cell
+            weights = [np.asarray(w) for w in (cell.qkernel, cell.qrecurrent_kernel)]
+            assert lay.weights == sum(int((w != 0).sum()) for w in weights)
+            assert lay.multiplies % 5 == 0 and 0 < lay.multiplies <= 5 * (lay.weights + 2 * 4 + 2 * 4)
 
 
 def test_plot_writes_png(merge_cnn, tmp_path):

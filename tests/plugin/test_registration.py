@@ -60,6 +60,8 @@ def test_status_lists_handled_classes():
         'hgq.layers.ops.accum.QSum',
         'hgq.layers.ops.accum.QMeanPow2',
         'hgq.quantizer.quantizer.Quantizer',
+        'hgq.layers.rnn.simple_rnn.QSimpleRNN',
+        'hgq.layers.rnn.gru.QGRU',
     ):
         assert path in status.handled_classes
 

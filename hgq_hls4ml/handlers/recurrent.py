@@ -1,0 +1,123 @@
+"""QSimpleRNN and QGRU -> the input quantizer (``HGQQuantize`` over the whole sequence) and ``HGQRecurrent``.
+
+Every cell quantizer becomes per-unit ``(k, i, f)`` arrays; kernels and biases are HGQ2's quantized values. The
+firmware starts from a zero state and runs every time step of the fixed-length sequence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
+from .base import Config, Handler, node_config, static_shape, to_numpy
+from .qlayer import EXACT_ACTIVATIONS, activation_name
+from .quantizer import quantize_config, quantizer_kif, quantizer_problems
+
+if TYPE_CHECKING:
+    import keras
+    from hgq.quantizer import Quantizer
+
+#: Cell quantizers besides the input one: attribute -> (what it is, gates per unit it covers).
+CELL_QUANTIZERS = {
+    'sq': ('the state quantizer', 1),
+    'paq': ('the pre-activation quantizer', 1),
+    'praq': ('the recurrent (gate) activation quantizer', 2),
+    'rhq': ('the recurrent hidden-state quantizer', 1),
+}
+
+
+def _cell_quantizers(layer: keras.Layer) -> dict[str, Quantizer | None]:
+    cell = layer.cell
+    gru = _is_gru(layer)
+    return {
+        'sq': cell.sq if gru or cell.enable_sq else None,
+        'paq': cell.paq,
+        'praq': cell.praq if gru else None,
+        'rhq': cell.rhq if gru else None,
+    }
+
+
+def _is_gru(layer: keras.Layer) -> bool:
+    return type(layer).__name__ == 'QGRU'
+
+
+def _quantizer_part(q: Quantizer | None, n: int) -> dict | None:
+    if q is None:
+        return None
+    return {
+        'kif': quantizer_kif(q, (n,)),
+        'round_mode': normalize_round_mode(q.quantizer.round_mode),
+        'overflow_mode': normalize_overflow_mode(q.quantizer.overflow_mode),
+        'affine': None if q.affine is None else tuple(float(v) for v in q.affine),
+    }
+
+
+def _call_problems(layer: keras.Layer) -> list[str]:
+    found = []
+    for node in layer._inbound_nodes:
+        kwargs = node.arguments.kwargs
+        if kwargs.get('initial_state') is not None:
+            found.append('called with initial_state: the firmware starts every sequence from a zero state')
+        if kwargs.get('mask') is not None:
+            found.append('called with a mask: the firmware runs every time step (no masking)')
+    return found
+
+
+class QRecurrentHandler(Handler):
+    handles = ('hgq.layers.rnn.simple_rnn.QSimpleRNN', 'hgq.layers.rnn.gru.QGRU')
+
+    def problems(self, layer: keras.Layer) -> list[str]:
+        cell, found = layer.cell, []
+        if cell.enable_iq:
+            found += quantizer_problems(cell.iq, 'the input quantizer')
+        for name, q in _cell_quantizers(layer).items():
+            if q is not None:
+                found += quantizer_problems(q, CELL_QUANTIZERS[name][0], allow_affine=name == 'praq')
+        for attr in ('activation', 'recurrent_activation') if _is_gru(layer) else ('activation',):
+            act = activation_name(cell, attr)
+            if act not in EXACT_ACTIVATIONS:
+                found.append(
+                    f'{attr} {act!r} is computed in floating point inside the cell; only '
+                    f'{", ".join(EXACT_ACTIVATIONS)} are exact (HGQ2 default: linear, with the hard tanh/sigmoid '
+                    'made by the quantizers)'
+                )
+        if layer.return_state:
+            found.append('return_state=True: the firmware layer has one output (the state equals the last output)')
+        if layer.stateful:
+            found.append('stateful=True: the firmware keeps no state between inputs; it starts each from zero')
+        return found + _call_problems(layer)
+
+    def convert(
+        self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
+    ) -> list[Config]:
+        shape = static_shape(in_tensors[0], layer)
+        cell, src, confs = layer.cell, in_tensors[0].name, []
+        if cell.enable_iq:
+            confs.append(quantize_config(cell.iq, shape, f'{layer.name}_iq', src, f'{src}@{layer.name}_iq'))
+            src = confs[-1]['output_keras_tensor_names'][0]
+        u, gates = cell.units, 3 if _is_gru(layer) else 1
+        bias = to_numpy(cell.qbias) if cell.use_bias else np.zeros(gates * u)
+        recurrent_bias = np.zeros(gates * u)
+        if bias.ndim == 2:  # GRU with reset_after: input and recurrent biases
+            bias, recurrent_bias = bias
+        attrs = {
+            'cell': 'gru' if _is_gru(layer) else 'simple_rnn',
+            'n_timesteps': shape[0],
+            'n_in': shape[1],
+            'n_units': u,
+            'return_sequences': bool(layer.return_sequences),
+            'go_backwards': bool(layer.go_backwards),
+            'reset_after': bool(getattr(cell, 'reset_after', False)),
+            'kernel': to_numpy(cell.qkernel),
+            'recurrent_kernel': to_numpy(cell.qrecurrent_kernel),
+            'input_bias': bias,
+            'recurrent_bias': recurrent_bias,
+            'cell_activation': activation_name(cell),
+            'cell_recurrent_activation': activation_name(cell, 'recurrent_activation'),
+        }
+        for name, q in _cell_quantizers(layer).items():
+            attrs[name] = _quantizer_part(q, CELL_QUANTIZERS[name][1] * u)
+        return [*confs, node_config(layer.name, 'HGQRecurrent', [src], [out_tensors[0].name], **attrs)]

@@ -1,0 +1,289 @@
+"""``HGQRecurrent``: HGQ2's ``QSimpleRNN`` and ``QGRU`` (io_parallel), every time step bit-exact.
+
+The C++ is one time loop over the fixed sequence length. Each step is generated element by element from the same
+description that gives its exact ranges (:func:`cell_step`): matrix products accumulate in the narrowest type
+holding their proven range (weights are inline constants), every HGQ2 quantizer is an exact ``ap_fixed`` cast of
+its own element (with HGQ2's power-of-two ``affine`` after it: the hard sigmoid), and sums and products are stored
+in the exact type of their range. The recurrent state stays bounded whatever the sequence length because it is
+quantized every step: ``QSimpleRNN`` feeds back its pre-activation quantizer's output (through the state quantizer
+if enabled), ``QGRU`` its state quantizer's.
+
+Attributes (set by :mod:`hgq_hls4ml.handlers.recurrent`): ``cell`` (``'simple_rnn'``/``'gru'``), ``n_timesteps``,
+``n_in``, ``n_units``, ``return_sequences``, ``go_backwards``, ``reset_after``, ``kernel``, ``recurrent_kernel``,
+``input_bias``, ``recurrent_bias`` (quantized Keras values), ``cell_activation``, ``cell_recurrent_activation``, and
+per cell quantizer (``sq``, ``paq``, ``praq``, ``rhq``; ``None`` if absent) a dict of ``kif``, ``round_mode``,
+``overflow_mode``, ``affine``. The exact-range rule stores the input's range (all steps) as ``hgq_input_range``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from hls4ml.model.layers import Layer
+
+from ..precision import interval as iv
+from ..precision.fixed import FixedType, element_type, union_type
+from .codegen import GeneratedFunctionTemplate
+from .quantize import element_cast
+
+#: Cell -> gates per unit (columns of the kernels per unit).
+GATES = {'simple_rnn': 1, 'gru': 3}
+
+
+class HGQRecurrent(Layer):
+    """A recurrent layer over a ``(n_timesteps, n_in)`` input: the whole sequence or the last state."""
+
+    def initialize(self) -> None:
+        t, u = self.get_attr('n_timesteps'), self.get_attr('n_units')
+        self.add_output_variable([t, u] if self.get_attr('return_sequences') else [u])
+
+
+@dataclass(frozen=True)
+class Vec:
+    """Per-element C++ expressions (a variable, or the literal ``0`` for a constant zero), their ranges and
+    declared types (``None``: a literal or an ``auto`` cast)."""
+
+    names: list[str]
+    rng: iv.QInterval
+    types: list[FixedType | None]
+
+    def __getitem__(self, s: slice) -> Vec:
+        return Vec(self.names[s], iv.QInterval(self.rng.lo[s], self.rng.hi[s], self.rng.f[s]), self.types[s])
+
+
+def concat(a: Vec, b: Vec) -> Vec:
+    return Vec(a.names + b.names, iv.concatenate([a.rng, b.rng], 0), a.types + b.types)
+
+
+def typed_literal(value: float) -> str:
+    """A constant as an ``ap_fixed`` of its exact type."""
+    return f'{iv.constant(np.array([value])).union_type().cpp()}({float(value)!r})'
+
+
+def width(rng: iv.QInterval, j: int) -> int:
+    """Bits of element ``j``'s exact type (0 for a constant zero)."""
+    return 0 if rng.is_zero[j] else union_type(rng.lo[j], rng.hi[j], rng.f[j]).width
+
+
+class Step:
+    """Builds one time step: the ranges of every value, (in order) the C++ statements computing them, and the
+    operators they need (for the cost proxy): ``products`` ``(a, c, b)`` of an ``a``-bit variable and a constant
+    ``c`` (``b = 0``) or a ``b``-bit variable (``c = None``), ``adders`` (widths) and ``casts`` ``(width, rounding,
+    overflow)``."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.products: list[tuple[int, float | None, int]] = []
+        self.adders: list[int] = []
+        self.casts: list[tuple[int, str, str]] = []
+
+    def declare(self, prefix: str, rng: iv.QInterval, expr: Callable[[int, str], str]) -> Vec:
+        """``T prefix_j = expr(j, T);`` with ``T`` the exact type of element ``j``'s range (zeros stay literals)."""
+        iv.check_exact(rng, f'recurrent step value {prefix!r}')
+        names, types = [], []
+        for j in range(rng.shape[0]):
+            if rng.is_zero[j]:
+                names.append('0')
+                types.append(None)
+                continue
+            t = union_type(rng.lo[j], rng.hi[j], rng.f[j])
+            self.lines.append(f'{t.cpp()} {prefix}_{j} = {expr(j, t.cpp())};')
+            names.append(f'{prefix}_{j}')
+            types.append(t)
+        return Vec(names, rng, types)
+
+    def dot(self, prefix: str, x: Vec, w: np.ndarray, bias: np.ndarray) -> Vec:
+        """``x @ w + bias``, each output accumulated in its exact type (partial sums may wrap; the result is exact)."""
+        rng = iv.add_constant(iv.matmul(x.rng, w), bias)
+        out = self.declare(prefix, rng, lambda j, _: typed_literal(bias[j]) if bias[j] else '0')
+        for j, name in enumerate(out.names):
+            if name == '0':
+                continue
+            live = [i for i, xi in enumerate(x.names) if xi != '0' and w[i, j] != 0]
+            self.lines += [f'{name} += {x.names[i]} * {typed_literal(w[i, j])};' for i in live]
+            self.products += [(width(x.rng, i), float(w[i, j]), 0) for i in live]
+            self.adders += [width(rng, j)] * max(len(live) - (bias[j] == 0), 0)
+        return out
+
+    def binary(self, prefix: str, a: Vec, b: Vec, op: str) -> Vec:
+        """Element-wise ``a + b`` or ``a * b`` in the exact type of the result."""
+        rng = iv.add(a.rng, b.rng) if op == '+' else iv.multiply(a.rng, b.rng)
+        if op == '+':  # adding a constant zero is the other operand
+            if all(n == '0' for n in b.names):
+                return a
+            if all(n == '0' for n in a.names):
+                return b
+
+        def expr(j: int, _: str) -> str:
+            x, y = a.names[j], b.names[j]
+            if op == '+':
+                if '0' in (x, y):
+                    return y if x == '0' else x
+                self.adders.append(width(rng, j))
+                return f'{x} + {y}'
+            self.products.append((width(a.rng, j), None, width(b.rng, j)))
+            return f'{x} * {y}'
+
+        return self.declare(prefix, rng, expr)
+
+    def one_minus(self, prefix: str, a: Vec) -> Vec:
+        rng = iv.add_constant(iv.negate(a.rng), np.ones(a.rng.shape))
+        one = typed_literal(1.0)
+
+        def expr(j: int, _: str) -> str:
+            if a.names[j] == '0':
+                return one
+            self.adders.append(width(rng, j))
+            return f'{one} - {a.names[j]}'
+
+        return self.declare(prefix, rng, expr)
+
+    def activation(self, prefix: str, a: Vec, name: str) -> Vec:
+        if name == 'linear':
+            return a
+        rng = iv.relu(a.rng)
+        self.adders += [width(rng, j) for j in range(len(a.names)) if a.names[j] != '0']  # a comparison each
+        return self.declare(prefix, rng, lambda j, t: f'{a.names[j]} > 0 ? {t}({a.names[j]}) : {t}(0)')
+
+    def quantize(self, prefix: str, a: Vec, q: dict) -> Vec:
+        """HGQ2 quantizer ``q`` (then its affine map, if any) on every element."""
+        k, i, f = (np.asarray(v).ravel() for v in q['kif'])
+        rnd, ovf = q['round_mode'], q['overflow_mode']
+        rng = iv.quantize(a.rng, k, i, f, rnd, ovf)
+        names, types = [], []
+        for j in range(len(k)):
+            dead = a.names[j] == '0' or element_type(k[j], i[j], f[j]) is None
+            if dead:
+                names.append('0')
+            else:
+                cast = element_cast(k[j], i[j], f[j], rnd, ovf, a.names[j], a.types[j])
+                self.lines.append(f'auto {prefix}_{j} = {cast};')
+                self.casts.append((int(k[j] + i[j] + f[j]), rnd, ovf))
+                names.append(f'{prefix}_{j}')
+            types.append(None)
+        out = Vec(names, rng, types)
+        if q['affine'] is None:
+            return out
+        scale, shift = q['affine']
+        rng = iv.add_constant(iv.scale(rng, np.full(rng.shape, scale)), np.full(rng.shape, shift))
+        tail = f' + {typed_literal(shift)}' if shift else ''
+
+        def affine(j: int, _: str) -> str:  # the power-of-two scale is wiring
+            if out.names[j] == '0':
+                return typed_literal(shift)
+            if shift:
+                self.adders.append(width(rng, j))
+            return f'{out.names[j]} * {typed_literal(scale)}{tail}'
+
+        return self.declare(f'{prefix}_aff', rng, affine)
+
+
+def simple_rnn_step(s: Step, a: dict, x: Vec, h: Vec) -> Vec:
+    """HGQ2's ``QSimpleRNNCell``: ``act(paq(iq(x) @ K + b + sq(h) @ R))``."""
+    hs = s.quantize('hs', h, a['sq']) if a['sq'] is not None else h
+    w = np.concatenate([a['kernel'], a['recurrent_kernel']])
+    pre = s.dot('acc', concat(x, hs), w, a['input_bias'])
+    return s.activation('act', s.quantize('pa', pre, a['paq']), a['cell_activation'])
+
+
+def gru_step(s: Step, a: dict, x: Vec, h: Vec) -> Vec:
+    """HGQ2's ``QGRUCell`` (reset gate after or before the recurrent product)."""
+    u = a['n_units']
+    qh = s.quantize('qh', h, a['sq'])
+    mx = s.dot('mx', x, a['kernel'], a['input_bias'])
+    rk = a['recurrent_kernel']
+    if a['reset_after']:
+        mi = s.dot('mi', qh, rk, a['recurrent_bias'])
+    else:
+        mi = s.dot('mi', qh, rk[:, : 2 * u], np.zeros(2 * u))
+    zr_pre = s.activation('zrr', s.binary('zrp', mx[: 2 * u], mi[: 2 * u], '+'), a['cell_recurrent_activation'])
+    zr = s.quantize('zr', zr_pre, a['praq'])
+    z, r = zr[:u], zr[u:]
+    if a['reset_after']:
+        rec = s.binary('rec', r, s.quantize('rh', mi[2 * u :], a['rhq']), '*')
+    else:
+        rq = s.quantize('rh', s.binary('rqh', r, qh, '*'), a['rhq'])
+        rec = s.dot('rec', rq, rk[:, 2 * u :], np.zeros(u))
+    hh_pre = s.activation('hhr', s.binary('hhp', mx[2 * u :], rec, '+'), a['cell_activation'])
+    hh = s.quantize('hh', hh_pre, a['paq'])
+    return s.binary('hn', s.binary('zh', z, qh, '*'), s.binary('zc', s.one_minus('omz', z), hh, '*'), '+')
+
+
+STEPS = {'simple_rnn': simple_rnn_step, 'gru': gru_step}
+
+
+def assumed_state(a: dict) -> iv.QInterval:
+    """The range a step assumes for the state it reads, whatever the step.
+
+    ``QSimpleRNN``'s state is its last output: a pre-activation quantizer's output, through the activation.
+    ``QGRU`` reads its state only through the state quantizer, whose output is in that quantizer's range (the range
+    returned) whatever the state.
+    """
+    q = a['paq'] if a['cell'] == 'simple_rnn' else a['sq']
+    out = iv.from_kif(*(np.asarray(v).ravel() for v in q['kif']), q['overflow_mode'])
+    return iv.relu(out) if a['cell'] == 'simple_rnn' and a['cell_activation'] == 'relu' else out
+
+
+def run_step(a: dict, x_rng: iv.QInterval, state_types: list[FixedType | None]) -> tuple[Step, Vec]:
+    """One step on inputs ``x[base + i]`` and state ``h_j`` (of ``state_types``, ``None`` while unknown)."""
+    n_in, u = a['n_in'], a['n_units']
+    x = Vec(['0' if x_rng.is_zero[i] else f'x[base + {i}]' for i in range(n_in)], x_rng, [None] * n_in)
+    h = Vec([f'h_{j}' for j in range(u)], assumed_state(a), state_types)
+    s = Step()
+    return s, STEPS[a['cell']](s, a, x, h)
+
+
+def state_types(a: dict, x_rng: iv.QInterval) -> tuple[list[FixedType], iv.QInterval]:
+    """Exact type of each state element (its new values and the initial 0) and the range of the outputs."""
+    _, new = run_step(a, x_rng, [None] * a['n_units'])
+    keep = iv.QInterval(np.minimum(new.rng.lo, 0.0), np.maximum(new.rng.hi, 0.0), new.rng.f)
+    types = [union_type(lo, hi, f) for lo, hi, f in zip(keep.lo, keep.hi, keep.f)]
+    return types, new.rng
+
+
+def final_step(a: dict) -> tuple[list[FixedType], Step, Vec]:
+    """The state types, the step as generated, and the new state (after the range rule set ``hgq_input_range``)."""
+    x_rng = a['hgq_input_range']
+    types, _ = state_types(a, x_rng)
+    return (types, *run_step(a, x_rng, types))
+
+
+def output_range(a: dict, x_rng: iv.QInterval) -> iv.QInterval:
+    """Range of the layer's output (every step's state, or the last)."""
+    rng = state_types(a, x_rng)[1]
+    if not a['return_sequences']:
+        return rng
+    t = a['n_timesteps']
+    return iv.QInterval(*(np.broadcast_to(v, (t, *v.shape)).copy() for v in (rng.lo, rng.hi, rng.f)))
+
+
+class HGQRecurrentFunctionTemplate(GeneratedFunctionTemplate):
+    layer_class = HGQRecurrent
+    prefix = 'hgq_rnn'
+
+    def source(self, node: HGQRecurrent, fn_name: str) -> str:
+        a = node.attributes
+        types, s, new = final_step(a)
+        t_len, n_in, u = a['n_timesteps'], a['n_in'], a['n_units']
+        n_out = t_len * u if a['return_sequences'] else u
+        state = '\n    '.join(f'{t.cpp()} h_{j} = 0;' for j, t in enumerate(types))
+        update = [f'h_{j} = {name};' for j, name in enumerate(new.names)]
+        store = [f'y[{{t}} * {u} + {j}] = h_{j};' for j in range(u)]
+        body = s.lines + update + ([line.format(t='t') for line in store] if a['return_sequences'] else [])
+        last = '' if a['return_sequences'] else '\n    '.join(f'y[{j}] = h_{j};' for j in range(u))
+        step = f'{t_len - 1} - t' if a['go_backwards'] else 't'
+        steps = '\n        '.join(body)
+        return f"""
+template <class input_t, class output_t>
+void {fn_name}(input_t x[{t_len * n_in}], output_t y[{n_out}]) {{
+    #pragma HLS INLINE
+    {state}
+    for (unsigned t = 0; t < {t_len}; t++) {{
+        const unsigned base = ({step}) * {n_in};
+        {steps}
+    }}
+    {last}
+}}
+"""
