@@ -85,6 +85,18 @@ def _add(
     return parser
 
 
+NON_EMPTY = 'write into a non-empty output directory'
+
+
+def _model_and_output(
+    p: argparse.ArgumentParser, metavar: str, output_help: str, force_help: str, required: bool = False
+) -> None:
+    """The MODEL.keras argument, ``-o/--output`` and ``--force``."""
+    p.add_argument('model', metavar='MODEL.keras', help='saved HGQ2 Keras model')
+    p.add_argument('-o', '--output', required=required, metavar=metavar, help=output_help)
+    p.add_argument('--force', action='store_true', help=force_help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``hgq-hls4ml`` and its subcommands."""
     parser = argparse.ArgumentParser(
@@ -98,9 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest='command', metavar='COMMAND', required=True)
 
     p = _add(sub, 'convert', run_convert, 'convert a .keras model to an hls4ml project', [_target()])
-    p.add_argument('model', metavar='MODEL.keras', help='saved HGQ2 Keras model')
-    p.add_argument('-o', '--output', required=True, metavar='DIR', help='project directory to write')
-    p.add_argument('--force', action='store_true', help='write into a non-empty output directory')
+    _model_and_output(p, 'DIR', 'project directory to write', NON_EMPTY, required=True)
 
     p = _add(
         sub,
@@ -110,15 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
         [_target()],
         epilog='exit status 0 only if every output element is bit-exact; 1 on any difference.',
     )
-    p.add_argument('model', metavar='MODEL.keras', help='saved HGQ2 Keras model')
+    _model_and_output(p, 'DIR', 'keep the project here (default: a temporary directory)', NON_EMPTY)
     data = p.add_mutually_exclusive_group(required=True)
     data.add_argument('--data', metavar='X.npy', help='inputs: .npy of shape (N, *input_shape), or .npz per input')
     data.add_argument(
         '--random', type=_positive_int, metavar='N', help='N random inputs, normal with sigma 4 (beyond most ranges)'
     )
     p.add_argument('--seed', type=int, default=0, help='seed of --random (default: 0)')
-    p.add_argument('-o', '--output', metavar='DIR', help='keep the project here (default: a temporary directory)')
-    p.add_argument('--force', action='store_true', help='write into a non-empty output directory')
 
     p = _add(
         sub,
@@ -147,9 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         'write a commented YAML config for a model, to edit and pass to convert/verify --config',
         [_target(with_config=False)],
     )
-    p.add_argument('model', metavar='MODEL.keras', help='saved HGQ2 Keras model')
-    p.add_argument('-o', '--output', metavar='CFG.yml', help='file to write (default: standard output)')
-    p.add_argument('--force', action='store_true', help='overwrite an existing file')
+    _model_and_output(p, 'CFG.yml', 'file to write (default: standard output)', 'overwrite an existing file')
     return parser
 
 

@@ -77,8 +77,9 @@ def _cpp_table(name: str, index: np.ndarray) -> str:
 
 
 class ExactAccumFunctionTemplate(GeneratedFunctionTemplate):
-    """A per-layer dot-product helper (templated on the accumulator type) called once per output element with that
-    element's type; it reads its inputs through the constant table of what each output position reads."""
+    """A per-layer dot-product helper (templated on the accumulator type) called for every output element with that
+    element's type (one unrolled loop per type over its outputs); it reads its inputs through the constant table of
+    what each output position reads."""
 
     layer_class = HGQDense
     prefix = 'hgq_dense'
@@ -92,12 +93,21 @@ class ExactAccumFunctionTemplate(GeneratedFunctionTemplate):
         accs = node.accumulators
         n_col = len(accs) // n_pos
 
-        def output(j: int, t: FixedType | None) -> str:
-            p, c = divmod(j, n_col)
-            value = '0' if t is None else f'{fn_name}_dot<{t.cpp()}>(x, patch[{p}], w, b[{c}], {c})'
-            return f'y[{j}] = {value};'
+        groups: dict[FixedType | None, list[int]] = {}
+        for j, t in enumerate(accs):
+            groups.setdefault(t, []).append(j)
 
-        outputs = '\n    '.join(output(j, t) for j, t in enumerate(accs))
+        def group(g: int, t: FixedType | None, outs: list[int]) -> str:
+            dot = f'{fn_name}_dot<{t and t.cpp()}>(x, patch[j / {n_col}], w, b[j % {n_col}], j % {n_col})'
+            value = '0' if t is None else dot
+            return f"""static const int outputs_{g}[{len(outs)}] = {{{', '.join(map(str, outs))}}};
+    for (unsigned n = 0; n < {len(outs)}; n++) {{
+        #pragma HLS UNROLL
+        const int j = outputs_{g}[n];
+        y[j] = {value};
+    }}"""
+
+        outputs = '\n    '.join(group(g, t, outs) for g, (t, outs) in enumerate(groups.items()))
         return f"""
 template <class acc_t, class input_t, class weight_t, class bias_t>
 acc_t {fn_name}_dot(input_t x[{n_in}], const int taps[{n_tap}], weight_t w[{n_tap * n_col}], bias_t bias, unsigned c) {{

@@ -14,7 +14,7 @@ from hls4ml.model.types import FixedPrecisionType, NamedType
 from ..layers import ExactAccumulators
 from ..layers.codegen import is_stream
 from ..precision import interval as iv
-from ..precision.fixed import FixedType, rounding_safe_source, union_type
+from ..precision.fixed import FixedType, coarsen_types, rounding_safe_source, union_type
 from .base import HGQModelPass
 from .ranges import NodeRange, accum_range, fused_quantizer, input_nodes, output_nodes, propagate
 
@@ -44,19 +44,38 @@ def result_type(node: Layer, r: NodeRange) -> FixedType:
     return quantizer_t
 
 
-def element_accumulators(raw: iv.QInterval, result: FixedType) -> list[FixedType | None]:
-    """Per output element: the narrowest accumulator holding its range (``None`` if constantly zero)."""
-    accs = []
-    for lo, hi, f in zip(raw.lo.ravel(), raw.hi.ravel(), raw.f.ravel()):
-        acc = None if lo == hi == 0 else union_type(lo, hi, f)
-        accs.append(acc and (rounding_safe_source(acc, result) or acc))
-    return accs
+#: Most distinct accumulator types per layer: each costs the C++ compiler a template instantiation, so rarer
+#: types are widened into a few shared ones (each still holds every range it serves).
+MAX_ACCUMULATOR_TYPES = 4
+
+
+def element_accumulators(
+    raw: iv.QInterval, result: FixedType, terms: np.ndarray, limit: int = MAX_ACCUMULATOR_TYPES
+) -> list[FixedType | None]:
+    """Per output element: an accumulator holding its range (``None`` if constantly zero), the narrowest one
+    possible among at most ``limit`` types; ``terms`` (per element) weighs the adders a wider type costs."""
+    exact = [
+        None if lo == hi == 0 else union_type(lo, hi, f)
+        for lo, hi, f in zip(raw.lo.ravel(), raw.hi.ravel(), raw.f.ravel())
+    ]
+    counts: dict[FixedType, int] = {}
+    for t, n in zip(exact, np.ravel(terms)):
+        if t is not None:
+            counts[t] = counts.get(t, 0) + max(int(n), 1)
+    shared = coarsen_types(counts, limit)
+    return [t and (rounding_safe_source(shared[t], result) or shared[t]) for t in exact]
 
 
 def live_taps(index: np.ndarray, x: iv.QInterval) -> np.ndarray:
     """A patch index with the taps reading constantly-zero input elements removed (``-1``, like padding)."""
     dead = np.append(x.is_zero.ravel(), True)[index]  # index -1 reads the appended True
     return np.where(dead, -1, index)
+
+
+def live_terms(node: Layer, index: np.ndarray) -> np.ndarray:
+    """Products summed into each output element: live taps with a non-zero weight (position-major, like the output)."""
+    w = np.asarray(node.get_attr('weight').data, dtype=np.float64).reshape(index.shape[1], -1)
+    return ((index >= 0).astype(np.int64) @ (w != 0).astype(np.int64)).ravel()
 
 
 def set_output_types(node: Layer, t: FixedType) -> None:
@@ -111,7 +130,8 @@ class ExactTypes(HGQModelPass):
                 acc = rounding_safe_source(acc, result) or acc  # see rounding_safe_source: an ap_types assertion
                 node.set_attr('accum_t', NamedType(f'{node.name}_accum_t', hls_precision(acc)))
             if isinstance(node, ExactAccumulators):
-                node.set_attr('hgq_accumulators', element_accumulators(r.raw, result))
                 (src,) = input_nodes(node)
-                node.set_attr('hgq_patch_index', live_taps(node.patch_index, ranges[src.name].out))
+                index = live_taps(node.patch_index, ranges[src.name].out)
+                node.set_attr('hgq_patch_index', index)
+                node.set_attr('hgq_accumulators', element_accumulators(r.raw, result, live_terms(node, index)))
             set_constant_types(node)

@@ -152,3 +152,33 @@ def union_type(lo: np.ndarray, hi: np.ndarray, f: np.ndarray) -> FixedType:
         integer += 1 - width
         width = 1
     return FixedType(signed, width, integer)
+
+
+def join_types(a: FixedType, b: FixedType) -> FixedType:
+    """The narrowest TRN/WRAP type holding every value of both ``a`` and ``b``."""
+    signed = a.signed or b.signed
+    integer = max(t.integer + (signed and not t.signed) for t in (a, b))
+    fractional = max(a.fractional, b.fractional)
+    return FixedType(signed, integer + fractional, integer)
+
+
+def coarsen_types(counts: dict[FixedType, int], limit: int) -> dict[FixedType, FixedType]:
+    """Map each type to one of at most ``limit`` types holding it, adding as few bits as possible in total.
+
+    ``counts`` weighs each type (e.g. by how many adders use it). Greedy: the pair whose join costs fewest extra
+    bits (``count * width`` summed) is merged until ``limit`` types remain.
+    """
+    clusters = {t: ([t], n) for t, n in counts.items()}  # cluster type -> (members, weight)
+
+    def extra(a: FixedType, b: FixedType) -> int:
+        j = join_types(a, b)
+        return (j.width - a.width) * clusters[a][1] + (j.width - b.width) * clusters[b][1]
+
+    while len(clusters) > limit:
+        keys = list(clusters)
+        a, b = min(((a, b) for i, a in enumerate(keys) for b in keys[i + 1 :]), key=lambda p: extra(*p))
+        (ma, na), (mb, nb) = clusters.pop(a), clusters.pop(b)
+        j = join_types(a, b)
+        members, weight = clusters.pop(j, ([], 0))
+        clusters[j] = (members + ma + mb, weight + na + nb)
+    return {m: t for t, (members, _) in clusters.items() for m in members}
