@@ -16,6 +16,7 @@ from .precheck import check_model_of, connected_layers, model_problems
 from .quantizer import QuantizerHandler
 from .reduction import QReductionHandler
 from .softmax import QSoftmaxHandler
+from .table import QTableHandler
 from .unary_lut import QUnaryFunctionLUTHandler
 
 HANDLER_CLASSES: tuple[type[Handler], ...] = (
@@ -31,6 +32,7 @@ HANDLER_CLASSES: tuple[type[Handler], ...] = (
     QUnaryFunctionLUTHandler,
     QSoftmaxHandler,
     QMultiHeadAttentionHandler,
+    QTableHandler,
 )
 
 #: Keras class path -> handler instance.

@@ -58,10 +58,6 @@ HGQ2_LAYER_CLASSES = (
     'hgq.layers.snn.base.QSimpleSNN',
     'hgq.layers.snn.base.QSimpleSNNCell',
     'hgq.layers.softmax.QSoftmax',
-    'hgq.layers.table.conv.QConvT1D',
-    'hgq.layers.table.conv.QConvT2D',
-    'hgq.layers.table.dense.QDenseT',
-    'hgq.layers.table.dense.QEinsumDenseT',
 )
 
 

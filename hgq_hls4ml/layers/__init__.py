@@ -13,6 +13,7 @@ from .exact_accum import (
 )
 from .quantize import HGQQuantize, HGQQuantizeFunctionTemplate
 from .softmax import HGQSoftmax, HGQSoftmaxFunctionTemplate
+from .table import HGQTableSum, HGQTableSumFunctionTemplate
 from .unary_lut import HGQUnaryLUT, HGQUnaryLUTFunctionTemplate
 
 #: (layer class, function template) pairs the plugin registers for the Vivado and Vitis backends.
@@ -23,6 +24,7 @@ LAYERS = (
     (HGQDense, ExactAccumFunctionTemplate),
     (HGQConv1D, HGQConv1DFunctionTemplate),
     (HGQConv2D, HGQConv2DFunctionTemplate),
+    (HGQTableSum, HGQTableSumFunctionTemplate),
 )
 
 __all__ = [
@@ -33,5 +35,6 @@ __all__ = [
     'HGQDense',
     'HGQQuantize',
     'HGQSoftmax',
+    'HGQTableSum',
     'HGQUnaryLUT',
 ]
