@@ -19,9 +19,7 @@ if TYPE_CHECKING:
 HGQ2_LAYER_CLASSES = (
     'hgq.layers.activation.QUnaryFunctionLUT',
     'hgq.layers.attn.linformer.QLinformerAttention',
-    'hgq.layers.attn.linformer.QLinformerAttentionT',
     'hgq.layers.attn.mha.QMultiHeadAttention',
-    'hgq.layers.attn.mha.QMultiHeadAttentionT',
     'hgq.layers.attn.salt.QSALTAttention',
     'hgq.layers.batch_normalization.QBatchNormalization',
     'hgq.layers.conv.QConv1D',

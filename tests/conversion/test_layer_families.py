@@ -1,4 +1,5 @@
-"""Merges, pooling, padding/cropping/upsampling, tables, softmax, einsum and attention: csim equals Keras everywhere."""
+"""Merges, pooling, padding/cropping/upsampling, tables, table layers, softmax, einsum and attention: csim equals
+Keras everywhere."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,13 @@ from hgq_hls4ml import verify
 
 from .models import Case, build, inputs
 
+TABLE = dict(min_bits=1, max_bits=4, seed=5)  # table layers: inputs of up to 8 bits keep the C++ small
+KBI_WRAP_TRN = dict(q_type='kbi', overflow='WRAP', round_mode='TRN')
 CASES = [
+    (Case('table_mlp_kbi_wrap_trn', 'table_mlp', **KBI_WRAP_TRN, **TABLE), 'io_parallel'),
+    (Case('table_conv_kif_sat_rnd', 'table_conv', **TABLE), 'io_parallel'),
+    (Case('table_einsum_kif_sat_rnd', 'table_einsum', **TABLE), 'io_parallel'),
+    (Case('table_attention_kif_sat_rnd', 'table_attention', **TABLE), 'io_parallel'),
     (Case('reduce_last_kif_sat_rnd', 'reduce_last', min_bits=1, seed=101), 'io_parallel'),
     (
         Case('reduce_axes_kbi_wrap_trn', 'reduce_axes', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=102),
@@ -55,6 +62,12 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (Case('table_mlp_kif_sat_rnd', 'table_mlp', **TABLE), 'io_parallel'),
+    (Case('table_mlp_kif_satsym_rndconv', 'table_mlp', overflow='SAT_SYM', round_mode='RND_CONV', **TABLE),
+     'io_parallel'),
+    (Case('table_conv_kbi_wrap_trn', 'table_conv', **KBI_WRAP_TRN, **TABLE), 'io_parallel'),
+    (Case('table_einsum_kbi_wrap_trn', 'table_einsum', **KBI_WRAP_TRN, **TABLE), 'io_parallel'),
+    (Case('table_attention_kbi_wrap_trn', 'table_attention', **KBI_WRAP_TRN, **TABLE), 'io_parallel'),
     (
         Case('reduce_last_kbi_wrap_trn', 'reduce_last', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=103),
         'io_stream',

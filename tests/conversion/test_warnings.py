@@ -11,6 +11,7 @@ CASES = [
     (Case('conv2d_kif_sat_rnd', 'conv2d', min_bits=1, seed=91), 'io_parallel'),  # HGQQuantize, HGQConv2D, HGQDense
     (Case('lut_conv1d_kif_sat_rnd', 'lut_conv1d', min_bits=1, seed=92), 'io_stream'),  # HGQUnaryLUT, stream
     (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),  # HGQSoftmax, einsums
+    (Case('table_mlp_kif_sat_rnd', 'table_mlp', min_bits=1, max_bits=4, seed=5), 'io_parallel'),  # HGQTableSum
 ]
 
 
