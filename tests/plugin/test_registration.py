@@ -60,6 +60,12 @@ def test_status_lists_handled_classes():
         'hgq.layers.ops.accum.QSum',
         'hgq.layers.ops.accum.QMeanPow2',
         'hgq.quantizer.quantizer.Quantizer',
+        'hgq.layers.table.dense.QDenseT',
+        'hgq.layers.table.dense.QEinsumDenseT',
+        'hgq.layers.table.conv.QConvT1D',
+        'hgq.layers.table.conv.QConvT2D',
+        'hgq.layers.attn.mha.QMultiHeadAttentionT',
+        'hgq.layers.attn.linformer.QLinformerAttentionT',
     ):
         assert path in status.handled_classes
 
