@@ -41,13 +41,9 @@ def _is_conv(layer) -> bool:
     return isinstance(layer, QConvTBase)
 
 
-def presum_shape(layer: QDenseT | QEinsumDenseT, in_shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Shape (no batch) of the tensor the layer quantizes, tabulates and sums."""
-    if _is_einsum(layer):
-        return tuple(layer._bcast[1][1:])
-    if _is_conv(layer):
-        return (*layer.output_shape[1:-1], layer.n_in, layer.n_out)
-    return (*in_shape, layer.n_out)
+def presum_shape(layer: QDenseT | QEinsumDenseT) -> tuple[int, ...]:
+    """Shape (no batch) of the tensor the layer quantizes, tabulates and sums (its ``toq`` was built for it)."""
+    return tuple(layer.toq._build_shapes_dict['input_shape'][1:])
 
 
 def patch_sources(layer: QConvTBase, in_shape: tuple[int, ...]) -> np.ndarray:
@@ -65,8 +61,8 @@ def patch_sources(layer: QConvTBase, in_shape: tuple[int, ...]) -> np.ndarray:
 
 
 def presum_sources(layer: QDenseT | QEinsumDenseT, in_shape: tuple[int, ...]) -> np.ndarray:
-    """Flat input index each pre-sum element reads (``-1``: padding), shape :func:`presum_shape`."""
-    shape = presum_shape(layer, in_shape)
+    """Flat input index each pre-sum element reads (``-1``: padding), of :func:`presum_shape`."""
+    shape = presum_shape(layer)
     if _is_conv(layer):
         return np.broadcast_to(patch_sources(layer, in_shape)[..., None], shape)
     index = np.arange(prod(in_shape))
@@ -108,7 +104,7 @@ def subnetwork(layer: QDenseT | QEinsumDenseT) -> Callable[[np.ndarray], np.ndar
 
 def table_sum_attributes(layer: QDenseT | QEinsumDenseT, in_shape: tuple[int, ...]) -> dict:
     """The ``HGQTableSum`` attributes of a table layer applied to an input of ``in_shape`` (no batch)."""
-    shape = presum_shape(layer, in_shape)
+    shape = presum_shape(layer)
     kif = quantizer_kif(layer.iq, shape)
     tables, ids = build_tables(subnetwork(layer), kif)
     terms = output_terms(shape, *summed_axes(layer, len(shape)))
@@ -133,8 +129,7 @@ class QTableHandler(QLayerHandler):
     core_quantizes_input = True
 
     def input_problems(self, layer: QDenseT | QEinsumDenseT) -> list[str]:
-        in_shape = () if _is_einsum(layer) or _is_conv(layer) else tuple(layer.input.shape[1:])
-        return table_input_problems(layer, presum_shape(layer, in_shape), 'the tables')
+        return table_input_problems(layer, presum_shape(layer), 'the tables')
 
     def option_problems(self, layer: QDenseT | QEinsumDenseT) -> list[str]:
         found = quantizer_problems(layer.toq, 'the table output quantizer (toq)')

@@ -22,7 +22,7 @@ from .unary_lut import is_constant, literal, lookup, table_decl
 
 
 class HGQTableSum(ExactAccumulators, Layer):
-    """``out[j] = sum over terms t of tables[table_id[j, t]][code of in[source[j, t]] after kif[., j, t]]``.
+    """``out[j] = sum over terms t of tables[table_id[j, t]][code of in[source[j, t]] quantized to kif[:][j, t]]``.
 
     Attributes: ``source`` (flat input index of each term, ``-1`` for padding; shape ``(outputs, terms)``),
     ``table_id`` and ``kif`` (same shape), ``round_mode``/``overflow_mode`` of the input quantizer, ``tables``,

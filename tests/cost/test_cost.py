@@ -137,7 +137,7 @@ def test_io_stream_costs_equal_io_parallel(merge_cnn, tmp_path):
     assert stream.total == par.total
 
 
-COSTED_CLASSES = {'lut_mlp': {'HGQUnaryLUT'}, 'einsum2': {'EinsumDense', 'Einsum'}}
+COSTED_CLASSES = {'lut_mlp': {'HGQUnaryLUT'}, 'einsum2': {'EinsumDense', 'Einsum'}, 'table_mlp': {'HGQTableSum'}}
 
 
 @pytest.mark.parametrize('arch', list(COSTED_CLASSES))
