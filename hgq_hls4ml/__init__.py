@@ -13,11 +13,13 @@ from .errors import (
     OutputDirError,
     UnsupportedLayerError,
 )
+from .layers.unary_lut import MAX_TABLE_BITS, table_limit
 from .plugin import PluginStatus, plugin_status
 
 __version__ = '0.1.0'
 
 __all__ = [
+    'MAX_TABLE_BITS',
     'CostReport',
     'HGQHls4mlError',
     'ModelInputError',
@@ -28,5 +30,6 @@ __all__ = [
     'convert',
     'cost',
     'plugin_status',
+    'table_limit',
     'verify',
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from .errors import ModelInputError, OutputDirError
 from .handlers import check_model_of
 from .handlers.precheck import class_path, connected_layers
+from .layers.unary_lut import MAX_TABLE_BITS, table_limit
 
 
 def check_plugin() -> None:
@@ -56,19 +57,26 @@ def convert(
     backend: str = 'Vitis',
     hls_config: dict | None = None,
     trace: bool = False,
+    max_table_bits: int = MAX_TABLE_BITS,
     **kwargs: Any,
 ):
-    """Convert an HGQ2 model with hls4ml's ordinary API (our plugin does the HGQ2 layers); nothing is written yet."""
+    """Convert an HGQ2 model with hls4ml's ordinary API (our plugin does the HGQ2 layers); nothing is written yet.
+
+    ``max_table_bits``: the widest input a lookup table is built for (``2**max_table_bits`` entries per table);
+    a layer needing a wider one is refused. With hls4ml's own call, ``with hgq_hls4ml.table_limit(bits):`` does
+    the same.
+    """
     import hls4ml
 
     check_plugin()
-    check_model(model)
-    path = check_output_dir(output_dir)
-    if hls_config is None:
-        hls_config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
-    if trace:
-        for conf in hls_config.get('LayerName', {}).values():
-            conf['Trace'] = True
-    return hls4ml.converters.convert_from_keras_model(
-        model, hls_config=hls_config, backend=backend, output_dir=str(path), io_type=io_type, **kwargs
-    )
+    with table_limit(max_table_bits):
+        check_model(model)
+        path = check_output_dir(output_dir)
+        if hls_config is None:
+            hls_config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
+        if trace:
+            for conf in hls_config.get('LayerName', {}).values():
+                conf['Trace'] = True
+        return hls4ml.converters.convert_from_keras_model(
+            model, hls_config=hls_config, backend=backend, output_dir=str(path), io_type=io_type, **kwargs
+        )

@@ -11,7 +11,7 @@ EXAMPLES = Path(__file__).parents[1] / 'example_projects'
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('name', ['digits', 'residual_cnn', 'jet_transformer', 'sequence_gru'])
+@pytest.mark.parametrize('name', ['digits', 'residual_cnn', 'jet_transformer', 'sequence_gru', 'table_digits'])
 def test_example_is_bit_exact(name):
     env = {**os.environ, 'KERAS_BACKEND': 'jax'}
     res = subprocess.run([sys.executable, str(EXAMPLES / name / 'run.py')], capture_output=True, text=True, env=env,

@@ -34,6 +34,9 @@ Per node:
     ``width`` too;
   - tables (``HGQUnaryLUT``): each output bit of a non-constant element is a function of its ``a`` input bits,
     ``2**max(a - 6, 0)`` LUTs (:data:`TABLE_LUT_INPUTS`), plus the element's input cast as below;
+  - sums of tables (``HGQTableSum``): each term reading a non-constant table costs that table's type width times
+    ``2**max(a - 6, 0)`` (``a``: the term's input bits) plus its input cast, and each output sums its terms (and
+    a non-zero constant) with adders of its accumulator width;
   - requantisation: each element a quantizer (or a table's input cast) produces, or each output element of an
     arithmetic node whose result type rounds (not ``TRN``) or saturates (not ``WRAP``), costs its width once per
     non-default mode.
@@ -77,8 +80,9 @@ from hls4ml.model.layers import (
 )
 from hls4ml.model.optimizer.passes.hgq_proxy_model import FixedPointQuantizer
 
-from ..layers import ExactAccumulators, HGQConv3D, HGQQuantize, HGQRecurrent, HGQUnaryLUT
+from ..layers import ExactAccumulators, HGQConv3D, HGQQuantize, HGQRecurrent, HGQTableSum, HGQUnaryLUT
 from ..layers.recurrent import final_step
+from ..layers.table import table_type
 from ..layers.unary_lut import is_constant
 from ..layers.windows import conv_patch_index, pool_index
 from ..passes.ranges import PASSTHROUGH_CLASSES, NodeRange, input_nodes, propagate
@@ -165,6 +169,7 @@ def element_widths(node: Layer, inputs: list[np.ndarray], ranges: dict[str, Node
 
 @element_widths.register(HGQQuantize)
 @element_widths.register(HGQUnaryLUT)
+@element_widths.register(HGQTableSum)
 def _(node, inputs, ranges):
     return range_widths(ranges[node.name]).reshape(tuple(node.get_output_variable().shape))
 
@@ -293,6 +298,17 @@ def _(node: HGQRecurrent, inputs, out):
         'weights': (w != 0).sum(),
         'weight_bits': constant_bits(w)[0].sum(),
     }
+
+
+def _(node: HGQTableSum, inputs, out):
+    k, i, f = node.kif
+    a = np.maximum(k + i + f, 0)
+    varying = node.varying()
+    width = np.array([table_type(t).width for t in node.tables])[node.table_id]
+    cast = a * mode_count(node.get_attr('round_mode'), node.get_attr('overflow_mode'))
+    terms = varying.sum(axis=1) + (node.constant_part() != 0)
+    adders = np.maximum(terms - 1, 0) * op_width(node).ravel()
+    return {'luts': ((width * 2 ** np.maximum(a - TABLE_LUT_INPUTS, 0) + cast) * varying).sum() + adders.sum()}
 
 
 @node_counts.register

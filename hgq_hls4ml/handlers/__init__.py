@@ -17,6 +17,7 @@ from .quantizer import QuantizerHandler
 from .recurrent import QRecurrentHandler
 from .reduction import QReductionHandler
 from .softmax import QSoftmaxHandler
+from .table import QTableHandler
 from .unary_lut import QUnaryFunctionLUTHandler
 
 HANDLER_CLASSES: tuple[type[Handler], ...] = (
@@ -33,6 +34,7 @@ HANDLER_CLASSES: tuple[type[Handler], ...] = (
     QSoftmaxHandler,
     QMultiHeadAttentionHandler,
     QRecurrentHandler,
+    QTableHandler,
 )
 
 #: Keras class path -> handler instance.

@@ -1,5 +1,6 @@
-"""QMultiHeadAttention -> its parts: Q/K/V projections (EinsumDense), scores (Einsum), QSoftmax (HGQSoftmax),
-the value combination (Einsum) and the output projection, each through our own handlers (io_parallel)."""
+"""QMultiHeadAttention, QLinformerAttention and their table variants (``...T``) -> their parts: Q/K/V projections
+(EinsumDense, or HGQTableSum for the table variants' QEinsumDenseT), scores (Einsum), QSoftmax (HGQSoftmax), the
+value combination (Einsum) and the output projection, each through our own handlers (io_parallel)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ import numpy as np
 from .base import Config, Handler, static_shape
 from .einsum import einsum_config
 from .einsum_dense import QEinsumDenseHandler
+from .precheck import class_path
+from .qlayer import QLayerHandler
 from .quantizer import quantize_config, quantizer_problems
 from .softmax import QSoftmaxHandler, softmax_problems
+from .table import QTableHandler
 
 if TYPE_CHECKING:
     import keras
@@ -35,6 +39,17 @@ def score_shape(layer: QMultiHeadAttention) -> tuple[int, ...]:
     return np.einsum(layer._dot_product_equation, k, q).shape[1:]
 
 
+#: Handlers of the projection sub-layers, by class.
+PROJECTIONS: dict[str, QLayerHandler] = {
+    path: handler for handler in (QEinsumDenseHandler(), QTableHandler()) for path in handler.handles
+}
+
+
+def projection(part: keras.Layer) -> QLayerHandler:
+    """The handler of a projection sub-layer (QEinsumDense or QEinsumDenseT)."""
+    return PROJECTIONS[class_path(part)]
+
+
 def call_arguments(layer: keras.Layer) -> dict:
     """The (only) call of ``layer`` in the model, with defaults applied."""
     node = layer._inbound_nodes[0]
@@ -44,7 +59,12 @@ def call_arguments(layer: keras.Layer) -> dict:
 
 
 class QMultiHeadAttentionHandler(Handler):
-    handles = ('hgq.layers.attn.mha.QMultiHeadAttention', 'hgq.layers.attn.linformer.QLinformerAttention')
+    handles = (
+        'hgq.layers.attn.mha.QMultiHeadAttention',
+        'hgq.layers.attn.linformer.QLinformerAttention',
+        'hgq.layers.attn.mha.QMultiHeadAttentionT',
+        'hgq.layers.attn.linformer.QLinformerAttentionT',
+    )
 
     def problems(self, layer: QMultiHeadAttention) -> list[str]:
         found = []
@@ -55,10 +75,10 @@ class QMultiHeadAttentionHandler(Handler):
         found += [f'{name} is not supported' for name in UNSUPPORTED_ARGUMENTS if args.get(name)]
         if layer._inverse_sqrt_key_dim != 1.0:
             found.append('queries are scaled in float32 outside the softmax tables')
-        dense = QEinsumDenseHandler()
         for part in ('_query_dense', '_key_dense', '_value_dense', '_output_dense', '_lin_k_proj', '_lin_v_proj'):
             if hasattr(layer, part):
-                found += [f'{part.strip("_")}: {p}' for p in dense.problems(getattr(layer, part))]
+                sub = getattr(layer, part)
+                found += [f'{part.strip("_")}: {p}' for p in projection(sub).problems(sub)]
         found += [f'softmax: {p}' for p in softmax_problems(layer._softmax, score_shape(layer))]
         if layer.enable_oq:
             found += quantizer_problems(layer.oq, 'the output quantizer')
@@ -67,14 +87,13 @@ class QMultiHeadAttentionHandler(Handler):
     @staticmethod
     def _linformer_projections(layer, key, value, tensor) -> tuple:
         """Configs projecting ``key`` and ``value`` (one shared projection when both are the same tensor)."""
-        dense = QEinsumDenseHandler()
         lin_k, lin_v = layer._lin_k_proj, layer._lin_v_proj
         key_in = tensor('lin_K', lin_k.full_output_shape[1:])
-        confs = dense.convert(lin_k, [key], [key_in])
+        confs = projection(lin_k).convert(lin_k, [key], [key_in])
         if lin_v is lin_k and value is key:
             return key_in, key_in, confs
         value_in = tensor('lin_V', lin_v.full_output_shape[1:])
-        v_confs = dense.convert(lin_v, [value], [value_in])
+        v_confs = projection(lin_v).convert(lin_v, [value], [value_in])
         if lin_v is lin_k:  # the same weights applied to a second tensor: distinct node names
             for conf in v_confs:
                 conf['name'] = f'{conf["name"]}_value'
@@ -104,7 +123,7 @@ class QMultiHeadAttentionHandler(Handler):
             layer._output_dense,
         )
         Q, K, V = (tensor(p, d.full_output_shape[1:]) for p, d in (('Q', q_dense), ('K', k_dense), ('V', v_dense)))
-        dense, softmax = QEinsumDenseHandler(), QSoftmaxHandler()
+        softmax = QSoftmaxHandler()
         confs = []
         if hasattr(layer, '_lin_k_proj'):  # Linformer: project keys and values along the sequence first
             key, value, lin_confs = self._linformer_projections(layer, key, value, tensor)
@@ -116,9 +135,9 @@ class QMultiHeadAttentionHandler(Handler):
         projected = tensor('projected', static_shape(out, layer)) if layer.enable_oq else out
 
         confs += [
-            *dense.convert(q_dense, [query], [Q]),
-            *dense.convert(k_dense, [key], [K]),
-            *dense.convert(v_dense, [value], [V]),
+            *projection(q_dense).convert(q_dense, [query], [Q]),
+            *projection(k_dense).convert(k_dense, [key], [K]),
+            *projection(v_dense).convert(v_dense, [value], [V]),
             einsum_config(
                 'scores',
                 layer._dot_product_equation,
@@ -136,7 +155,7 @@ class QMultiHeadAttentionHandler(Handler):
                 [scores, V.shape[1:]],
                 pre_out.shape[1:],
             ),
-            *dense.convert(o_dense, [pre_out], [projected]),
+            *projection(o_dense).convert(o_dense, [pre_out], [projected]),
         ]
         if layer.enable_oq:
             confs.append(quantize_config(layer.oq, static_shape(out, layer), 'oq', projected.name, out.name))

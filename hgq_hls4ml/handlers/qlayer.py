@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from .base import Config, Handler, node_config, static_shape
 from .quantizer import quantize_config, quantizer_problems
@@ -24,10 +24,15 @@ def activation_name(layer: keras.Layer, attr: str = 'activation') -> str:
 class QLayerHandler(Handler):
     """Base of single-input HGQ2 layers; subclasses build the core op in :meth:`core`."""
 
+    #: The core applies the input quantizer itself (no ``HGQQuantize`` in front of it).
+    core_quantizes_input: ClassVar[bool] = False
+
+    def input_problems(self, layer: keras.Layer) -> list[str]:
+        """Reasons the input quantizer has no exact firmware form."""
+        return quantizer_problems(layer.iq, 'the input quantizer') if layer.enable_iq else []
+
     def problems(self, layer: keras.Layer) -> list[str]:
-        found = []
-        if layer.enable_iq:
-            found += quantizer_problems(layer.iq, 'the input quantizer')
+        found = self.input_problems(layer)
         if layer.enable_oq:
             found += quantizer_problems(layer.oq, 'the output quantizer')
         act = activation_name(layer)
@@ -52,7 +57,7 @@ class QLayerHandler(Handler):
         in_shape, out_shape = static_shape(in_tensors[0], layer), static_shape(out_tensors[0], layer)
         src, dst = in_tensors[0].name, out_tensors[0].name
         confs: list[Config] = []
-        if layer.enable_iq:
+        if layer.enable_iq and not self.core_quantizes_input:
             confs.append(quantize_config(layer.iq, in_shape, f'{layer.name}_iq', src, f'{src}@{layer.name}_iq'))
             src = confs[-1]['output_keras_tensor_names'][0]
         steps = [('core', None)]

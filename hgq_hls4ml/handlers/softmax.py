@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..layers.unary_lut import max_table_bits
 from .base import Config, Handler, node_config, static_shape
 from .quantizer import quantize_config, quantizer_problems
 from .unary_lut import table_part, table_problems
@@ -48,7 +49,10 @@ class QSoftmaxHandler(Handler):
             src = confs[-1]['output_keras_tensor_names'][0]
         # stable=False: the exponent table reads the input directly; it is tabulated over the input's proven type
         # once ranges are known (passes.ranges)
-        exp = table_part(layer.exp_table, shape) if layer.stable else {'deferred': layer.exp_table}
+        if layer.stable:
+            exp = table_part(layer.exp_table, shape)
+        else:
+            exp = {'deferred': {'layer': layer.exp_table, 'max_bits': max_table_bits()}}
         inv = table_part(layer.inv_table, inv_shape(shape))
         dst = out_tensors[0].name
         core_dst = f'{dst}@{layer.name}_core' if layer.enable_oq else dst

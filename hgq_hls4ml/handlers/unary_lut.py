@@ -7,12 +7,12 @@ exactly what Keras outputs (input quantizer, affine map and activation in float3
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..layers.unary_lut import MAX_TABLE_BITS, element_codes
+from ..layers.unary_lut import code_values, max_table_bits
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
 from .base import Config, Handler, node_config, static_shape, to_numpy
 from .quantizer import quantizer_kif, quantizer_problems
@@ -22,37 +22,54 @@ if TYPE_CHECKING:
     from hgq.layers import QUnaryFunctionLUT
 
 
+#: Values per call of a Keras layer while tabulating it (bounds the memory of a table build).
+TABULATE_CHUNK = 2**18
+
+
+def keras_function(layer: keras.Layer) -> Callable[[np.ndarray], np.ndarray]:
+    """``layer`` at inference, as a function of a float32 batch."""
+    return lambda x: to_numpy(layer(x, training=False))
+
+
 def build_tables(
-    layer: QUnaryFunctionLUT, shape: tuple[int, ...], kif: tuple[np.ndarray, ...] | None = None
+    fn: Callable[[np.ndarray], np.ndarray], kif: tuple[np.ndarray, ...]
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct tables and the table index of each element (shape ``shape``) over the input grid ``kif`` (default:
-    the layer's input quantizer)."""
-    k, i, f = quantizer_kif(layer.iq, shape) if kif is None else kif
-    kifs = list(zip(k.ravel().tolist(), i.ravel().tolist(), f.ravel().tolist()))
-    codes = [element_codes(*kif) for kif in kifs]
-    grid = np.zeros((max(c.size for c in codes), len(kifs)), dtype=np.float32)
-    for j, c in enumerate(codes):
-        grid[: c.size, j] = c
-    out = to_numpy(layer(grid.reshape(-1, *shape), training=False)).reshape(grid.shape)
+    """Distinct tables and the table index of each element of a tensor whose elements have the input types ``kif``
+    (arrays of the tensor's shape): entry ``c`` of an element's table is ``fn`` at the value of raw code ``c``.
+
+    ``fn`` maps a float32 batch of such tensors to outputs of the same shape, element by element; it is called on
+    every code of every element, a batch of rows at a time.
+    """
+    k, i, f = kif
+    shape = k.shape
+    sizes = 2 ** np.maximum(k + i + f, 0).ravel()
+    columns = [np.empty(n) for n in sizes]
+    step = max(1, TABULATE_CHUNK // max(k.size, 1))
+    for r0 in range(0, int(sizes.max(initial=1)), step):
+        rows = np.arange(r0, min(r0 + step, int(sizes.max(initial=1))))
+        grid = code_values(k, i, f, rows).astype(np.float32)
+        out = np.asarray(fn(grid.reshape(-1, *shape)), dtype=np.float64).reshape(grid.shape)
+        for j in np.flatnonzero(sizes > r0):
+            columns[j][r0 : r0 + rows.size] = out[: sizes[j] - r0, j]
     tables: dict[bytes, int] = {}
     unique: list[np.ndarray] = []
     ids = []
-    for j, c in enumerate(codes):
-        table = out[: c.size, j]
+    for table in columns:
         key = table.tobytes()
         if key not in tables:
             tables[key] = len(unique)
             unique.append(table)
         ids.append(tables[key])
-    return unique, np.array(ids).reshape(shape)
+    return unique, np.array(ids, dtype=np.int64).reshape(shape)
 
 
 def table_part(lut: QUnaryFunctionLUT, shape: tuple[int, ...]) -> dict:
     """Everything the firmware needs of a table layer applied to a tensor of ``shape``."""
-    tables, ids = build_tables(lut, shape)
+    kif = quantizer_kif(lut.iq, shape)
+    tables, ids = build_tables(keras_function(lut), kif)
     q = lut.iq.quantizer
     return {
-        'kif': quantizer_kif(lut.iq, shape),
+        'kif': kif,
         'round_mode': normalize_round_mode(q.round_mode),
         'overflow_mode': normalize_overflow_mode(q.overflow_mode),
         'tables': tables,
@@ -60,17 +77,19 @@ def table_part(lut: QUnaryFunctionLUT, shape: tuple[int, ...]) -> dict:
     }
 
 
-def _input_problems(lut: QUnaryFunctionLUT, shape: tuple[int, ...], what: str) -> list[str]:
-    if not lut.enable_iq:
+def table_input_problems(layer: keras.Layer, shape: tuple[int, ...], what: str) -> list[str]:
+    """Why the input quantizer of table layer ``layer`` cannot index tables over a tensor of ``shape``: it must be
+    on, fixed-point, and no element wider than :func:`~hgq_hls4ml.layers.unary_lut.max_table_bits`."""
+    if not layer.enable_iq:
         return [f'{what}: enable_iq=False: a table needs the input quantizer to bound its input']
-    found = quantizer_problems(lut.iq, f'{what}: the input quantizer')
+    found = quantizer_problems(layer.iq, f'{what}: the input quantizer')
     if not found:
-        k, i, f = quantizer_kif(lut.iq, shape)
-        widest = int((k + i + f).max(initial=0))
-        if widest > MAX_TABLE_BITS:
+        k, i, f = quantizer_kif(layer.iq, shape)
+        widest, limit = int((k + i + f).max(initial=0)), max_table_bits()
+        if widest > limit:
             found.append(
                 f'{what}: input quantizer has {widest}-bit elements: a table would need 2**{widest} entries '
-                f'(limit 2**{MAX_TABLE_BITS}); reduce the input bit-width'
+                f'(limit 2**{limit}); reduce the input bit-width, or raise max_table_bits'
             )
     return found
 
@@ -80,7 +99,7 @@ def table_problems(
 ) -> list[str]:
     """Why a table layer applied to ``shape`` has no exact firmware form (``needs_iq=False``: the table is indexed
     by its input's own exact type instead of an input quantizer)."""
-    found = _input_problems(lut, shape, what) if needs_iq else []
+    found = table_input_problems(lut, shape, what) if needs_iq else []
     if not lut.enable_oq:
         found.append(f'{what}: enable_oq=False: table entries would be float32 values; give it an output quantizer')
     else:

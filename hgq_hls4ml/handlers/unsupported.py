@@ -21,9 +21,7 @@ if TYPE_CHECKING:
 HGQ2_LAYER_CLASSES = (
     'hgq.layers.activation.QUnaryFunctionLUT',
     'hgq.layers.attn.linformer.QLinformerAttention',
-    'hgq.layers.attn.linformer.QLinformerAttentionT',
     'hgq.layers.attn.mha.QMultiHeadAttention',
-    'hgq.layers.attn.mha.QMultiHeadAttentionT',
     'hgq.layers.attn.salt.QSALTAttention',
     'hgq.layers.batch_normalization.QBatchNormalization',
     'hgq.layers.conv.QConv1D',
@@ -55,10 +53,6 @@ HGQ2_LAYER_CLASSES = (
     'hgq.layers.snn.base.QSimpleSNN',
     'hgq.layers.snn.base.QSimpleSNNCell',
     'hgq.layers.softmax.QSoftmax',
-    'hgq.layers.table.conv.QConvT1D',
-    'hgq.layers.table.conv.QConvT2D',
-    'hgq.layers.table.dense.QDenseT',
-    'hgq.layers.table.dense.QEinsumDenseT',
 )
 
 

@@ -16,6 +16,7 @@ from .exact_accum import (
 from .quantize import HGQQuantize, HGQQuantizeFunctionTemplate
 from .recurrent import HGQRecurrent, HGQRecurrentFunctionTemplate
 from .softmax import HGQSoftmax, HGQSoftmaxFunctionTemplate
+from .table import HGQTableSum, HGQTableSumFunctionTemplate
 from .unary_lut import HGQUnaryLUT, HGQUnaryLUTFunctionTemplate
 
 #: (layer class, function template) pairs the plugin registers for the Vivado and Vitis backends.
@@ -28,6 +29,7 @@ LAYERS = (
     (HGQConv2D, HGQConv2DFunctionTemplate),
     (HGQConv3D, HGQConv3DFunctionTemplate),
     (HGQRecurrent, HGQRecurrentFunctionTemplate),
+    (HGQTableSum, HGQTableSumFunctionTemplate),
 )
 
 __all__ = [
@@ -40,5 +42,6 @@ __all__ = [
     'HGQQuantize',
     'HGQRecurrent',
     'HGQSoftmax',
+    'HGQTableSum',
     'HGQUnaryLUT',
 ]

@@ -7,7 +7,9 @@ quantizer). Elements with the same input type and the same entries share one tab
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -15,8 +17,27 @@ from ..precision.fixed import FixedType, element_type
 from .codegen import ElementwiseLayer, GeneratedFunctionTemplate, element_source, is_stream
 from .quantize import element_cast, input_type
 
-#: Largest input width a table is built for (2**16 entries per table).
+#: Default largest input width a table is built for (2**16 entries per table); see :func:`table_limit`.
 MAX_TABLE_BITS = 16
+_TABLE_BITS: ContextVar[int] = ContextVar('hgq_max_table_bits', default=MAX_TABLE_BITS)
+
+
+def max_table_bits() -> int:
+    """The largest table input width in force: :data:`MAX_TABLE_BITS`, or the one :func:`table_limit` set."""
+    return _TABLE_BITS.get()
+
+
+@contextmanager
+def table_limit(bits: int) -> Iterator[None]:
+    """Convert with tables of up to ``2**bits`` entries inside this block (``hgq_hls4ml.convert(...,
+    max_table_bits=bits)`` does this for its own call)."""
+    if isinstance(bits, bool) or not isinstance(bits, int) or bits < 0:
+        raise ValueError(f'max_table_bits must be a non-negative integer; got {bits!r}')
+    token = _TABLE_BITS.set(bits)
+    try:
+        yield
+    finally:
+        _TABLE_BITS.reset(token)
 
 
 class HGQUnaryLUT(ElementwiseLayer):
@@ -31,15 +52,14 @@ class HGQUnaryLUT(ElementwiseLayer):
         return self.attributes['table_id']
 
 
-def element_codes(k: int, i: int, f: int) -> np.ndarray:
-    """Every value of the (k, i, f) element type, in raw two's-complement code order (``[0.0]`` if it has no bits)."""
-    t = element_type(k, i, f)
-    if t is None:
-        return np.zeros(1)
-    codes = np.arange(2**t.width, dtype=np.float64)
-    if t.signed:
-        codes = np.where(codes >= 2 ** (t.width - 1), codes - 2**t.width, codes)
-    return codes * 2.0**-t.fractional
+def code_values(k: np.ndarray, i: np.ndarray, f: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Value of raw two's-complement code ``rows[r]`` of each (k, i, f) element type, shape ``(rows, elements)``;
+    ``0.0`` past an element's ``2**width`` codes (an element without bits has the one code ``0.0``)."""
+    k, i, f = (np.asarray(a, dtype=np.int64).ravel() for a in (k, i, f))
+    width = np.maximum(k + i + f, 0)
+    r = np.asarray(rows, dtype=np.float64)[:, None]
+    signed_code = np.where((k > 0) & (r >= 2.0 ** (width - 1)), r - 2.0**width, r)
+    return np.where(r < 2.0**width, signed_code * 2.0 ** -np.where(width > 0, f, 0), 0.0)
 
 
 def literal(v: float) -> str:

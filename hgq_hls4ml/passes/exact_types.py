@@ -130,8 +130,11 @@ class ExactTypes(HGQModelPass):
                 acc = rounding_safe_source(acc, result) or acc  # see rounding_safe_source: an ap_types assertion
                 node.set_attr('accum_t', NamedType(f'{node.name}_accum_t', hls_precision(acc)))
             if isinstance(node, ExactAccumulators):
-                (src,) = input_nodes(node)
-                index = live_taps(node.patch_index, ranges[src.name].out)
-                node.set_attr('hgq_patch_index', index)
-                node.set_attr('hgq_accumulators', element_accumulators(r.raw, result, live_terms(node, index)))
+                terms = np.ones(r.raw.lo.size, dtype=np.int64)
+                if node.get_attr('hgq_patch_index') is not None:  # dense and convolutions
+                    (src,) = input_nodes(node)
+                    index = live_taps(node.patch_index, ranges[src.name].out)
+                    node.set_attr('hgq_patch_index', index)
+                    terms = live_terms(node, index)
+                node.set_attr('hgq_accumulators', element_accumulators(r.raw, result, terms))
             set_constant_types(node)

@@ -14,7 +14,7 @@ from hls4ml.model.layers import Input, Layer, Reshape, Transpose
 from hls4ml.model.types import FixedPrecisionType
 
 from ..errors import UnsupportedLayerError
-from ..layers import HGQQuantize, HGQUnaryLUT
+from ..layers import HGQQuantize, HGQTableSum, HGQUnaryLUT
 from ..precision.fixed import FLOAT32_GUARD_BITS, FixedType
 from .base import HGQModelPass
 from .ranges import fused_quantizer, output_nodes
@@ -23,10 +23,10 @@ SHAPE_ONLY = (Reshape, Transpose)
 
 
 #: Our layers that quantize what they read (attributes ``kif``, ``round_mode``, ``overflow_mode``).
-QUANTIZING = (HGQQuantize, HGQUnaryLUT)
+QUANTIZING = (HGQQuantize, HGQUnaryLUT, HGQTableSum)
 
 
-def reading_quantizers(node: Layer) -> list[HGQQuantize | HGQUnaryLUT]:
+def reading_quantizers(node: Layer) -> list[HGQQuantize | HGQUnaryLUT | HGQTableSum]:
     """Quantizing layers that read ``node``'s output, directly or through shape-only layers."""
     found = []
     for n in output_nodes(node):
@@ -41,7 +41,7 @@ def reading_quantizers(node: Layer) -> list[HGQQuantize | HGQUnaryLUT]:
     return found
 
 
-def port_type(quantizers: list[HGQQuantize | HGQUnaryLUT]) -> FixedType:
+def port_type(quantizers: list[HGQQuantize | HGQUnaryLUT | HGQTableSum]) -> FixedType:
     """Signed TRN/TRN_ZERO type wide enough for every quantizer reading the input."""
     integer, frac = 1, 0
     modes_round, modes_ovf = set(), set()

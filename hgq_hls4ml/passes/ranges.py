@@ -43,10 +43,11 @@ from ..layers.exact_accum import HGQConv3D
 from ..layers.quantize import HGQQuantize
 from ..layers.recurrent import HGQRecurrent, output_range
 from ..layers.softmax import HGQSoftmax, rows_identical
-from ..layers.unary_lut import MAX_TABLE_BITS, HGQUnaryLUT
+from ..layers.table import HGQTableSum
+from ..layers.unary_lut import HGQUnaryLUT
 from ..layers.windows import conv_patch_index, pool_index
 from ..precision import interval as iv
-from ..precision.fixed import FixedType, frac_bits
+from ..precision.fixed import NO_BITS, FixedType, frac_bits
 
 
 def output_type(node: Layer) -> FixedType:
@@ -102,20 +103,37 @@ def _(node: HGQUnaryLUT, inputs):
     return table_range(node.attributes)
 
 
-def input_indexed_tables(node: Layer, lut, x: iv.QInterval) -> dict:
-    """Tables of Keras table layer ``lut`` indexed by the raw bits of its input's exact (proven) type."""
-    from ..handlers.unary_lut import build_tables
+def input_indexed_tables(node: Layer, deferred: dict, x: iv.QInterval) -> dict:
+    """Tables of the Keras table layer ``deferred['layer']`` indexed by the raw bits of its input's exact (proven)
+    type, of at most ``deferred['max_bits']`` bits (the limit in force when the model was converted)."""
+    from ..handlers.unary_lut import build_tables, keras_function
 
-    t = x.union_type()
-    if t.width > MAX_TABLE_BITS:
+    t, limit = x.union_type(), deferred['max_bits']
+    if t.width > limit:
         reason = (
-            f'its exponent table reads a {t.width}-bit input (limit {MAX_TABLE_BITS} bits); '
-            'quantize its input to fewer bits, or use stable=True'
+            f'its exponent table reads a {t.width}-bit input (limit {limit} bits); '
+            'quantize its input to fewer bits, use stable=True, or raise max_table_bits'
         )
         raise UnsupportedLayerError([(node.name, node.class_name, reason)])
     kif = tuple(np.full(x.shape, v) for v in (int(t.signed), t.integer - int(t.signed), t.fractional))
-    tables, ids = build_tables(lut, x.shape, kif)
+    tables, ids = build_tables(keras_function(deferred['layer']), kif)
     return {'kif': kif, 'round_mode': 'TRN', 'overflow_mode': 'WRAP', 'tables': tables, 'table_id': ids}
+
+
+@node_range.register
+def _(node: HGQTableSum, inputs):
+    if is_stream(node):
+        reason = 'table layers (QDenseT, QConvT, QEinsumDenseT) are implemented for io_parallel only'
+        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
+    varying, ids = node.varying(), node.table_id
+    lo, hi = (np.array([fn(t) for t in node.tables])[ids] for fn in (np.min, np.max))
+    constant = node.constant_part()
+    f = np.array([np.max(frac_bits(t)) for t in node.tables])[ids]
+    return iv.QInterval(
+        constant + np.where(varying, lo, 0.0).sum(axis=1),
+        constant + np.where(varying, hi, 0.0).sum(axis=1),
+        np.maximum(np.max(np.where(varying, f, NO_BITS), axis=1, initial=NO_BITS), frac_bits(constant)),
+    ).reshape(tuple(node.get_output_variable().shape))
 
 
 @node_range.register

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import keras
@@ -19,11 +20,15 @@ from hgq.layers import (
     QConv1D,
     QConv2D,
     QConv3D,
+    QConvT1D,
+    QConvT2D,
     QDense,
+    QDenseT,
     QDot,
     QEinsum,
     QEinsumDense,
     QEinsumDenseBatchnorm,
+    QEinsumDenseT,
     QGlobalAveragePooling1D,
     QGlobalAveragePooling2D,
     QGlobalAveragePooling3D,
@@ -31,6 +36,7 @@ from hgq.layers import (
     QGlobalMaxPooling2D,
     QGlobalMaxPooling3D,
     QLinformerAttention,
+    QLinformerAttentionT,
     QMaximum,
     QMaxPooling1D,
     QMaxPooling2D,
@@ -38,6 +44,7 @@ from hgq.layers import (
     QMeanPow2,
     QMinimum,
     QMultiHeadAttention,
+    QMultiHeadAttentionT,
     QMultiply,
     QSimpleRNN,
     QSoftmax,
@@ -218,6 +225,26 @@ def _trunk(arch: str):
     if arch == 'gru_last':  # reset gate before the recurrent product, reversed, last state only
         inp = keras.Input((5, 3))
         return inp, QDense(3)(QGRU(4, reset_after=False, go_backwards=True)(inp))
+    if arch == 'table_mlp':  # per-element table output quantizers, batch norm, a relu, then a dense head
+        inp = keras.Input((5,))
+        x = QDenseT(6, toq_conf=QuantizerConfig(place='datalane'), batch_norm=True)(inp)
+        x = QDenseT(4, n_hl=2, d_hl=4, subnn_activation='relu', toq_conf=QuantizerConfig(place='datalane'))(x)
+        return inp, QDense(3, activation='relu')(x)
+    if arch == 'table_conv':  # strided/padded 2D and 1D table convolutions between quantized convolutions
+        inp = keras.Input((5, 5, 2))
+        x = QConvT2D(3, 3, padding='same', strides=2, subnn_activation='tanh')(inp)
+        x = keras.layers.Reshape((9, 3))(x)
+        x = QConvT1D(2, 3, padding='same', toq_conf=QuantizerConfig(place='datalane'))(x)
+        return inp, QDense(3)(keras.layers.Flatten()(x))
+    if arch == 'table_einsum':  # a contraction over tokens and features, and a token-wise projection
+        inp = keras.Input((3, 4))
+        x = QEinsumDenseT('bsi,ij->bsj', output_shape=(3, 5), bias_axes='j', batch_norm=True)(inp)
+        return inp, QEinsumDenseT('bsj,sjk->bk', output_shape=(3,), bias_axes='k')(x)
+    if arch == 'table_attention':  # table-projection attention and table-projection Linformer attention
+        inp = keras.Input((4, 4))
+        x = keras.layers.Flatten()(QMultiHeadAttentionT(num_heads=2, key_dim=2, d_hl=4)(inp, inp))
+        y = keras.layers.Flatten()(QLinformerAttentionT(num_heads=1, key_dim=2, lin_kv_proj_dim=2, d_hl=4)(inp, inp))
+        return inp, QDense(3)(keras.layers.Concatenate()([x, y]))
     raise ValueError(arch)
 
 
@@ -238,6 +265,18 @@ def _randomise_bits(model: keras.Model, case: Case, rng: np.random.Generator) ->
             w.assign(val.astype(w.dtype))
 
 
+def _randomise_tables(model: keras.Model, rng: np.random.Generator) -> None:
+    """Trained-like table sub-networks (unit-scale weights) and batch normalisation statistics."""
+    for w in model.weights:
+        leaf, shape = w.path.rsplit('/', 1)[-1], tuple(w.shape)
+        if re.search(r'/sequential(_\d+)?/', w.path) and leaf in ('kernel', 'bias'):
+            w.assign(rng.normal(0.0, 1.0, shape).astype(w.dtype))
+        elif leaf in ('moving_variance', 'bn_gamma') or w.path.endswith('batch_normalization/gamma'):
+            w.assign(rng.uniform(0.5, 2.0, shape).astype(w.dtype))
+        elif leaf in ('moving_mean', 'bn_beta') or w.path.endswith('batch_normalization/beta'):
+            w.assign(rng.normal(0.0, 0.5, shape).astype(w.dtype))
+
+
 def build(case: Case) -> keras.Model:
     rng = np.random.default_rng(case.seed)
     keras.utils.set_random_seed(case.seed)
@@ -252,6 +291,8 @@ def build(case: Case) -> keras.Model:
         model = keras.Model(inp, out, name=case.name)
     model(np.zeros((1, *inp.shape[1:]), dtype=np.float32))
     _randomise_bits(model, case, rng)
+    if case.arch.startswith('table'):
+        _randomise_tables(model, rng)
     for layer in model.layers:
         if isinstance(layer, QAffinedUnaryFunctionLUT):
             layer.scale.assign(rng.uniform(0.5, 2.0, 1))

@@ -196,3 +196,43 @@ def test_wrap_sm_on_the_model_input_is_refused(tmp_path):
     model = _built(inp, QDense(2, iq_conf=QuantizerConfig('kif', 'datalane', overflow_mode='WRAP_SM'))(inp))
     with pytest.raises(UnsupportedLayerError, match='WRAP_SM quantizer on the model input'):
         convert(model, tmp_path / 'prj')
+
+
+def _table_model():
+    from hgq.config import QuantizerConfig
+    from hgq.layers import QDenseT
+
+    inp = keras.Input((4,))
+    wide = QuantizerConfig('kif', 'datalane', i0=4, f0=12)  # 1 + 4 + 12 = 17-bit inputs
+    return _built(inp, QDenseT(3, iq_conf=wide, name='wide_tables')(inp))
+
+
+def test_table_layer_beyond_the_table_size_limit_is_refused(tmp_path):
+    with pytest.raises(UnsupportedLayerError) as err:
+        convert(_table_model(), tmp_path / 'prj')
+    message = str(err.value)
+    assert 'wide_tables' in message and 'QDenseT' in message
+    assert 'a table would need 2**17 entries (limit 2**16)' in message and 'max_table_bits' in message
+    with pytest.raises(UnsupportedLayerError, match=r'2\*\*17 entries \(limit 2\*\*12\)'):
+        convert(_table_model(), tmp_path / 'prj', max_table_bits=12)
+    assert not (tmp_path / 'prj').exists()
+
+
+def test_table_limit_is_configurable(tmp_path):
+    from hgq_hls4ml import table_limit
+    from hgq_hls4ml.layers.unary_lut import MAX_TABLE_BITS, max_table_bits
+
+    with table_limit(17):
+        assert max_table_bits() == 17
+    assert max_table_bits() == MAX_TABLE_BITS
+    with pytest.raises(ValueError, match='non-negative integer'):
+        convert(_table_model(), tmp_path / 'prj', max_table_bits=-1)
+
+
+def test_table_layer_in_io_stream_is_refused(tmp_path):
+    from hgq.layers import QDenseT
+
+    inp = keras.Input((4,))
+    model = _built(inp, QDenseT(3)(inp))
+    with pytest.raises(UnsupportedLayerError, match='table layers .* are implemented for io_parallel only'):
+        convert(model, tmp_path / 'prj', io_type='io_stream')

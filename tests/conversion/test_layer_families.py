@@ -1,5 +1,5 @@
-"""Merges, pooling, padding/cropping/upsampling, tables, softmax, einsum, attention and recurrent layers: csim equals
-Keras everywhere (recurrent sequences at every time step)."""
+"""Merges, pooling, padding/cropping/upsampling, tables, table layers, softmax, einsum, attention and recurrent
+layers: csim equals Keras everywhere (recurrent sequences at every time step)."""
 
 import numpy as np
 import pytest
@@ -8,6 +8,8 @@ from hgq_hls4ml import verify
 
 from .models import Case, build, inputs
 
+TABLE = dict(min_bits=1, max_bits=4, seed=5)  # table layers: inputs of up to 8 bits keep the C++ small
+KBI_WRAP_TRN = dict(q_type='kbi', overflow='WRAP', round_mode='TRN')
 CASES = [
     (Case('conv3d_kif_sat_rnd', 'conv3d', min_bits=1, seed=101), 'io_parallel'),
     (Case('simple_rnn_seq_kif_sat_rnd', 'simple_rnn_seq', min_bits=1, seed=111), 'io_parallel'),
@@ -18,6 +20,10 @@ CASES = [
     ),
     (Case('gru_seq_kbi_wrap_trn', 'gru_seq', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=113), 'io_parallel'),
     (Case('gru_last_kif_sat_rnd', 'gru_last', min_bits=1, seed=114), 'io_parallel'),
+    (Case('table_mlp_kbi_wrap_trn', 'table_mlp', **KBI_WRAP_TRN, **TABLE), 'io_parallel'),
+    (Case('table_conv_kif_sat_rnd', 'table_conv', **TABLE), 'io_parallel'),
+    (Case('table_einsum_kif_sat_rnd', 'table_einsum', **TABLE), 'io_parallel'),
+    (Case('table_attention_kif_sat_rnd', 'table_attention', **TABLE), 'io_parallel'),
     (Case('reduce_last_kif_sat_rnd', 'reduce_last', min_bits=1, seed=101), 'io_parallel'),
     (
         Case('reduce_axes_kbi_wrap_trn', 'reduce_axes', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=102),
@@ -77,6 +83,12 @@ SLOW_CASES = [
     (Case('gru_seq_kif_satsym_rndconv', 'gru_seq', overflow='SAT_SYM', round_mode='RND_CONV', seed=117), 'io_parallel'),
     (Case('gru_last_kbi_wrap_rndinf', 'gru_last', q_type='kbi', overflow='WRAP', round_mode='RND_INF', seed=118),
      'io_parallel'),
+    (Case('table_mlp_kif_sat_rnd', 'table_mlp', **TABLE), 'io_parallel'),
+    (Case('table_mlp_kif_satsym_rndconv', 'table_mlp', overflow='SAT_SYM', round_mode='RND_CONV', **TABLE),
+     'io_parallel'),
+    (Case('table_conv_kbi_wrap_trn', 'table_conv', **KBI_WRAP_TRN, **TABLE), 'io_parallel'),
+    (Case('table_einsum_kbi_wrap_trn', 'table_einsum', **KBI_WRAP_TRN, **TABLE), 'io_parallel'),
+    (Case('table_attention_kbi_wrap_trn', 'table_attention', **KBI_WRAP_TRN, **TABLE), 'io_parallel'),
     (
         Case('reduce_last_kbi_wrap_trn', 'reduce_last', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=103),
         'io_stream',

@@ -145,7 +145,12 @@ def test_io_stream_costs_equal_io_parallel(merge_cnn, tmp_path):
     assert stream.total == par.total
 
 
-COSTED_CLASSES = {'lut_mlp': {'HGQUnaryLUT'}, 'einsum2': {'EinsumDense', 'Einsum'}, 'gru_last': {'HGQRecurrent'}}
+COSTED_CLASSES = {
+    'lut_mlp': {'HGQUnaryLUT'},
+    'einsum2': {'EinsumDense', 'Einsum'},
+    'gru_last': {'HGQRecurrent'},
+    'table_mlp': {'HGQTableSum'},
+}
 
 
 @pytest.mark.parametrize('arch', list(COSTED_CLASSES))

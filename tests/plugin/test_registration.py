@@ -62,6 +62,12 @@ def test_status_lists_handled_classes():
         'hgq.quantizer.quantizer.Quantizer',
         'hgq.layers.rnn.simple_rnn.QSimpleRNN',
         'hgq.layers.rnn.gru.QGRU',
+        'hgq.layers.table.dense.QDenseT',
+        'hgq.layers.table.dense.QEinsumDenseT',
+        'hgq.layers.table.conv.QConvT1D',
+        'hgq.layers.table.conv.QConvT2D',
+        'hgq.layers.attn.mha.QMultiHeadAttentionT',
+        'hgq.layers.attn.linformer.QLinformerAttentionT',
     ):
         assert path in status.handled_classes
 
