@@ -1,6 +1,11 @@
 """QMultiHeadAttention, QLinformerAttention and their table variants (``...T``) -> their parts: Q/K/V projections
 (EinsumDense, or HGQTableSum for the table variants' QEinsumDenseT), scores (Einsum), QSoftmax (HGQSoftmax), the
-value combination (Einsum) and the output projection, each through our own handlers (io_parallel)."""
+value combination (Einsum) and the output projection, each through our own handlers (io_parallel).
+
+``fuse='qkv'``/``'kv'`` in HGQ2 0.2 shares the value projection's input quantizer with the query and/or key
+projections (three projections still): the shared quantizer becomes one node feeding them. Static masks
+(``use_causal_mask``, ``sliding_window``) are applied inside ``HGQSoftmax`` exactly as HGQ2's masked ``QSoftmax``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import Config, Handler, static_shape
+from .base import Config, Handler, static_shape, to_numpy
 from .einsum import einsum_config
 from .einsum_dense import QEinsumDenseHandler
 from .precheck import class_path
@@ -22,15 +27,8 @@ if TYPE_CHECKING:
     import keras
     from hgq.layers import QMultiHeadAttention
 
-#: Call arguments with no firmware form yet.
-UNSUPPORTED_ARGUMENTS = (
-    'query_mask',
-    'value_mask',
-    'key_mask',
-    'attention_mask',
-    'return_attention_scores',
-    'use_causal_mask',
-)
+#: Call arguments giving masks that depend on the input data (firmware masks are fixed by the shapes).
+DATA_MASKS = ('query_mask', 'value_mask', 'key_mask', 'attention_mask')
 
 
 def score_shape(layer: QMultiHeadAttention) -> tuple[int, ...]:
@@ -58,6 +56,21 @@ def call_arguments(layer: keras.Layer) -> dict:
     return dict(bound.arguments)
 
 
+def static_mask(layer: QMultiHeadAttention, query, value, use_causal_mask: bool) -> np.ndarray | None:
+    """The attention mask Keras builds from ``use_causal_mask`` and ``sliding_window`` (fixed by the shapes),
+    expanded over the score shape as ``_masked_softmax`` does; ``None`` when every position is kept."""
+    q, v = (np.zeros((1, *static_shape(t, layer)), dtype='float32') for t in (query, value))
+    mask = layer._compute_attention_mask(q, v, use_causal_mask=use_causal_mask)
+    if mask is None:
+        return None
+    scores = score_shape(layer)
+    mask = to_numpy(mask).astype(bool)
+    for _ in range(len(scores) + 1 - mask.ndim):
+        mask = np.expand_dims(mask, -len(layer._attention_axes) * 2 - 1)
+    mask = np.broadcast_to(mask, (1, *scores))[0]
+    return None if mask.all() else mask
+
+
 class QMultiHeadAttentionHandler(Handler):
     handles = (
         'hgq.layers.attn.mha.QMultiHeadAttention',
@@ -72,7 +85,14 @@ class QMultiHeadAttentionHandler(Handler):
             found.append(f'called {len(layer._inbound_nodes)} times; firmware needs one call per layer')
             return found
         args = call_arguments(layer)
-        found += [f'{name} is not supported' for name in UNSUPPORTED_ARGUMENTS if args.get(name)]
+        found += [
+            f'{name} is not supported: it depends on the input data; firmware masks are static '
+            '(use_causal_mask, sliding_window)'
+            for name in DATA_MASKS
+            if args.get(name) is not None
+        ]
+        if args.get('return_attention_scores'):
+            found.append('return_attention_scores is not supported: firmware returns the attention output only')
         if layer._inverse_sqrt_key_dim != 1.0:
             found.append('queries are scaled in float32 outside the softmax tables')
         for part in ('_query_dense', '_key_dense', '_value_dense', '_output_dense', '_lin_k_proj', '_lin_v_proj'):
@@ -99,6 +119,21 @@ class QMultiHeadAttentionHandler(Handler):
                 conf['name'] = f'{conf["name"]}_value'
         return key_in, value_in, confs + v_confs
 
+    @staticmethod
+    def _projections(parts: Sequence[tuple]) -> list[Config]:
+        """Configs of the projections ``(dense, input, output)``; an input quantizer that fused projections share
+        (``fuse='qkv'``/``'kv'``) is emitted once per input tensor."""
+        shared: dict[tuple[int, str], str] = {}
+        confs = []
+        for proj, src, dst in parts:
+            handler = projection(proj)
+            key = (id(proj.iq), src.name) if proj.enable_iq and not handler.core_quantizes_input else None
+            part = handler.convert(proj, [src], [dst], quantized=shared.get(key))
+            if key is not None and key not in shared:
+                shared[key] = part[0]['output_keras_tensor_names'][0]
+            confs += part
+        return confs
+
     def convert(
         self,
         layer: QMultiHeadAttention,
@@ -123,11 +158,11 @@ class QMultiHeadAttentionHandler(Handler):
             layer._output_dense,
         )
         Q, K, V = (tensor(p, d.full_output_shape[1:]) for p, d in (('Q', q_dense), ('K', k_dense), ('V', v_dense)))
-        softmax = QSoftmaxHandler()
         confs = []
         if hasattr(layer, '_lin_k_proj'):  # Linformer: project keys and values along the sequence first
             key, value, lin_confs = self._linformer_projections(layer, key, value, tensor)
             confs += lin_confs
+        mask = static_mask(layer, query, value, args['use_causal_mask'])
         scores = score_shape(layer)
         pre_score, score = tensor('pre_score', scores), tensor('score', scores)
         pre_out = tensor('pre_out', (*static_shape(query, layer)[:-1], layer.num_heads, layer._value_dim))
@@ -135,9 +170,7 @@ class QMultiHeadAttentionHandler(Handler):
         projected = tensor('projected', static_shape(out, layer)) if layer.enable_oq else out
 
         confs += [
-            *projection(q_dense).convert(q_dense, [query], [Q]),
-            *projection(k_dense).convert(k_dense, [key], [K]),
-            *projection(v_dense).convert(v_dense, [value], [V]),
+            *self._projections(((q_dense, query, Q), (k_dense, key, K), (v_dense, value, V))),
             einsum_config(
                 'scores',
                 layer._dot_product_equation,
@@ -146,7 +179,7 @@ class QMultiHeadAttentionHandler(Handler):
                 [K.shape[1:], Q.shape[1:]],
                 scores,
             ),
-            *softmax.convert(layer._softmax, [pre_score], [score]),
+            *QSoftmaxHandler().convert(layer._softmax, [pre_score], [score], mask),
             einsum_config(
                 'combine',
                 layer._combine_equation,

@@ -52,12 +52,20 @@ class QLayerHandler(Handler):
         """Configs of the layer's own arithmetic, from tensor ``src`` to tensor ``dst``."""
 
     def convert(
-        self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
+        self,
+        layer: keras.Layer,
+        in_tensors: Sequence[keras.KerasTensor],
+        out_tensors: Sequence[keras.KerasTensor],
+        quantized: str | None = None,
     ) -> list[Config]:
+        """``quantized``: a tensor already holding ``layer.iq`` of the input (an input quantizer shared with another
+        layer, emitted once)."""
         in_shape, out_shape = static_shape(in_tensors[0], layer), static_shape(out_tensors[0], layer)
         src, dst = in_tensors[0].name, out_tensors[0].name
         confs: list[Config] = []
-        if layer.enable_iq and not self.core_quantizes_input:
+        if quantized is not None:
+            src = quantized
+        elif layer.enable_iq and not self.core_quantizes_input:
             confs.append(quantize_config(layer.iq, in_shape, f'{layer.name}_iq', src, f'{src}@{layer.name}_iq'))
             src = confs[-1]['output_keras_tensor_names'][0]
         steps = [('core', None)]

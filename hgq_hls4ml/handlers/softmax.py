@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..layers.unary_lut import max_table_bits
 from .base import Config, Handler, node_config, static_shape
 from .quantizer import quantize_config, quantizer_problems
@@ -40,8 +42,13 @@ class QSoftmaxHandler(Handler):
         return softmax_problems(layer, tuple(layer.input.shape[1:]))
 
     def convert(
-        self, layer: QSoftmax, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
+        self,
+        layer: QSoftmax,
+        in_tensors: Sequence[keras.KerasTensor],
+        out_tensors: Sequence[keras.KerasTensor],
+        mask: np.ndarray | None = None,
     ) -> list[Config]:
+        """``mask`` (boolean, the input's shape): a static mask as HGQ2 applies it (``QSoftmax(x, mask=mask)``)."""
         shape = static_shape(in_tensors[0], layer)
         src, confs = in_tensors[0].name, []
         if layer.enable_iq:
@@ -56,7 +63,9 @@ class QSoftmaxHandler(Handler):
         inv = table_part(layer.inv_table, inv_shape(shape))
         dst = out_tensors[0].name
         core_dst = f'{dst}@{layer.name}_core' if layer.enable_oq else dst
-        confs.append(node_config(layer.name, 'HGQSoftmax', [src], [core_dst], exp=exp, inv=inv, stable=layer.stable))
+        confs.append(
+            node_config(layer.name, 'HGQSoftmax', [src], [core_dst], exp=exp, inv=inv, stable=layer.stable, mask=mask)
+        )
         if layer.enable_oq:
             confs.append(quantize_config(layer.oq, shape, f'{layer.name}_oq', core_dst, dst))
         return confs

@@ -1,7 +1,8 @@
 """``HGQSoftmax``: HGQ2's table-based ``QSoftmax`` (last axis), exactly.
 
 Per row: ``m = max(x)``; ``e_j = exp_table(m - x_j)`` (``exp_table(x_j)`` when not stable); ``s = sum(e)``;
-``v = inv_table(s)``; ``y_j = e_j * v``.
+``v = inv_table(s)``; ``y_j = e_j * v``. With a (static) mask, as HGQ2's masked ``QSoftmax``: the max and the sum
+run over the kept positions only, masked positions are 0.
 Both tables are HGQ2's own (quantized input, function, quantized output), tabulated by running its sub-layers on
 every input code; every intermediate type is the exact range of what it holds, so each step equals Keras.
 """
@@ -19,7 +20,13 @@ from .unary_lut import is_constant, lookup, table_decl
 
 
 class HGQSoftmax(ElementwiseLayer):
-    """Attributes: ``exp``/``inv`` dicts with ``kif``, ``round_mode``, ``overflow_mode``, ``tables``, ``table_id``."""
+    """Attributes: ``exp``/``inv`` dicts with ``kif``, ``round_mode``, ``overflow_mode``, ``tables``, ``table_id``;
+    ``mask``: ``None`` or a boolean array of the input's shape (``False``: masked)."""
+
+
+def kept(mask: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    """Boolean array of ``shape``: the positions the softmax keeps (every one without a mask)."""
+    return np.ones(shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool).reshape(shape)
 
 
 def tables_type(tables: list[np.ndarray]) -> FixedType:
@@ -29,22 +36,23 @@ def tables_type(tables: list[np.ndarray]) -> FixedType:
     return union_type(values.min(initial=0.0), values.max(initial=0.0), f.max(initial=NO_BITS))
 
 
-def sum_type(exp: dict, n: int) -> FixedType:
-    """Exact type of a row sum of ``n`` exp-table outputs."""
+def sum_type(exp: dict, n: int, mask: np.ndarray | None) -> FixedType:
+    """Exact type of a row sum of the kept ones of ``n`` exp-table outputs."""
     ids = np.asarray(exp['table_id']).reshape(-1, n)
-    lo = np.array([t.min() for t in exp['tables']])[ids].sum(axis=1)
-    hi = np.array([t.max() for t in exp['tables']])[ids].sum(axis=1)
+    keep = kept(mask, ids.shape)
+    lo = (np.array([t.min() for t in exp['tables']])[ids] * keep).sum(axis=1)
+    hi = (np.array([t.max() for t in exp['tables']])[ids] * keep).sum(axis=1)
     return union_type(lo, hi, np.full(lo.shape, tables_type(exp['tables']).fractional))
 
 
-def rows_identical(exp: dict, inv: dict, n: int) -> bool:
-    """Every row (of ``n`` elements) uses the same exponent and inverse tables and quantizers."""
+def rows_identical(exp: dict, inv: dict, n: int, mask: np.ndarray | None) -> bool:
+    """Every row (of ``n`` elements) uses the same exponent and inverse tables, quantizers and mask."""
 
     def same(a: np.ndarray, width: int) -> bool:
         rows = np.asarray(a).reshape(-1, width)
         return bool((rows == rows[0]).all())
 
-    return all(same(a, n) for a in (exp['table_id'], *exp['kif'])) and all(
+    return all(same(a, n) for a in (exp['table_id'], *exp['kif'], kept(mask, np.shape(exp['table_id'])))) and all(
         same(a, 1) for a in (inv['table_id'], *inv['kif'])
     )
 
@@ -61,9 +69,22 @@ def diff_type(t: FixedType) -> FixedType:
 
 
 def row_body(
-    exp: dict, inv: dict, types: dict[str, FixedType], row: int, n: int, src, dst, elem_t: str, stable: bool
+    exp: dict,
+    inv: dict,
+    types: dict[str, FixedType],
+    row: int,
+    keep: np.ndarray,
+    src,
+    dst,
+    elem_t: str,
+    stable: bool,
 ) -> list[str]:
-    """C++ statements computing one row from ``src(j)`` into ``dst(j)``."""
+    """C++ statements computing one row (``keep``: its kept positions) from ``src(j)`` into ``dst(j)``."""
+    n = len(keep)
+    js = [j for j in range(n) if keep[j]]
+    zeros = [f'{dst(j)} = 0;' for j in range(n) if not keep[j]]
+    if not js:  # every position masked: HGQ2's masked exponents are all 0, so is every output
+        return zeros
 
     def look(part: dict, prefix: str, index: int, expr: str, expr_t: FixedType) -> str:
         t, *kif = _element(part, index)
@@ -71,16 +92,15 @@ def row_body(
         return lookup(f'{prefix}{t}', part['tables'][t], tuple(kif), rnd, ovf, expr, expr_t)
 
     if stable:
-        lines = [f'{elem_t} m = {src(0)};']
-        lines += [f'if ({src(j)} > m) m = {src(j)};' for j in range(1, n)]
-        lines += [f'diff_t d{j} = m - {src(j)};' for j in range(n)]
-        lines += [f'exp_t e{j} = {look(exp, "te", row * n + j, f"d{j}", types["diff_t"])};' for j in range(n)]
+        lines = [f'{elem_t} m = {src(js[0])};']
+        lines += [f'if ({src(j)} > m) m = {src(j)};' for j in js[1:]]
+        lines += [f'diff_t d{j} = m - {src(j)};' for j in js]
+        lines += [f'exp_t e{j} = {look(exp, "te", row * n + j, f"d{j}", types["diff_t"])};' for j in js]
     else:
-        lines = [f'exp_t e{j} = {look(exp, "te", row * n + j, src(j), types["input_t"])};' for j in range(n)]
-    lines.append('sum_t s = ' + ' + '.join(f'e{j}' for j in range(n)) + ';')
+        lines = [f'exp_t e{j} = {look(exp, "te", row * n + j, src(j), types["input_t"])};' for j in js]
+    lines.append('sum_t s = ' + ' + '.join(f'e{j}' for j in js) + ';')
     lines.append(f'inv_t v = {look(inv, "ti", row, "s", types["sum_t"])};')
-    lines += [f'{dst(j)} = e{j} * v;' for j in range(n)]
-    return lines
+    return lines + [f'{dst(j)} = e{j} * v;' for j in js] + zeros
 
 
 class HGQSoftmaxFunctionTemplate(GeneratedFunctionTemplate):
@@ -88,14 +108,15 @@ class HGQSoftmaxFunctionTemplate(GeneratedFunctionTemplate):
     prefix = 'hgq_softmax'
 
     def source(self, node: HGQSoftmax, fn_name: str) -> str:
-        exp, inv = node.get_attr('exp'), node.get_attr('inv')
+        exp, inv, mask = node.get_attr('exp'), node.get_attr('inv'), node.get_attr('mask')
         shape = node.get_input_variable().shape
         n, rows = shape[-1], prod(shape[:-1])
+        keep = kept(mask, (rows, n))
         types = {
             'input_t': input_type(node),
             'diff_t': diff_type(input_type(node)),
             'exp_t': tables_type(exp['tables']),
-            'sum_t': sum_type(exp, n),
+            'sum_t': sum_type(exp, n, mask),
             'inv_t': tables_type(inv['tables']),
         }
         decls = [f'typedef {t.cpp()} {name};' for name, t in types.items() if name != 'input_t']
@@ -107,7 +128,9 @@ class HGQSoftmaxFunctionTemplate(GeneratedFunctionTemplate):
         head = '\n    '.join(decls)
         if is_stream(node):
             body = '\n        '.join(
-                row_body(exp, inv, types, 0, n, 'x[{}]'.format, 'y[{}]'.format, 'typename input_t::value_type', stable)
+                row_body(
+                    exp, inv, types, 0, keep[0], 'x[{}]'.format, 'y[{}]'.format, 'typename input_t::value_type', stable
+                )
             )
             return f"""
 template <class input_t, class output_t>
@@ -126,7 +149,7 @@ void {fn_name}(hls::stream<input_t> &in, hls::stream<output_t> &out) {{
         blocks = []
         for r in range(rows):
             src, dst = (lambda j, r=r: f'in[{r * n + j}]'), (lambda j, r=r: f'out[{r * n + j}]')
-            lines = row_body(exp, inv, types, r, n, src, dst, 'input_t', stable)
+            lines = row_body(exp, inv, types, r, keep[r], src, dst, 'input_t', stable)
             blocks.append('{\n        ' + '\n        '.join(lines) + '\n    }')
         body = '\n    '.join(blocks)
         return f"""

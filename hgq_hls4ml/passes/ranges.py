@@ -42,7 +42,7 @@ from ..layers.codegen import is_stream
 from ..layers.exact_accum import HGQConv3D
 from ..layers.quantize import HGQQuantize
 from ..layers.recurrent import HGQRecurrent, output_range
-from ..layers.softmax import HGQSoftmax, rows_identical
+from ..layers.softmax import HGQSoftmax, kept, rows_identical
 from ..layers.table import HGQTableSum
 from ..layers.unary_lut import HGQUnaryLUT
 from ..layers.windows import conv_patch_index, pool_index
@@ -140,12 +140,14 @@ def _(node: HGQTableSum, inputs):
 def _(node: HGQSoftmax, inputs):
     if 'deferred' in node.get_attr('exp'):
         node.set_attr('exp', input_indexed_tables(node, node.get_attr('exp')['deferred'], inputs[0]))
-    exp, inv = node.get_attr('exp'), node.get_attr('inv')
+    exp, inv, mask = node.get_attr('exp'), node.get_attr('inv'), node.get_attr('mask')
     e, v = table_range(exp), table_range(inv)
-    if is_stream(node) and not rows_identical(exp, inv, e.shape[-1]):
-        reason = 'io_stream needs every row to use the same tables (allow_heterogeneous_table=False)'
+    if is_stream(node) and not rows_identical(exp, inv, e.shape[-1], mask):
+        reason = 'io_stream needs every row to use the same tables and mask (allow_heterogeneous_table=False)'
         raise UnsupportedLayerError([(node.name, node.class_name, reason)])
-    return iv.multiply(e, iv.QInterval(*(np.broadcast_to(a, e.shape) for a in (v.lo, v.hi, v.f))))
+    y = iv.multiply(e, iv.QInterval(*(np.broadcast_to(a, e.shape) for a in (v.lo, v.hi, v.f))))
+    keep = kept(mask, e.shape)
+    return iv.QInterval(np.where(keep, y.lo, 0.0), np.where(keep, y.hi, 0.0), np.where(keep, y.f, NO_BITS))
 
 
 @node_range.register

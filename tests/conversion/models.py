@@ -191,6 +191,28 @@ def _trunk(arch: str):
         x = QEinsumDense('bsi,ij->bsj', output_shape=(4, 8), bias_axes='j')(inp)
         x = QAdd()([x, QMultiHeadAttention(num_heads=2, key_dim=4)(x, x)])
         return inp, QDense(3)(QGlobalAveragePooling1D()(x))
+    if arch == 'transformer_qkv':  # fused self-attention: one input quantizer shared by the Q, K and V projections
+        inp = keras.Input((4, 6))
+        x = QEinsumDense('bsi,ij->bsj', output_shape=(4, 8), bias_axes='j')(inp)
+        x = QAdd()([x, QMultiHeadAttention(num_heads=2, key_dim=4, fuse='qkv')(x)])
+        return inp, QDense(3)(QGlobalAveragePooling1D()(x))
+    if arch == 'transformer_causal':  # fused self-attention with a causal mask (stable softmax over the past only)
+        inp = keras.Input((5, 6))
+        x = QEinsumDense('bsi,ij->bsj', output_shape=(5, 8), bias_axes='j')(inp)
+        x = QAdd()([x, QMultiHeadAttention(num_heads=2, key_dim=4, fuse='qkv')(x, use_causal_mask=True)])
+        return inp, QDense(3)(keras.layers.Flatten()(x))
+    if arch == 'transformer_kv':  # cross-attention: queries from the first tokens, fused keys/values from all
+        inp = keras.Input((5, 6))
+        x = QEinsumDense('bsi,ij->bsj', output_shape=(5, 8), bias_axes='j')(inp)
+        q = keras.layers.Cropping1D((0, 1))(x)
+        x = QAdd()([q, QMultiHeadAttention(num_heads=2, key_dim=3, value_dim=2, fuse='kv')(q, x)])
+        return inp, QDense(3)(QGlobalAveragePooling1D()(x))
+    if arch == 'transformer_window':  # fused keys/values, causal and sliding-window masks on a 4 x 6 score matrix
+        inp = keras.Input((6, 6))
+        x = QEinsumDense('bsi,ij->bsj', output_shape=(6, 8), bias_axes='j')(inp)
+        q = keras.layers.Cropping1D((1, 1))(x)
+        mha = QMultiHeadAttention(num_heads=2, key_dim=3, fuse='kv', sliding_window=3)
+        return inp, QDense(3)(keras.layers.Flatten()(mha(q, x, use_causal_mask=True)))
     if arch == 'einsum2':  # a bilinear einsum of two projections
         inp = keras.Input((4, 6))
         a = QEinsumDense('bsi,ij->bsj', output_shape=(4, 3))(inp)

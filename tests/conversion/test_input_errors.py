@@ -28,7 +28,7 @@ def _built(inp, out) -> keras.Model:
 
 def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_path):
     inp = keras.Input((4, 8))
-    x = QMultiHeadAttention(num_heads=2, key_dim=4)(inp, inp, use_causal_mask=True)  # supported, option is not
+    x, _ = QMultiHeadAttention(num_heads=2, key_dim=4)(inp, inp, return_attention_scores=True)  # option refused
     x = QSoftmax(axis=1)(x)
     x = keras.layers.LayerNormalization()(x)
     x = QLIF(8, return_sequences=True)(x)  # not supported yet
@@ -43,8 +43,16 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
             'QGlobalMaxPooling1D', 'QDense'} <= classes
     message = str(err.value)
     assert 'averages 3 elements' in message and 'keepdims=True' in message and "activation 'tanh'" in message
-    assert 'use_causal_mask is not supported' in message and 'last axis only' in message
+    assert 'return_attention_scores is not supported' in message and 'last axis only' in message
     assert not (tmp_path / 'prj').exists()
+
+
+def test_attention_mask_from_the_data_is_refused(tmp_path):
+    inp, mask = keras.Input((4, 8)), keras.Input((4, 4), dtype='bool')
+    model = keras.Model([inp, mask], QMultiHeadAttention(num_heads=2, key_dim=4, fuse='qkv')(inp, attention_mask=mask))
+    model([np.zeros((1, 4, 8), dtype='float32'), np.ones((1, 4, 4), dtype='bool')])
+    with pytest.raises(UnsupportedLayerError, match='attention_mask is not supported: it depends on the input data'):
+        convert(model, tmp_path / 'prj')
 
 
 def test_merge_with_broadcast_shapes_is_refused(tmp_path):
