@@ -49,7 +49,7 @@ def test_unsupported_layers_are_all_named(run_cli, models, tmp_path):
     assert sorted(lines[1:]) == [
         '  - float_dense (Dense): not an HGQ2 layer: its floating-point arithmetic cannot be reproduced bit-exactly '
         'in fixed point',
-        '  - lif (QLIF): this HGQ2 layer is not supported by hgq_hls4ml yet (set HGQ_HLS4ML_DISABLE=1 to try '
+        '  - dense_t (QDenseT): this HGQ2 layer is not supported by hgq_hls4ml yet (set HGQ_HLS4ML_DISABLE=1 to try '
         'upstream hls4ml)',
     ]
     assert not (tmp_path / 'prj').exists()

@@ -9,6 +9,7 @@ import numpy as np
 from hgq.config import QuantizerConfig, QuantizerConfigScope
 from hgq.layers import (
     QGRU,
+    QLIF,
     QAdd,
     QAffinedUnaryFunctionLUT,
     QAveragePooling1D,
@@ -40,6 +41,7 @@ from hgq.layers import (
     QMultiHeadAttention,
     QMultiply,
     QSimpleRNN,
+    QSimpleSNN,
     QSoftmax,
     QSubtract,
     QSum,
@@ -218,6 +220,24 @@ def _trunk(arch: str):
     if arch == 'gru_last':  # reset gate before the recurrent product, reversed, last state only
         inp = keras.Input((5, 3))
         return inp, QDense(3)(QGRU(4, reset_after=False, go_backwards=True)(inp))
+    if arch == 'lif_seq':  # per-unit decay and threshold, subtractive reset, every time step an output
+        inp = keras.Input((8, 3))
+        lif = QLIF(4, beta=[0.5, 0.75, 1.0, 0.25], threshold=[0.5, 1.0, 0.75, 1.5], return_sequences=True)
+        return inp, lif(QDense(4)(inp))
+    if arch == 'lif_last':  # scalar decay and threshold (off the membrane's grid), reset to zero, reversed, last step
+        inp = keras.Input((8, 3))
+        lif = QLIF(5, beta=0.75, threshold=0.3, reset_mechanism='zero', go_backwards=True)
+        return inp, QDense(3)(lif(QDense(5)(inp)))
+    if arch == 'snn_seq':  # no reset, per-unit thresholds and graded spikes, the output quantizer on
+        inp = keras.Input((6, 3))
+        snn = QSimpleSNN(
+            4, threshold=[0.7, 1.3, 0.2, 2.0], reset_mechanism='none', graded_spikes_factor=[1.0, 0.5, 1.5, 2.0],
+            enable_oq=True, return_sequences=True,
+        )
+        return inp, snn(QDense(4)(inp))
+    if arch == 'snn_last':  # subtractive reset, no state quantizer: the membrane's range followed over the sequence
+        inp = keras.Input((6, 3))
+        return inp, QDense(3)(QSimpleSNN(4, threshold=1.5, enable_sq=False)(QDense(4)(inp)))
     raise ValueError(arch)
 
 

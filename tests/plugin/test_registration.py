@@ -62,6 +62,8 @@ def test_status_lists_handled_classes():
         'hgq.quantizer.quantizer.Quantizer',
         'hgq.layers.rnn.simple_rnn.QSimpleRNN',
         'hgq.layers.rnn.gru.QGRU',
+        'hgq.layers.snn.base.QSimpleSNN',
+        'hgq.layers.snn.base.QLIF',
     ):
         assert path in status.handled_classes
 
