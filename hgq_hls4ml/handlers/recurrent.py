@@ -147,7 +147,7 @@ class QRecurrentHandler(Handler):
         }
         if kind == 'snn':
             attrs |= {
-                'beta': _per_unit(cell.qlif_beta, u) if hasattr(cell, 'qlif_beta') else None,
+                'beta': _per_unit(cell.qlif_beta, u) if attrs['keras_class'] == 'QLIF' else None,
                 'threshold': _per_unit(cell.threshold, u),
                 'graded_spikes_factor': _per_unit(cell.qgraded_spikes_factor, u),
                 'reset_mechanism': cell.reset_mechanism,

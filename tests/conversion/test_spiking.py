@@ -19,10 +19,10 @@ CASES = [
     Case('snn_last_kif_sat_rnd', 'snn_last', min_bits=1, seed=134),
 ]
 SLOW_CASES = [
-    Case('lif_seq_kbi_wrap_trn', 'lif_seq', min_bits=1, seed=135, **KBI_WRAP_TRN),
+    Case('lif_seq_kbi_wrap_trn', 'lif_seq', min_bits=1, seed=137, **KBI_WRAP_TRN),
     Case('lif_last_kif_sat_rnd', 'lif_last', min_bits=1, seed=136),
     Case('snn_seq_kif_sat_rnd', 'snn_seq', min_bits=1, seed=137),
-    Case('snn_last_kbi_wrap_trn', 'snn_last', min_bits=1, seed=138, **KBI_WRAP_TRN),
+    Case('snn_last_kbi_wrap_trn', 'snn_last', min_bits=1, seed=149, **KBI_WRAP_TRN),
 ]
 
 
