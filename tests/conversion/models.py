@@ -228,11 +228,11 @@ def _trunk(arch: str):
         inp = keras.Input((8, 3))
         lif = QLIF(5, beta=0.75, threshold=0.3, reset_mechanism='zero', go_backwards=True)
         return inp, QDense(3)(lif(QDense(5)(inp)))
-    if arch == 'snn_seq':  # no reset, per-unit thresholds and graded spikes, the output quantizer on, no surrogate
+    if arch == 'snn_seq':  # no reset, per-unit thresholds and graded spikes, output quantizer, no surrogate, reversed
         inp = keras.Input((6, 3))
         snn = QSimpleSNN(
             4, threshold=[0.7, 1.3, 0.2, 2.0], reset_mechanism='none', graded_spikes_factor=[1.0, 0.5, 1.5, 2.0],
-            enable_oq=True, surrogate_disable=True, return_sequences=True,
+            enable_oq=True, surrogate_disable=True, go_backwards=True, return_sequences=True,
         )
         return inp, snn(QDense(4)(inp))
     if arch == 'snn_last':  # subtractive reset, no state quantizer: the membrane's range followed over the sequence
