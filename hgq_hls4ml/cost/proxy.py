@@ -42,8 +42,9 @@ Per node:
     non-default mode.
 
   ``HGQRecurrent`` counts one time step's products (by inline constants, or of two variables), adders (dot products,
-  element-wise sums, gate complements, ReLU comparisons, gate offsets) and casts as above, times the sequence length
-  (the top-level pipeline unrolls the time loop); its weights are its kernels.
+  element-wise sums, gate complements, ReLU and spike comparisons, gate and threshold offsets) and casts as above,
+  times the sequence length (the top-level pipeline unrolls the time loop); its weights are its kernels (a LIF
+  layer's: its decay factors).
 
   Concatenate, reshape, transpose, zero padding and inputs are free. Other node classes (e.g. ``HGQSoftmax``,
   upstream's ``EinsumDense``) are reported with ``modelled=False`` and counted as zero.
@@ -81,7 +82,7 @@ from hls4ml.model.layers import (
 from hls4ml.model.optimizer.passes.hgq_proxy_model import FixedPointQuantizer
 
 from ..layers import ExactAccumulators, HGQConv3D, HGQQuantize, HGQRecurrent, HGQTableSum, HGQUnaryLUT
-from ..layers.recurrent import final_step
+from ..layers.recurrent import CONSTANTS, final_step
 from ..layers.table import table_type
 from ..layers.unary_lut import is_constant
 from ..layers.windows import conv_patch_index, pool_index
@@ -280,7 +281,8 @@ def _(node: HGQUnaryLUT, inputs, out):
 
 @node_counts.register
 def _(node: HGQRecurrent, inputs, out):
-    _, step, _ = final_step(node.attributes)
+    attrs = node.attributes
+    _, step, _, _ = final_step(attrs)
     n = node.get_attr('n_timesteps')
     a = np.array([p[0] for p in step.products], dtype=np.int64)
     const = np.array([p[1] is not None for p in step.products], dtype=bool)
@@ -289,7 +291,7 @@ def _(node: HGQRecurrent, inputs, out):
     b_lut = np.where(const, np.maximum(digits - 1, 0), b)
     dsp = (a > DSP_MIN_WIDTH) & (b > DSP_MIN_WIDTH)
     casts = sum(w * mode_count(rnd, ovf) for w, rnd, ovf in step.casts)
-    w = np.concatenate([np.ravel(node.get_attr(k)) for k in ('kernel', 'recurrent_kernel')])
+    w = np.concatenate([np.ravel(attrs[k]) for k in CONSTANTS[attrs['cell']] if attrs[k] is not None] or [np.zeros(0)])
     return {
         'multiplies': a.size * n,
         'bops': (a * b).sum() * n,

@@ -1,7 +1,9 @@
-"""QSimpleRNN and QGRU -> the input quantizer (``HGQQuantize`` over the whole sequence) and ``HGQRecurrent``.
+"""QSimpleRNN, QGRU, QSimpleSNN and QLIF -> the input quantizer (``HGQQuantize`` over the whole sequence) and
+``HGQRecurrent``.
 
-Every cell quantizer becomes per-unit ``(k, i, f)`` arrays; kernels and biases are HGQ2's quantized values. The
-firmware starts from a zero state and runs every time step of the fixed-length sequence.
+Every cell quantizer becomes per-unit ``(k, i, f)`` arrays; kernels, biases, LIF decay factors and graded spike
+factors are HGQ2's quantized values, thresholds the float32 ones. The firmware starts from a zero state and runs
+every time step of the fixed-length sequence.
 """
 
 from __future__ import annotations
@@ -26,22 +28,50 @@ CELL_QUANTIZERS = {
     'paq': ('the pre-activation quantizer', 1),
     'praq': ('the recurrent (gate) activation quantizer', 2),
     'rhq': ('the recurrent hidden-state quantizer', 1),
+    'oq': ('the output quantizer', 1),
 }
+
+#: Keras class -> cell kind.
+CELLS = {'QSimpleRNN': 'simple_rnn', 'QGRU': 'gru', 'QSimpleSNN': 'snn', 'QLIF': 'snn'}
+
+#: Cell kind -> its activation attributes (computed in float32 inside the cell).
+ACTIVATIONS = {'simple_rnn': ('activation',), 'gru': ('activation', 'recurrent_activation'), 'snn': ()}
 
 
 def _cell_quantizers(layer: keras.Layer) -> dict[str, Quantizer | None]:
-    cell = layer.cell
-    gru = _is_gru(layer)
+    cell, kind = layer.cell, _kind(layer)
+    gru, snn = kind == 'gru', kind == 'snn'
     return {
         'sq': cell.sq if gru or cell.enable_sq else None,
-        'paq': cell.paq,
+        'paq': None if snn else cell.paq,
         'praq': cell.praq if gru else None,
         'rhq': cell.rhq if gru else None,
+        'oq': cell.oq if snn and cell.enable_oq else None,
     }
 
 
-def _is_gru(layer: keras.Layer) -> bool:
-    return type(layer).__name__ == 'QGRU'
+def _kind(layer: keras.Layer) -> str:
+    return CELLS[type(layer).__name__]
+
+
+def _per_unit(value: keras.Variable, u: int) -> np.ndarray:
+    return np.broadcast_to(to_numpy(value).astype(np.float64), (u,)).copy()
+
+
+def _spiking_problems(cell: keras.Layer) -> list[str]:
+    from hgq.layers.snn import ATan
+
+    found = []
+    if cell.inhibition:
+        found.append('inhibition=True: the winner-take-all (argmax over units) is not implemented in firmware')
+    if not cell.surrogate_disable and not isinstance(cell.spike_grad, ATan):
+        found.append(
+            f'spike_grad={cell.spike_grad!r}: only HGQ2\'s atan surrogate (or surrogate_disable=True) is known to '
+            'fire exactly where membrane > threshold in the forward pass'
+        )
+    if not np.all(np.isfinite(to_numpy(cell.threshold))):
+        found.append('a threshold is not finite')
+    return found
 
 
 def _quantizer_part(q: Quantizer | None, n: int) -> dict | None:
@@ -67,7 +97,12 @@ def _call_problems(layer: keras.Layer) -> list[str]:
 
 
 class QRecurrentHandler(Handler):
-    handles = ('hgq.layers.rnn.simple_rnn.QSimpleRNN', 'hgq.layers.rnn.gru.QGRU')
+    handles = (
+        'hgq.layers.rnn.simple_rnn.QSimpleRNN',
+        'hgq.layers.rnn.gru.QGRU',
+        'hgq.layers.snn.base.QSimpleSNN',
+        'hgq.layers.snn.base.QLIF',
+    )
 
     def problems(self, layer: keras.Layer) -> list[str]:
         cell, found = layer.cell, []
@@ -76,7 +111,9 @@ class QRecurrentHandler(Handler):
         for name, q in _cell_quantizers(layer).items():
             if q is not None:
                 found += quantizer_problems(q, CELL_QUANTIZERS[name][0], allow_affine=name == 'praq')
-        for attr in ('activation', 'recurrent_activation') if _is_gru(layer) else ('activation',):
+        if _kind(layer) == 'snn':
+            found += _spiking_problems(cell)
+        for attr in ACTIVATIONS[_kind(layer)]:
             act = activation_name(cell, attr)
             if act not in EXACT_ACTIVATIONS:
                 found.append(
@@ -85,7 +122,7 @@ class QRecurrentHandler(Handler):
                     'made by the quantizers)'
                 )
         if layer.return_state:
-            found.append('return_state=True: the firmware layer has one output (the state equals the last output)')
+            found.append('return_state=True: the firmware layer has one output (its outputs, not its state)')
         if layer.stateful:
             found.append('stateful=True: the firmware keeps no state between inputs; it starts each from zero')
         return found + _call_problems(layer)
@@ -98,26 +135,38 @@ class QRecurrentHandler(Handler):
         if cell.enable_iq:
             confs.append(quantize_config(cell.iq, shape, f'{layer.name}_iq', src, f'{src}@{layer.name}_iq'))
             src = confs[-1]['output_keras_tensor_names'][0]
-        u, gates = cell.units, 3 if _is_gru(layer) else 1
-        bias = to_numpy(cell.qbias) if cell.use_bias else np.zeros(gates * u)
-        recurrent_bias = np.zeros(gates * u)
-        if bias.ndim == 2:  # GRU with reset_after: input and recurrent biases
-            bias, recurrent_bias = bias
+        u, kind = cell.units, _kind(layer)
         attrs = {
-            'cell': 'gru' if _is_gru(layer) else 'simple_rnn',
+            'cell': kind,
+            'keras_class': type(layer).__name__,
             'n_timesteps': shape[0],
             'n_in': shape[1],
             'n_units': u,
             'return_sequences': bool(layer.return_sequences),
             'go_backwards': bool(layer.go_backwards),
-            'reset_after': bool(getattr(cell, 'reset_after', False)),
-            'kernel': to_numpy(cell.qkernel),
-            'recurrent_kernel': to_numpy(cell.qrecurrent_kernel),
-            'input_bias': bias,
-            'recurrent_bias': recurrent_bias,
-            'cell_activation': activation_name(cell),
-            'cell_recurrent_activation': activation_name(cell, 'recurrent_activation'),
         }
+        if kind == 'snn':
+            attrs |= {
+                'beta': _per_unit(cell.qlif_beta, u) if attrs['keras_class'] == 'QLIF' else None,
+                'threshold': _per_unit(cell.threshold, u),
+                'graded_spikes_factor': _per_unit(cell.qgraded_spikes_factor, u),
+                'reset_mechanism': cell.reset_mechanism,
+            }
+        else:
+            gates = 3 if kind == 'gru' else 1
+            bias = to_numpy(cell.qbias) if cell.use_bias else np.zeros(gates * u)
+            recurrent_bias = np.zeros(gates * u)
+            if bias.ndim == 2:  # GRU with reset_after: input and recurrent biases
+                bias, recurrent_bias = bias
+            attrs |= {
+                'reset_after': bool(getattr(cell, 'reset_after', False)),
+                'kernel': to_numpy(cell.qkernel),
+                'recurrent_kernel': to_numpy(cell.qrecurrent_kernel),
+                'input_bias': bias,
+                'recurrent_bias': recurrent_bias,
+                'cell_activation': activation_name(cell),
+                'cell_recurrent_activation': activation_name(cell, 'recurrent_activation'),
+            }
         for name, q in _cell_quantizers(layer).items():
             attrs[name] = _quantizer_part(q, CELL_QUANTIZERS[name][1] * u)
         return [*confs, node_config(layer.name, 'HGQRecurrent', [src], [out_tensors[0].name], **attrs)]

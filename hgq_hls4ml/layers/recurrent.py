@@ -1,17 +1,23 @@
-"""``HGQRecurrent``: HGQ2's ``QSimpleRNN`` and ``QGRU`` (io_parallel), every time step bit-exact.
+"""``HGQRecurrent``: HGQ2's ``QSimpleRNN``, ``QGRU``, ``QSimpleSNN`` and ``QLIF`` (io_parallel), every time step
+bit-exact.
 
 The C++ is one time loop over the fixed sequence length. Each step is generated element by element from the same
 description that gives its exact ranges (:func:`cell_step`): matrix products accumulate in the narrowest type
 holding their proven range (weights are inline constants), every HGQ2 quantizer is an exact ``ap_fixed`` cast of
 its own element (with HGQ2's power-of-two ``affine`` after it: the hard sigmoid), and sums and products are stored
-in the exact type of their range. The recurrent state stays bounded whatever the sequence length because it is
-quantized every step: ``QSimpleRNN`` feeds back its pre-activation quantizer's output (through the state quantizer
-if enabled), ``QGRU`` its state quantizer's.
+in the exact type of their range. ``QSimpleRNN`` feeds back its pre-activation quantizer's output (through the
+state quantizer if enabled), ``QGRU`` its state quantizer's: the state stays bounded whatever the sequence length.
+The spiking cells feed back their membrane after the reset (through the state quantizer if enabled; without it the
+membrane's range is followed over every step of the fixed-length sequence). Their float32 arithmetic (decay,
+integration, subtractive reset) must be exact in float32, which the step checks; the spike is an exact comparison
+``mem > threshold`` (HGQ2: ``mem - threshold > 0`` in float32, the same for exact values).
 
-Attributes (set by :mod:`hgq_hls4ml.handlers.recurrent`): ``cell`` (``'simple_rnn'``/``'gru'``), ``n_timesteps``,
-``n_in``, ``n_units``, ``return_sequences``, ``go_backwards``, ``reset_after``, ``kernel``, ``recurrent_kernel``,
-``input_bias``, ``recurrent_bias`` (quantized Keras values), ``cell_activation``, ``cell_recurrent_activation``, and
-per cell quantizer (``sq``, ``paq``, ``praq``, ``rhq``; ``None`` if absent) a dict of ``kif``, ``round_mode``,
+Attributes (set by :mod:`hgq_hls4ml.handlers.recurrent`): ``cell`` (``'simple_rnn'``/``'gru'``/``'snn'``),
+``keras_class``, ``n_timesteps``, ``n_in``, ``n_units``, ``return_sequences``, ``go_backwards``; RNN cells:
+``reset_after``, ``kernel``, ``recurrent_kernel``, ``input_bias``, ``recurrent_bias`` (quantized Keras values),
+``cell_activation``, ``cell_recurrent_activation``; spiking cells: ``beta`` (per unit, ``None`` for
+``QSimpleSNN``), ``threshold``, ``graded_spikes_factor`` (per unit), ``reset_mechanism``; and per cell quantizer
+(``sq``, ``paq``, ``praq``, ``rhq``, ``oq``; ``None`` if absent) a dict of ``kif``, ``round_mode``,
 ``overflow_mode``, ``affine``. The exact-range rule stores the input's range (all steps) as ``hgq_input_range``.
 """
 
@@ -23,13 +29,17 @@ from dataclasses import dataclass
 import numpy as np
 from hls4ml.model.layers import Layer
 
+from ..errors import UnsupportedLayerError
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, element_type, union_type
 from .codegen import GeneratedFunctionTemplate
 from .quantize import element_cast
 
-#: Cell -> gates per unit (columns of the kernels per unit).
-GATES = {'simple_rnn': 1, 'gru': 3}
+#: Cell -> its constant attributes (inline in the C++; ``None`` if absent).
+CONSTANTS = {'simple_rnn': ('kernel', 'recurrent_kernel'), 'gru': ('kernel', 'recurrent_kernel'), 'snn': ('beta',)}
+
+#: Significant bits float32 holds exactly.
+FLOAT32_BITS = 24
 
 
 class HGQRecurrent(Layer):
@@ -140,6 +150,63 @@ class Step:
 
         return self.declare(prefix, rng, expr)
 
+    def scale(self, prefix: str, a: Vec, c: np.ndarray) -> Vec:
+        """Element-wise ``a * c`` for constants ``c``."""
+
+        def expr(j: int, _: str) -> str:
+            self.products.append((width(a.rng, j), float(c[j]), 0))
+            return f'{a.names[j]} * {typed_literal(c[j])}'
+
+        return self.declare(prefix, iv.scale(a.rng, c), expr)
+
+    def offset(self, prefix: str, a: Vec, c: np.ndarray) -> Vec:
+        """Element-wise ``a + c`` for constants ``c``."""
+        rng = iv.add_constant(a.rng, c)
+
+        def expr(j: int, _: str) -> str:
+            if a.names[j] == '0' or c[j] == 0:
+                return typed_literal(c[j]) if a.names[j] == '0' else a.names[j]
+            self.adders.append(width(rng, j))
+            return f'{a.names[j]} + {typed_literal(c[j])}'
+
+        return self.declare(prefix, rng, expr)
+
+    def spike(self, prefix: str, mem: Vec, threshold: np.ndarray) -> tuple[list[str], Vec, Vec]:
+        """``mem > threshold`` per element (``bool`` C++ names, or ``true``/``false`` when the range decides), and
+        ``mem`` with its range narrowed to the values that fire and to those that do not."""
+        f = np.where(mem.rng.is_zero, 0, mem.rng.f).astype(np.float64)
+        below_top = np.floor(threshold * 2.0**f) / 2.0**f  # the largest grid value <= threshold
+        fires, silent = mem.rng.hi > threshold, mem.rng.lo <= threshold
+        names = []
+        for j, name in enumerate(mem.names):
+            if fires[j] and silent[j]:
+                self.lines.append(f'const bool {prefix}_{j} = {name} > {typed_literal(threshold[j])};')
+                self.adders.append(width(mem.rng, j))  # a comparison
+                names.append(f'{prefix}_{j}')
+            else:
+                names.append('true' if fires[j] else 'false')
+        lo, hi = mem.rng.lo, mem.rng.hi
+        above = iv.QInterval(np.where(fires & silent, np.maximum(lo, below_top + 2.0**-f), lo), hi, mem.rng.f)
+        below = iv.QInterval(lo, np.where(fires & silent, np.minimum(hi, below_top), hi), mem.rng.f)
+        return names, Vec(mem.names, above, mem.types), Vec(mem.names, below, mem.types)
+
+    def select(self, prefix: str, cond: list[str], a: Vec, b: Vec) -> Vec:
+        """Element-wise ``cond ? a : b``."""
+        on, off = np.array([c == 'true' for c in cond]), np.array([c == 'false' for c in cond])
+        both = iv.hull(a.rng, b.rng)
+
+        def pick(field: str) -> np.ndarray:
+            return np.where(on, getattr(a.rng, field), np.where(off, getattr(b.rng, field), getattr(both, field)))
+
+        rng = iv.QInterval(pick('lo'), pick('hi'), pick('f'))
+
+        def expr(j: int, t: str) -> str:
+            if cond[j] in ('true', 'false'):
+                return (a if cond[j] == 'true' else b).names[j]
+            return f'{cond[j]} ? {t}({a.names[j]}) : {t}({b.names[j]})'
+
+        return self.declare(prefix, rng, expr)
+
     def activation(self, prefix: str, a: Vec, name: str) -> Vec:
         if name == 'linear':
             return a
@@ -180,16 +247,17 @@ class Step:
         return self.declare(f'{prefix}_aff', rng, affine)
 
 
-def simple_rnn_step(s: Step, a: dict, x: Vec, h: Vec) -> Vec:
-    """HGQ2's ``QSimpleRNNCell``: ``act(paq(iq(x) @ K + b + sq(h) @ R))``."""
+def simple_rnn_step(s: Step, a: dict, x: Vec, h: Vec) -> tuple[Vec, Vec]:
+    """HGQ2's ``QSimpleRNNCell``: ``act(paq(iq(x) @ K + b + sq(h) @ R))``, the output and the new state."""
     hs = s.quantize('hs', h, a['sq']) if a['sq'] is not None else h
     w = np.concatenate([a['kernel'], a['recurrent_kernel']])
     pre = s.dot('acc', concat(x, hs), w, a['input_bias'])
-    return s.activation('act', s.quantize('pa', pre, a['paq']), a['cell_activation'])
+    out = s.activation('act', s.quantize('pa', pre, a['paq']), a['cell_activation'])
+    return out, out
 
 
-def gru_step(s: Step, a: dict, x: Vec, h: Vec) -> Vec:
-    """HGQ2's ``QGRUCell`` (reset gate after or before the recurrent product)."""
+def gru_step(s: Step, a: dict, x: Vec, h: Vec) -> tuple[Vec, Vec]:
+    """HGQ2's ``QGRUCell`` (reset gate after or before the recurrent product): the new state, twice."""
     u = a['n_units']
     qh = s.quantize('qh', h, a['sq'])
     mx = s.dot('mx', x, a['kernel'], a['input_bias'])
@@ -208,43 +276,97 @@ def gru_step(s: Step, a: dict, x: Vec, h: Vec) -> Vec:
         rec = s.dot('rec', rq, rk[:, 2 * u :], np.zeros(u))
     hh_pre = s.activation('hhr', s.binary('hhp', mx[2 * u :], rec, '+'), a['cell_activation'])
     hh = s.quantize('hh', hh_pre, a['paq'])
-    return s.binary('hn', s.binary('zh', z, qh, '*'), s.binary('zc', s.one_minus('omz', z), hh, '*'), '+')
+    out = s.binary('hn', s.binary('zh', z, qh, '*'), s.binary('zc', s.one_minus('omz', z), hh, '*'), '+')
+    return out, out
 
 
-STEPS = {'simple_rnn': simple_rnn_step, 'gru': gru_step}
+def exact_in_float32(a: dict, v: Vec, what: str) -> Vec:
+    """``v``, after checking that Keras computes it exactly in float32 (at most 24 significant bits)."""
+    wide = [(j, t) for j, t in enumerate(v.types) if t is not None and t.width - t.signed > FLOAT32_BITS]
+    if wide:
+        j, t = wide[0]
+        reason = (
+            f'the {what} of unit {j} needs {t.width - t.signed} significant bits ({t.cpp()}), beyond float32\'s '
+            f'{FLOAT32_BITS}: Keras rounds it, the firmware could not match (enable or narrow the state quantizer sq, '
+            'or use a threshold/beta with fewer bits)'
+        )
+        raise UnsupportedLayerError([(a['name'], a['keras_class'], reason)])
+    return v
 
 
-def assumed_state(a: dict) -> iv.QInterval:
+def snn_step(s: Step, a: dict, x: Vec, h: Vec) -> tuple[Vec, Vec]:
+    """HGQ2's ``QSimpleSNNCell``/``QLIFCell``: the membrane ``mem = beta * h + iq(x)`` (``beta`` only for LIF) fires
+    where ``mem > threshold``; the output is ``oq(spike * graded_spikes_factor)``, the new state ``sq(reset(mem))``
+    (``subtract``: ``mem - threshold`` where fired; ``zero``: ``0`` where fired; ``none``: ``mem``)."""
+    decayed = h if a['beta'] is None else exact_in_float32(a, s.scale('dec', h, a['beta']), 'decayed membrane')
+    mem = exact_in_float32(a, s.binary('mem', decayed, x, '+'), 'membrane')
+    thr, u = a['threshold'], a['n_units']
+    spikes, fired, silent = s.spike('sp', mem, thr)
+    zero = Vec(['0'] * u, iv.constant(np.zeros(u)), [None] * u)
+    gsf = a['graded_spikes_factor']
+    graded = Vec([typed_literal(g) if g else '0' for g in gsf], iv.constant(gsf), [None] * u)
+    out = s.select('out', spikes, graded, zero)
+    if a['oq'] is not None:
+        out = s.quantize('oq', out, a['oq'])
+    if a['reset_mechanism'] == 'subtract':
+        new = s.select('rst', spikes, exact_in_float32(a, s.offset('sub', fired, -thr), 'reset membrane'), silent)
+    elif a['reset_mechanism'] == 'zero':
+        new = s.select('rst', spikes, zero, silent)
+    else:
+        new = mem
+    return out, s.quantize('sq', new, a['sq']) if a['sq'] is not None else new
+
+
+STEPS = {'simple_rnn': simple_rnn_step, 'gru': gru_step, 'snn': snn_step}
+
+
+def assumed_state(a: dict, x_rng: iv.QInterval) -> iv.QInterval:
     """The range a step assumes for the state it reads, whatever the step.
 
     ``QSimpleRNN``'s state is its last output: a pre-activation quantizer's output, through the activation.
     ``QGRU`` reads its state only through the state quantizer, whose output is in that quantizer's range (the range
-    returned) whatever the state.
+    returned) whatever the state. A spiking cell's state is its state quantizer's output if enabled, else every
+    membrane reachable from the zero state within the sequence (the hull of the steps' ranges).
     """
+    if a['cell'] == 'snn' and a['sq'] is None:
+        u = a['n_units']
+        rng = iv.constant(np.zeros(u))
+        for _ in range(a['n_timesteps'] - 1):
+            rng = iv.hull(rng, _step(a, x_rng, [None] * u, rng)[2].rng)
+        return rng
     q = a['paq'] if a['cell'] == 'simple_rnn' else a['sq']
     out = iv.from_kif(*(np.asarray(v).ravel() for v in q['kif']), q['overflow_mode'])
     return iv.relu(out) if a['cell'] == 'simple_rnn' and a['cell_activation'] == 'relu' else out
 
 
-def run_step(a: dict, x_rng: iv.QInterval, state_types: list[FixedType | None]) -> tuple[Step, Vec]:
-    """One step on inputs ``x[base + i]`` and state ``h_j`` (of ``state_types``, ``None`` while unknown)."""
+def _step(
+    a: dict, x_rng: iv.QInterval, state_types: list[FixedType | None], h_rng: iv.QInterval
+) -> tuple[Step, Vec, Vec]:
+    """One step on inputs ``x[base + i]`` and state ``h_j`` (of ``state_types``, ``None`` while unknown, and range
+    ``h_rng``): the step, its output and its new state."""
     n_in, u = a['n_in'], a['n_units']
     x = Vec(['0' if x_rng.is_zero[i] else f'x[base + {i}]' for i in range(n_in)], x_rng, [None] * n_in)
-    h = Vec([f'h_{j}' for j in range(u)], assumed_state(a), state_types)
+    h = Vec([f'h_{j}' for j in range(u)], h_rng, state_types)
     s = Step()
-    return s, STEPS[a['cell']](s, a, x, h)
+    return s, *STEPS[a['cell']](s, a, x, h)
+
+
+def run_step(a: dict, x_rng: iv.QInterval, state_types: list[FixedType | None]) -> tuple[Step, Vec, Vec]:
+    """One step from the state range :func:`assumed_state`: the step, its output and its new state."""
+    return _step(a, x_rng, state_types, assumed_state(a, x_rng))
 
 
 def state_types(a: dict, x_rng: iv.QInterval) -> tuple[list[FixedType], iv.QInterval]:
     """Exact type of each state element (its new values and the initial 0) and the range of the outputs."""
-    _, new = run_step(a, x_rng, [None] * a['n_units'])
+    _, out, new = run_step(a, x_rng, [None] * a['n_units'])
     keep = iv.QInterval(np.minimum(new.rng.lo, 0.0), np.maximum(new.rng.hi, 0.0), new.rng.f)
     types = [union_type(lo, hi, f) for lo, hi, f in zip(keep.lo, keep.hi, keep.f)]
-    return types, new.rng
+    return types, out.rng
 
 
-def final_step(a: dict) -> tuple[list[FixedType], Step, Vec]:
-    """The state types, the step as generated, and the new state (after the range rule set ``hgq_input_range``)."""
+def final_step(a: dict) -> tuple[list[FixedType], Step, Vec, Vec]:
+    """The state types, the step as generated, its output and the new state (after the range rule set
+    ``hgq_input_range``)."""
     x_rng = a['hgq_input_range']
     types, _ = state_types(a, x_rng)
     return (types, *run_step(a, x_rng, types))
@@ -265,14 +387,13 @@ class HGQRecurrentFunctionTemplate(GeneratedFunctionTemplate):
 
     def source(self, node: HGQRecurrent, fn_name: str) -> str:
         a = node.attributes
-        types, s, new = final_step(a)
+        types, s, out, new = final_step(a)
         t_len, n_in, u = a['n_timesteps'], a['n_in'], a['n_units']
         n_out = t_len * u if a['return_sequences'] else u
         state = '\n    '.join(f'{t.cpp()} h_{j} = 0;' for j, t in enumerate(types))
-        update = [f'h_{j} = {name};' for j, name in enumerate(new.names)]
-        store = [f'y[{{t}} * {u} + {j}] = h_{j};' for j in range(u)]
-        body = s.lines + update + ([line.format(t='t') for line in store] if a['return_sequences'] else [])
-        last = '' if a['return_sequences'] else '\n    '.join(f'y[{j}] = h_{j};' for j in range(u))
+        row = f't * {u} + ' if a['return_sequences'] else ''  # else every step overwrites: the last one stays
+        store = [f'y[{row}{j}] = {name};' for j, name in enumerate(out.names)]
+        body = s.lines + store + [f'h_{j} = {name};' for j, name in enumerate(new.names)]
         step = f'{t_len - 1} - t' if a['go_backwards'] else 't'
         steps = '\n        '.join(body)
         return f"""
@@ -284,6 +405,5 @@ void {fn_name}(input_t x[{t_len * n_in}], output_t y[{n_out}]) {{
         const unsigned base = ({step}) * {n_in};
         {steps}
     }}
-    {last}
 }}
 """

@@ -203,6 +203,11 @@ def minimum(x: QInterval, y: QInterval) -> QInterval:
     return QInterval(np.minimum(x.lo, y.lo), np.minimum(x.hi, y.hi), np.maximum(x.f, y.f))
 
 
+def hull(x: QInterval, y: QInterval) -> QInterval:
+    """Every value either range holds."""
+    return QInterval(np.minimum(x.lo, y.lo), np.maximum(x.hi, y.hi), np.maximum(x.f, y.f))
+
+
 def concatenate(xs: list[QInterval], axis: int) -> QInterval:
     return QInterval(*(np.concatenate([getattr(x, a) for x in xs], axis=axis) for a in ('lo', 'hi', 'f')))
 

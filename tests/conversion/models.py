@@ -10,6 +10,7 @@ import numpy as np
 from hgq.config import QuantizerConfig, QuantizerConfigScope
 from hgq.layers import (
     QGRU,
+    QLIF,
     QAdd,
     QAffinedUnaryFunctionLUT,
     QAveragePooling1D,
@@ -47,6 +48,7 @@ from hgq.layers import (
     QMultiHeadAttentionT,
     QMultiply,
     QSimpleRNN,
+    QSimpleSNN,
     QSoftmax,
     QSubtract,
     QSum,
@@ -267,6 +269,24 @@ def _trunk(arch: str):
         x = keras.layers.Flatten()(QMultiHeadAttentionT(num_heads=2, key_dim=2, d_hl=4)(inp, inp))
         y = keras.layers.Flatten()(QLinformerAttentionT(num_heads=1, key_dim=2, lin_kv_proj_dim=2, d_hl=4)(inp, inp))
         return inp, QDense(3)(keras.layers.Concatenate()([x, y]))
+    if arch == 'lif_seq':  # per-unit decay and threshold, subtractive reset, every time step an output
+        inp = keras.Input((8, 3))
+        lif = QLIF(4, beta=[0.5, 0.75, 1.0, 0.25], threshold=[0.5, 1.0, 0.75, 1.5], return_sequences=True)
+        return inp, lif(QDense(4)(inp))
+    if arch == 'lif_last':  # scalar decay and threshold (off the membrane's grid), reset to zero, reversed, last step
+        inp = keras.Input((8, 3))
+        lif = QLIF(5, beta=0.75, threshold=0.3, reset_mechanism='zero', go_backwards=True)
+        return inp, QDense(3)(lif(QDense(5)(inp)))
+    if arch == 'snn_seq':  # no reset, per-unit thresholds and graded spikes, output quantizer, no surrogate, reversed
+        inp = keras.Input((6, 3))
+        snn = QSimpleSNN(
+            4, threshold=[0.7, 1.3, 0.2, 2.0], reset_mechanism='none', graded_spikes_factor=[1.0, 0.5, 1.5, 2.0],
+            enable_oq=True, surrogate_disable=True, go_backwards=True, return_sequences=True,
+        )
+        return inp, snn(QDense(4)(inp))
+    if arch == 'snn_last':  # subtractive reset, no state quantizer: the membrane's range followed over the sequence
+        inp = keras.Input((6, 3))
+        return inp, QDense(3)(QSimpleSNN(4, threshold=1.5, enable_sq=False)(QDense(4)(inp)))
     raise ValueError(arch)
 
 

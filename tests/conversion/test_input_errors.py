@@ -12,6 +12,7 @@ from hgq.layers import (
     QGlobalMaxPooling1D,
     QMultiHeadAttention,
     QSimpleRNN,
+    QSimpleSNN,
     QSoftmax,
     QSum,
 )
@@ -26,12 +27,16 @@ def _built(inp, out) -> keras.Model:
     return model
 
 
+def _sign(v):
+    return keras.ops.sign(v)
+
+
 def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_path):
     inp = keras.Input((4, 8))
     x, _ = QMultiHeadAttention(num_heads=2, key_dim=4)(inp, inp, return_attention_scores=True)  # option refused
     x = QSoftmax(axis=1)(x)
     x = keras.layers.LayerNormalization()(x)
-    x = QLIF(8, return_sequences=True)(x)  # not supported yet
+    x = QLIF(8, return_sequences=True, spike_grad=_sign)(x)  # supported class, unsupported option
     x = QAveragePooling1D(3)(x)  # supported class, unsupported option
     x = QGlobalMaxPooling1D(keepdims=True)(x)
     model = _built(inp, QDense(2, activation='tanh')(x))
@@ -44,6 +49,7 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
     message = str(err.value)
     assert 'averages 3 elements' in message and 'keepdims=True' in message and "activation 'tanh'" in message
     assert 'return_attention_scores is not supported' in message and 'last axis only' in message
+    assert "only HGQ2's atan surrogate (or surrogate_disable=True)" in message
     assert not (tmp_path / 'prj').exists()
 
 
@@ -142,6 +148,33 @@ def test_recurrent_options_without_exact_firmware_are_refused(tmp_path):
     with pytest.raises(UnsupportedLayerError, match='stateful=True: the firmware keeps no state between inputs'):
         convert(keras.Model(one, QGRU(4, stateful=True)(one)), tmp_path / 'prj')
     assert not (tmp_path / 'prj').exists()
+
+
+def test_spiking_options_without_exact_firmware_are_refused(tmp_path):
+    inp = keras.Input((5, 3))
+    with pytest.warns(UserWarning, match='Inhibition'):
+        x = QLIF(3, inhibition=True, return_sequences=True)(inp)
+    model = _built(inp, QSimpleSNN(3, spike_grad=_sign)(x))
+    with pytest.raises(UnsupportedLayerError) as err:
+        convert(model, tmp_path / 'prj')
+    assert {cls for _, cls, _ in err.value.problems} == {'QLIF', 'QSimpleSNN'}
+    assert 'inhibition=True: the winner-take-all' in str(err.value) and 'spike_grad=' in str(err.value)
+    assert not (tmp_path / 'prj').exists()
+
+
+@pytest.mark.parametrize(
+    ('options', 'what'),
+    [
+        ({'threshold': 0.3}, 'reset membrane'),  # float32 rounds mem - 0.3
+        ({'beta': 0.75, 'enable_sq': False}, 'decayed membrane'),  # its bits grow every step
+    ],
+    ids=['subtract_threshold', 'decay_without_sq'],
+)
+def test_spiking_arithmetic_float32_rounds_is_refused(options, what, tmp_path):
+    inp = keras.Input((40, 3))
+    with pytest.raises(UnsupportedLayerError, match=f'the {what} of unit 0 needs .* beyond float32') as err:
+        convert(_built(inp, QLIF(3, name='lif', **options)(inp)), tmp_path / 'prj')
+    assert err.value.problems[0][:2] == ('lif', 'QLIF')
 
 
 def test_recurrent_layer_in_io_stream_is_refused(tmp_path):

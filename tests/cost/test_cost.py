@@ -150,6 +150,7 @@ COSTED_CLASSES = {
     'einsum2': {'EinsumDense', 'Einsum'},
     'gru_last': {'HGQRecurrent'},
     'table_mlp': {'HGQTableSum'},
+    'lif_seq': {'HGQRecurrent'},
 }
 
 
@@ -162,7 +163,10 @@ def test_tables_einsums_and_recurrent_layers_are_modelled(arch, tmp_path):
     for lay in report.layers:
         if lay.class_name == 'Einsum':  # 'bsj,btj->bst' over 4 tokens and 3 features
             assert 0 < lay.multiplies <= 4 * 4 * 3 and lay.weights == 0
-        if lay.class_name == 'HGQRecurrent':  # 5 steps of a 4-unit GRU over 3 features; reset gate before R
+        if lay.class_name == 'HGQRecurrent' and arch == 'lif_seq':  # 8 steps of 4 units: a decay product each
+            beta = np.asarray(model.get_layer(lay.name).cell.qlif_beta)
+            assert lay.weights == int((beta != 0).sum()) and lay.multiplies <= 8 * 4
+        if lay.class_name == 'HGQRecurrent' and arch == 'gru_last':  # 5 steps, 4 units, 3 features; reset gate before R
             cell = model.get_layer(lay.name).cell
             weights = [np.asarray(w) for w in (cell.qkernel, cell.qrecurrent_kernel)]
             assert lay.weights == sum(int((w != 0).sum()) for w in weights)

@@ -68,6 +68,8 @@ def test_status_lists_handled_classes():
         'hgq.layers.table.conv.QConvT2D',
         'hgq.layers.attn.mha.QMultiHeadAttentionT',
         'hgq.layers.attn.linformer.QLinformerAttentionT',
+        'hgq.layers.snn.base.QSimpleSNN',
+        'hgq.layers.snn.base.QLIF',
     ):
         assert path in status.handled_classes
 
