@@ -302,6 +302,7 @@ def _(node: HGQRecurrent, inputs, out):
     }
 
 
+@node_counts.register
 def _(node: HGQTableSum, inputs, out):
     k, i, f = node.kif
     a = np.maximum(k + i + f, 0)

@@ -66,7 +66,7 @@ def _spiking_problems(cell: keras.Layer) -> list[str]:
         found.append('inhibition=True: the winner-take-all (argmax over units) is not implemented in firmware')
     if not cell.surrogate_disable and not isinstance(cell.spike_grad, ATan):
         found.append(
-            f'spike_grad={cell.spike_grad!r}: only HGQ2\'s atan surrogate (or surrogate_disable=True) is known to '
+            f"spike_grad={cell.spike_grad!r}: only HGQ2's atan surrogate (or surrogate_disable=True) is known to "
             'fire exactly where membrane > threshold in the forward pass'
         )
     if not np.all(np.isfinite(to_numpy(cell.threshold))):

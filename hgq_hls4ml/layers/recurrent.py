@@ -286,7 +286,7 @@ def exact_in_float32(a: dict, v: Vec, what: str) -> Vec:
     if wide:
         j, t = wide[0]
         reason = (
-            f'the {what} of unit {j} needs {t.width - t.signed} significant bits ({t.cpp()}), beyond float32\'s '
+            f"the {what} of unit {j} needs {t.width - t.signed} significant bits ({t.cpp()}), beyond float32's "
             f'{FLOAT32_BITS}: Keras rounds it, the firmware could not match (enable or narrow the state quantizer sq, '
             'or use a threshold/beta with fewer bits)'
         )

@@ -18,10 +18,10 @@ from ..precision.fixed import FixedType
 from .codegen import GeneratedFunctionTemplate
 from .exact_accum import ExactAccumulators
 from .quantize import input_type
-from .unary_lut import is_constant, literal, lookup, table_decl
+from .unary_lut import TableData, is_constant, literal, lookup, table_decl
 
 
-class HGQTableSum(ExactAccumulators, Layer):
+class HGQTableSum(ExactAccumulators, TableData, Layer):
     """``out[j] = sum over terms t of tables[table_id[j, t]][code of in[source[j, t]] quantized to kif[:][j, t]]``.
 
     Attributes: ``source`` (flat input index of each term, ``-1`` for padding; shape ``(outputs, terms)``),
@@ -39,14 +39,6 @@ class HGQTableSum(ExactAccumulators, Layer):
     @property
     def source(self) -> np.ndarray:
         return self.attributes['source']
-
-    @property
-    def tables(self) -> list[np.ndarray]:
-        return self.attributes['tables']
-
-    @property
-    def table_id(self) -> np.ndarray:
-        return self.attributes['table_id']
 
     def varying(self) -> np.ndarray:
         """Terms whose value depends on the input (a non-constant table read at a real input element)."""

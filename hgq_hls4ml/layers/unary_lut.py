@@ -40,8 +40,10 @@ def table_limit(bits: int) -> Iterator[None]:
         _TABLE_BITS.reset(token)
 
 
-class HGQUnaryLUT(ElementwiseLayer):
-    """``out[j] = tables[table_id[j]][code of in[j] after its quantizer]``."""
+class TableData:
+    """Mixin: the layer's distinct ``tables`` and the table each element or term reads (``table_id``)."""
+
+    attributes: dict
 
     @property
     def tables(self) -> list[np.ndarray]:
@@ -50,6 +52,10 @@ class HGQUnaryLUT(ElementwiseLayer):
     @property
     def table_id(self) -> np.ndarray:
         return self.attributes['table_id']
+
+
+class HGQUnaryLUT(TableData, ElementwiseLayer):
+    """``out[j] = tables[table_id[j]][code of in[j] after its quantizer]``."""
 
 
 def code_values(k: np.ndarray, i: np.ndarray, f: np.ndarray, rows: np.ndarray) -> np.ndarray:
