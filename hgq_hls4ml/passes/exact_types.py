@@ -13,6 +13,7 @@ from hls4ml.model.types import FixedPrecisionType, NamedType
 
 from ..layers import ExactAccumulators
 from ..layers.codegen import is_stream
+from ..layers.windows import PAD_SIDES
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, coarsen_types, rounding_safe_source, union_type
 from .base import HGQModelPass
@@ -105,7 +106,7 @@ def feeds_padded_max_pooling(node: Layer) -> bool:
     for c in output_nodes(node):
         if isinstance(c, Reshape) and feeds_padded_max_pooling(c):
             return True
-        pads = (c.get_attr(f'pad_{side}', 0) for side in ('top', 'bottom', 'left', 'right'))
+        pads = (c.get_attr(f'pad_{side}', 0) for sides in PAD_SIDES.values() for side in sides)
         if isinstance(c, (Pooling1D, Pooling2D)) and c.get_attr('pool_op') == 'Max' and any(pads):
             return True
     return False
