@@ -33,7 +33,7 @@ Per node:
     ReLU (or ThresholdedReLU at 0) of a live element and each step of max/average pooling (window taps - 1) cost
     ``width`` too;
   - tables (``HGQUnaryLUT``): each output bit of a non-constant element is a function of its ``a`` input bits,
-    ``2**max(a - 6, 0)`` LUTs (:data:`TABLE_LUT_INPUTS`), plus the element's input cast as below;
+    ``2**max(a - 6, 0)`` LUTs (:data:`LUT_INPUTS`), plus the element's input cast as below;
   - sums of tables (``HGQTableSum``): each term reading a non-constant table costs that table's type width times
     ``2**max(a - 6, 0)`` (``a``: the term's input bits) plus its input cast, and each output sums its terms (and
     a non-zero constant) with adders of its accumulator width;
@@ -42,8 +42,9 @@ Per node:
     non-default mode.
 
   ``HGQRecurrent`` counts one time step's products (by inline constants, or of two variables), adders (dot products,
-  element-wise sums, gate complements, ReLU and spike comparisons, gate and threshold offsets) and casts as above,
-  times the sequence length (the top-level pipeline unrolls the time loop); its weights are its kernels (a LIF
+  element-wise sums, gate complements, ReLU and spike comparisons, gate and threshold offsets, and the comparisons
+  and multiplexers of activations computed by comparison), activation tables and casts as above, times the
+  sequence length (the top-level pipeline unrolls the time loop); its weights are its kernels (a LIF
   layer's: its decay factors).
 
   Concatenate, reshape, transpose, zero padding and inputs are free. Other node classes (e.g. ``HGQSoftmax``,
@@ -82,9 +83,9 @@ from hls4ml.model.layers import (
 from hls4ml.model.optimizer.passes.hgq_proxy_model import FixedPointQuantizer
 
 from ..layers import ExactAccumulators, HGQConv3D, HGQQuantize, HGQRecurrent, HGQTableSum, HGQUnaryLUT
+from ..layers.activation_table import LUT_INPUTS
 from ..layers.recurrent import CONSTANTS, final_step
-from ..layers.table import table_type
-from ..layers.unary_lut import is_constant
+from ..layers.unary_lut import is_constant, table_type
 from ..layers.windows import conv_patch_index, pool_index
 from ..passes.ranges import PASSTHROUGH_CLASSES, NodeRange, input_nodes, propagate
 from ..precision.fixed import frac_bits, union_type
@@ -93,8 +94,6 @@ from .report import CostReport, LayerCost
 
 #: A product goes to a DSP when both operands are wider than this many bits.
 DSP_MIN_WIDTH = 10
-#: Inputs of one FPGA LUT: a table of ``a`` input bits needs ``2**(a - 6)`` of them per output bit.
-TABLE_LUT_INPUTS = 6
 
 Counts = dict[str, Any]
 
@@ -274,7 +273,7 @@ def _(node: HGQUnaryLUT, inputs, out):
     k, i, f = (np.asarray(x).reshape(out.shape) for x in node.kif)
     a = np.maximum(k + i + f, 0)
     varying = ~np.array([is_constant(t) for t in node.tables])[np.asarray(node.table_id).reshape(out.shape)]
-    tables = out * 2 ** np.maximum(a - TABLE_LUT_INPUTS, 0)
+    tables = out * 2 ** np.maximum(a - LUT_INPUTS, 0)
     cast = a * mode_count(node.get_attr('round_mode'), node.get_attr('overflow_mode'))
     return {'luts': ((tables + cast) * varying).sum()}
 
@@ -291,6 +290,7 @@ def _(node: HGQRecurrent, inputs, out):
     b_lut = np.where(const, np.maximum(digits - 1, 0), b)
     dsp = (a > DSP_MIN_WIDTH) & (b > DSP_MIN_WIDTH)
     casts = sum(w * mode_count(rnd, ovf) for w, rnd, ovf in step.casts)
+    casts += sum(a * mode_count('TRN', 'SAT') + b * 2 ** max(a - LUT_INPUTS, 0) for a, b in step.lookups)
     w = np.concatenate([np.ravel(attrs[k]) for k in CONSTANTS[attrs['cell']] if attrs[k] is not None] or [np.zeros(0)])
     return {
         'multiplies': a.size * n,
@@ -311,7 +311,7 @@ def _(node: HGQTableSum, inputs, out):
     cast = a * mode_count(node.get_attr('round_mode'), node.get_attr('overflow_mode'))
     terms = varying.sum(axis=1) + (node.constant_part() != 0)
     adders = np.maximum(terms - 1, 0) * op_width(node).ravel()
-    return {'luts': ((width * 2 ** np.maximum(a - TABLE_LUT_INPUTS, 0) + cast) * varying).sum() + adders.sum()}
+    return {'luts': ((width * 2 ** np.maximum(a - LUT_INPUTS, 0) + cast) * varying).sum() + adders.sum()}
 
 
 @node_counts.register

@@ -2,8 +2,9 @@
 ``HGQRecurrent``.
 
 Every cell quantizer becomes per-unit ``(k, i, f)`` arrays; kernels, biases, LIF decay factors and graded spike
-factors are HGQ2's quantized values, thresholds the float32 ones. The firmware starts from a zero state and runs
-every time step of the fixed-length sequence.
+factors are HGQ2's quantized values, thresholds the float32 ones. Float activations other than linear/ReLU
+carry Keras's own function (:class:`~hgq_hls4ml.layers.activation_table.ActivationTable`), made exact once the
+ranges are known. The firmware starts from a zero state and runs every time step of the fixed-length sequence.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..layers.activation_table import ActivationTable
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
 from .base import Config, Handler, node_config, static_shape, to_numpy
 from .qlayer import EXACT_ACTIVATIONS, activation_name
@@ -36,6 +38,13 @@ CELLS = {'QSimpleRNN': 'simple_rnn', 'QGRU': 'gru', 'QSimpleSNN': 'snn', 'QLIF':
 
 #: Cell kind -> its activation attributes (computed in float32 inside the cell).
 ACTIVATIONS = {'simple_rnn': ('activation',), 'gru': ('activation', 'recurrent_activation'), 'snn': ()}
+
+#: Keras activations (element-wise) a cell computes by an exact table of their float32 values.
+TABLE_ACTIVATIONS = (
+    'tanh', 'sigmoid', 'hard_sigmoid', 'hard_tanh', 'hard_silu', 'hard_swish', 'silu', 'swish', 'gelu', 'elu',
+    'selu', 'celu', 'softplus', 'softsign', 'exponential', 'relu6', 'leaky_relu', 'log_sigmoid', 'mish',
+    'hard_shrink', 'soft_shrink', 'tanh_shrink', 'sparse_plus', 'sparse_sigmoid', 'squareplus',
+)  # fmt: skip
 
 
 def _cell_quantizers(layer: keras.Layer) -> dict[str, Quantizer | None]:
@@ -72,6 +81,20 @@ def _spiking_problems(cell: keras.Layer) -> list[str]:
     if not np.all(np.isfinite(to_numpy(cell.threshold))):
         found.append('a threshold is not finite')
     return found
+
+
+def _activation_tables(layer: keras.Layer) -> dict[str, ActivationTable]:
+    """A table of Keras's own float32 function per activation computed by table: ``QGRU``'s gate functions
+    include the quantizer after the activation (``praq``/``paq``), ``QSimpleRNN``'s is the activation alone (its
+    ``paq`` comes before)."""
+    cell, kind, tables = layer.cell, _kind(layer), {}
+    for attr in ACTIVATIONS[kind]:
+        act = activation_name(cell, attr)
+        if act in TABLE_ACTIVATIONS:
+            fn = getattr(cell, f'q{attr}' if kind == 'gru' else attr)
+            what = f'{attr} {act!r}'
+            tables[attr] = ActivationTable(lambda x, fn=fn: to_numpy(fn(x)), layer.name, type(layer).__name__, what)
+    return tables
 
 
 def _quantizer_part(q: Quantizer | None, n: int) -> dict | None:
@@ -115,11 +138,15 @@ class QRecurrentHandler(Handler):
             found += _spiking_problems(cell)
         for attr in ACTIVATIONS[_kind(layer)]:
             act = activation_name(cell, attr)
-            if act not in EXACT_ACTIVATIONS:
+            if act not in EXACT_ACTIVATIONS + TABLE_ACTIVATIONS:
                 found.append(
-                    f'{attr} {act!r} is computed in floating point inside the cell; only '
-                    f'{", ".join(EXACT_ACTIVATIONS)} are exact (HGQ2 default: linear, with the hard tanh/sigmoid '
-                    'made by the quantizers)'
+                    f'{attr} {act!r} is not a known element-wise Keras activation; {", ".join(EXACT_ACTIVATIONS)} '
+                    f'are computed exactly and {", ".join(TABLE_ACTIVATIONS)} by exact tables'
+                )
+            elif act in TABLE_ACTIVATIONS and _kind(layer) == 'simple_rnn' and not cell.enable_sq:
+                found.append(
+                    f'{attr} {act!r} with enable_sq=False: its float32 output feeds the recurrent product unquantized, '
+                    'which float32 rounds; enable the state quantizer sq'
                 )
         if layer.return_state:
             found.append('return_state=True: the firmware layer has one output (its outputs, not its state)')
@@ -169,4 +196,5 @@ class QRecurrentHandler(Handler):
             }
         for name, q in _cell_quantizers(layer).items():
             attrs[name] = _quantizer_part(q, CELL_QUANTIZERS[name][1] * u)
+        attrs['activation_tables'] = _activation_tables(layer)
         return [*confs, node_config(layer.name, 'HGQRecurrent', [src], [out_tensors[0].name], **attrs)]

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..layers.unary_lut import build_tables
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
 from .base import Config, node_config, to_numpy
 from .qlayer import QLayerHandler
 from .quantizer import quantizer_kif, quantizer_problems
-from .unary_lut import build_tables, table_input_problems
+from .unary_lut import table_input_problems
 
 if TYPE_CHECKING:
     from hgq.layers import QDenseT, QEinsumDenseT

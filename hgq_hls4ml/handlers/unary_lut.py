@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..layers.unary_lut import code_values, max_table_bits
+from ..layers.unary_lut import build_tables, max_table_bits
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
 from .base import Config, Handler, node_config, static_shape, to_numpy
 from .quantizer import quantizer_kif, quantizer_problems
@@ -22,45 +22,9 @@ if TYPE_CHECKING:
     from hgq.layers import QUnaryFunctionLUT
 
 
-#: Values per call of a Keras layer while tabulating it (bounds the memory of a table build).
-TABULATE_CHUNK = 2**18
-
-
 def keras_function(layer: keras.Layer) -> Callable[[np.ndarray], np.ndarray]:
     """``layer`` at inference, as a function of a float32 batch."""
     return lambda x: to_numpy(layer(x, training=False))
-
-
-def build_tables(
-    fn: Callable[[np.ndarray], np.ndarray], kif: tuple[np.ndarray, ...]
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct tables and the table index of each element of a tensor whose elements have the input types ``kif``
-    (arrays of the tensor's shape): entry ``c`` of an element's table is ``fn`` at the value of raw code ``c``.
-
-    ``fn`` maps a float32 batch of such tensors to outputs of the same shape, element by element; it is called on
-    every code of every element, a batch of rows at a time.
-    """
-    k, i, f = kif
-    shape = k.shape
-    sizes = 2 ** np.maximum(k + i + f, 0).ravel()
-    columns = [np.empty(n) for n in sizes]
-    step = max(1, TABULATE_CHUNK // max(k.size, 1))
-    for r0 in range(0, int(sizes.max(initial=1)), step):
-        rows = np.arange(r0, min(r0 + step, int(sizes.max(initial=1))))
-        grid = code_values(k, i, f, rows).astype(np.float32)
-        out = np.asarray(fn(grid.reshape(-1, *shape)), dtype=np.float64).reshape(grid.shape)
-        for j in np.flatnonzero(sizes > r0):
-            columns[j][r0 : r0 + rows.size] = out[: sizes[j] - r0, j]
-    tables: dict[bytes, int] = {}
-    unique: list[np.ndarray] = []
-    ids = []
-    for table in columns:
-        key = table.tobytes()
-        if key not in tables:
-            tables[key] = len(unique)
-            unique.append(table)
-        ids.append(tables[key])
-    return unique, np.array(ids, dtype=np.int64).reshape(shape)
 
 
 def table_part(lut: QUnaryFunctionLUT, shape: tuple[int, ...]) -> dict:

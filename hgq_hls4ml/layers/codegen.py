@@ -19,6 +19,21 @@ from hls4ml.model.types import Source
 
 Statement = Callable[[Hashable, str, str], str]
 
+#: ``FROM_RAW<T>(bits)``: the ``T`` whose raw bits are ``bits`` (tables store raw codes); defined once in the
+#: generated header, before the first function using it.
+FROM_RAW = 'hgq_from_raw'
+FROM_RAW_DEFINITION = f"""
+#ifndef HGQ_HLS4ML_FROM_RAW
+#define HGQ_HLS4ML_FROM_RAW
+template <class T, class R> T {FROM_RAW}(R bits) {{
+    #pragma HLS INLINE
+    T y;
+    y.range() = bits;
+    return y;
+}}
+#endif
+"""
+
 
 def parallel_source(fn_name: str, keys: Sequence[Hashable], stmt: Statement, preamble: str = '') -> str:
     n = len(keys)
@@ -110,7 +125,10 @@ class GeneratedFunctionTemplate(FunctionCallTemplate):
 
     def format(self, node: Layer) -> str:
         fn_name = f'{self.prefix}_{node.name}'
-        node.set_attr(f'{self.prefix}_codegen', Source(self.source(node, fn_name)))
+        source = self.source(node, fn_name)
+        if FROM_RAW in source:
+            source = FROM_RAW_DEFINITION + source
+        node.set_attr(f'{self.prefix}_codegen', Source(source))
         p = self._default_function_params(node)
         namespace = node.model.config.get_writer_config().get('Namespace', None) or 'nnet'
         args = ', '.join([p['input'], p['output'], *self.arguments(node)])

@@ -2,10 +2,12 @@
 bit-exact.
 
 The C++ is one time loop over the fixed sequence length. Each step is generated element by element from the same
-description that gives its exact ranges (:func:`cell_step`): matrix products accumulate in the narrowest type
+description that gives its exact ranges (:class:`Step`): matrix products accumulate in the narrowest type
 holding their proven range (weights are inline constants), every HGQ2 quantizer is an exact ``ap_fixed`` cast of
 its own element (with HGQ2's power-of-two ``affine`` after it: the hard sigmoid), and sums and products are stored
-in the exact type of their range. ``QSimpleRNN`` feeds back its pre-activation quantizer's output (through the
+in the exact type of their range. A float32 activation (``tanh``, ``sigmoid``, ...) is Keras's own function made
+exact over its input's proven range (:mod:`.activation_table`: a lookup table or a comparison tree; with the
+quantizer after it for ``QGRU``). ``QSimpleRNN`` feeds back its pre-activation quantizer's output (through the
 state quantizer if enabled), ``QGRU`` its state quantizer's: the state stays bounded whatever the sequence length.
 The spiking cells feed back their membrane after the reset (through the state quantizer if enabled; without it the
 membrane's range is followed over every step of the fixed-length sequence). Their float32 arithmetic (decay,
@@ -15,10 +17,12 @@ integration, subtractive reset) must be exact in float32, which the step checks;
 Attributes (set by :mod:`hgq_hls4ml.handlers.recurrent`): ``cell`` (``'simple_rnn'``/``'gru'``/``'snn'``),
 ``keras_class``, ``n_timesteps``, ``n_in``, ``n_units``, ``return_sequences``, ``go_backwards``; RNN cells:
 ``reset_after``, ``kernel``, ``recurrent_kernel``, ``input_bias``, ``recurrent_bias`` (quantized Keras values),
-``cell_activation``, ``cell_recurrent_activation``; spiking cells: ``beta`` (per unit, ``None`` for
-``QSimpleSNN``), ``threshold``, ``graded_spikes_factor`` (per unit), ``reset_mechanism``; and per cell quantizer
-(``sq``, ``paq``, ``praq``, ``rhq``, ``oq``; ``None`` if absent) a dict of ``kif``, ``round_mode``,
-``overflow_mode``, ``affine``. The exact-range rule stores the input's range (all steps) as ``hgq_input_range``.
+``cell_activation``, ``cell_recurrent_activation`` (names), ``activation_tables`` (attribute name ->
+:class:`~.activation_table.ActivationTable`, for those computed by table); spiking
+cells: ``beta`` (per unit, ``None`` for ``QSimpleSNN``), ``threshold``, ``graded_spikes_factor`` (per unit),
+``reset_mechanism``; and per cell quantizer (``sq``, ``paq``, ``praq``, ``rhq``, ``oq``; ``None`` if absent) a dict
+of ``kif``, ``round_mode``, ``overflow_mode``, ``affine``. The exact-range rule stores the input's range (all
+steps) as ``hgq_input_range``.
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ from hls4ml.model.layers import Layer
 from ..errors import UnsupportedLayerError
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, element_type, union_type
+from .activation_table import ActivationTable, ByRuns, ByTable, lookup_values, lookups_range
 from .codegen import GeneratedFunctionTemplate
 from .quantize import element_cast
+from .unary_lut import is_constant, literal, lookup, table_decl
 
 #: Cell -> its constant attributes (inline in the C++; ``None`` if absent).
 CONSTANTS = {'simple_rnn': ('kernel', 'recurrent_kernel'), 'gru': ('kernel', 'recurrent_kernel'), 'snn': ('beta',)}
@@ -67,6 +73,18 @@ def concat(a: Vec, b: Vec) -> Vec:
     return Vec(a.names + b.names, iv.concatenate([a.rng, b.rng], 0), a.types + b.types)
 
 
+def comparison_tree(src: str, t: str, r: ByRuns) -> str:
+    """C++ expression of type ``t`` giving run ``r``'s value for input ``src`` (a balanced tree of comparisons)."""
+
+    def tree(lo: int, hi: int) -> str:
+        if hi - lo == 1:
+            return f'{t}({literal(r.values[lo])})'
+        mid = (lo + hi) // 2
+        return f'({src} >= {typed_literal(r.starts[mid])} ? {tree(mid, hi)} : {tree(lo, mid)})'
+
+    return tree(0, r.starts.size)
+
+
 def typed_literal(value: float) -> str:
     """A constant as an ``ap_fixed`` of its exact type."""
     return f'{iv.constant(np.array([value])).union_type().cpp()}({float(value)!r})'
@@ -80,14 +98,17 @@ def width(rng: iv.QInterval, j: int) -> int:
 class Step:
     """Builds one time step: the ranges of every value, (in order) the C++ statements computing them, and the
     operators they need (for the cost proxy): ``products`` ``(a, c, b)`` of an ``a``-bit variable and a constant
-    ``c`` (``b = 0``) or a ``b``-bit variable (``c = None``), ``adders`` (widths) and ``casts`` ``(width, rounding,
-    overflow)``."""
+    ``c`` (``b = 0``) or a ``b``-bit variable (``c = None``), ``adders`` (widths), ``casts`` ``(width, rounding,
+    overflow)`` and ``lookups`` ``(input width, output width)``; ``tables`` declares the lookup tables (once, before
+    the time loop)."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.tables: list[str] = []
         self.products: list[tuple[int, float | None, int]] = []
         self.adders: list[int] = []
         self.casts: list[tuple[int, str, str]] = []
+        self.lookups: list[tuple[int, int]] = []
 
     def declare(self, prefix: str, rng: iv.QInterval, expr: Callable[[int, str], str]) -> Vec:
         """``T prefix_j = expr(j, T);`` with ``T`` the exact type of element ``j``'s range (zeros stay literals)."""
@@ -214,6 +235,30 @@ class Step:
         self.adders += [width(rng, j) for j in range(len(a.names)) if a.names[j] != '0']  # a comparison each
         return self.declare(prefix, rng, lambda j, t: f'{a.names[j]} > 0 ? {t}({a.names[j]}) : {t}(0)')
 
+    def table(self, prefix: str, a: Vec, act: ActivationTable) -> Vec:
+        """Element-wise Keras function ``act``, exact (:mod:`.activation_table`): a lookup table read by the raw bits
+        of the saturated input, or a comparison tree over the inputs where the output changes."""
+        lookups = act.lookups(iv.exact_kif(a.rng))
+        outputs = [lookup_values(lk) for lk in lookups]
+        rng = lookups_range(lookups)
+        names: dict[bytes, str] = {}
+        for lk in lookups:
+            if isinstance(lk, ByTable) and not is_constant(lk.table) and lk.table.tobytes() not in names:
+                names[lk.table.tobytes()] = f'{prefix}_t{len(names)}'
+                self.tables.append(table_decl(names[lk.table.tobytes()], lk.table))
+
+        def expr(j: int, t: str) -> str:
+            lk, src = lookups[j], a.names[j]
+            if is_constant(outputs[j]):
+                return literal(outputs[j][0])
+            if isinstance(lk, ByTable):
+                self.lookups.append((sum(lk.kif), width(rng, j)))
+                return lookup(names[lk.table.tobytes()], lk.table, lk.kif, 'TRN', 'SAT', src, a.types[j])
+            self.adders += [width(a.rng, j), width(rng, j)] * (lk.starts.size - 1)  # comparisons and multiplexers
+            return comparison_tree(src, t, lk)
+
+        return self.declare(prefix, rng, expr)
+
     def quantize(self, prefix: str, a: Vec, q: dict) -> Vec:
         """HGQ2 quantizer ``q`` (then its affine map, if any) on every element."""
         k, i, f = (np.asarray(v).ravel() for v in q['kif'])
@@ -247,12 +292,22 @@ class Step:
         return self.declare(f'{prefix}_aff', rng, affine)
 
 
+def activated(s: Step, prefix: str, pre: Vec, a: dict, attr: str, q: str | None) -> Vec:
+    """``q(act(pre))`` for the cell's activation ``attr`` (``q=None``: ``act(pre)``), by a table of Keras's own
+    function when the activation is neither linear nor ReLU."""
+    table = a['activation_tables'].get(attr)
+    if table is not None:
+        return s.table(prefix, pre, table)
+    out = s.activation(f'{prefix}_act', pre, a[f'cell_{attr}'])
+    return out if q is None else s.quantize(prefix, out, a[q])
+
+
 def simple_rnn_step(s: Step, a: dict, x: Vec, h: Vec) -> tuple[Vec, Vec]:
     """HGQ2's ``QSimpleRNNCell``: ``act(paq(iq(x) @ K + b + sq(h) @ R))``, the output and the new state."""
     hs = s.quantize('hs', h, a['sq']) if a['sq'] is not None else h
     w = np.concatenate([a['kernel'], a['recurrent_kernel']])
     pre = s.dot('acc', concat(x, hs), w, a['input_bias'])
-    out = s.activation('act', s.quantize('pa', pre, a['paq']), a['cell_activation'])
+    out = activated(s, 'act', s.quantize('pa', pre, a['paq']), a, 'activation', None)
     return out, out
 
 
@@ -266,16 +321,14 @@ def gru_step(s: Step, a: dict, x: Vec, h: Vec) -> tuple[Vec, Vec]:
         mi = s.dot('mi', qh, rk, a['recurrent_bias'])
     else:
         mi = s.dot('mi', qh, rk[:, : 2 * u], np.zeros(2 * u))
-    zr_pre = s.activation('zrr', s.binary('zrp', mx[: 2 * u], mi[: 2 * u], '+'), a['cell_recurrent_activation'])
-    zr = s.quantize('zr', zr_pre, a['praq'])
+    zr = activated(s, 'zr', s.binary('zrp', mx[: 2 * u], mi[: 2 * u], '+'), a, 'recurrent_activation', 'praq')
     z, r = zr[:u], zr[u:]
     if a['reset_after']:
         rec = s.binary('rec', r, s.quantize('rh', mi[2 * u :], a['rhq']), '*')
     else:
         rq = s.quantize('rh', s.binary('rqh', r, qh, '*'), a['rhq'])
         rec = s.dot('rec', rq, rk[:, 2 * u :], np.zeros(u))
-    hh_pre = s.activation('hhr', s.binary('hhp', mx[2 * u :], rec, '+'), a['cell_activation'])
-    hh = s.quantize('hh', hh_pre, a['paq'])
+    hh = activated(s, 'hh', s.binary('hhp', mx[2 * u :], rec, '+'), a, 'activation', 'paq')
     out = s.binary('hn', s.binary('zh', z, qh, '*'), s.binary('zc', s.one_minus('omz', z), hh, '*'), '+')
     return out, out
 
@@ -323,7 +376,8 @@ STEPS = {'simple_rnn': simple_rnn_step, 'gru': gru_step, 'snn': snn_step}
 def assumed_state(a: dict, x_rng: iv.QInterval) -> iv.QInterval:
     """The range a step assumes for the state it reads, whatever the step.
 
-    ``QSimpleRNN``'s state is its last output: a pre-activation quantizer's output, through the activation.
+    ``QSimpleRNN``'s state is its last output: a pre-activation quantizer's output, through the activation (a
+    table's outputs over that quantizer's whole range).
     ``QGRU`` reads its state only through the state quantizer, whose output is in that quantizer's range (the range
     returned) whatever the state. A spiking cell's state is its state quantizer's output if enabled, else every
     membrane reachable from the zero state within the sequence (the hull of the steps' ranges).
@@ -336,6 +390,8 @@ def assumed_state(a: dict, x_rng: iv.QInterval) -> iv.QInterval:
         return rng
     q = a['paq'] if a['cell'] == 'simple_rnn' else a['sq']
     out = iv.from_kif(*(np.asarray(v).ravel() for v in q['kif']), q['overflow_mode'])
+    if a['cell'] == 'simple_rnn' and 'activation' in a['activation_tables']:
+        return lookups_range(a['activation_tables']['activation'].lookups(iv.exact_kif(out)))
     return iv.relu(out) if a['cell'] == 'simple_rnn' and a['cell_activation'] == 'relu' else out
 
 
@@ -390,7 +446,7 @@ class HGQRecurrentFunctionTemplate(GeneratedFunctionTemplate):
         types, s, out, new = final_step(a)
         t_len, n_in, u = a['n_timesteps'], a['n_in'], a['n_units']
         n_out = t_len * u if a['return_sequences'] else u
-        state = '\n    '.join(f'{t.cpp()} h_{j} = 0;' for j, t in enumerate(types))
+        state = '\n    '.join([*s.tables, *(f'{t.cpp()} h_{j} = 0;' for j, t in enumerate(types))])
         row = f't * {u} + ' if a['return_sequences'] else ''  # else every step overwrites: the last one stays
         store = [f'y[{row}{j}] = {name};' for j, name in enumerate(out.names)]
         body = s.lines + store + [f'h_{j} = {name};' for j, name in enumerate(new.names)]

@@ -121,10 +121,8 @@ class HGQSoftmaxFunctionTemplate(GeneratedFunctionTemplate):
         }
         decls = [f'typedef {t.cpp()} {name};' for name, t in types.items() if name != 'input_t']
         stable = node.get_attr('stable')
-        for prefix, part, ctype in (('te', exp, 'exp_t'), ('ti', inv, 'inv_t')):
-            decls += [
-                table_decl(ctype, f'{prefix}{t}', tab) for t, tab in enumerate(part['tables']) if not is_constant(tab)
-            ]
+        for prefix, part in (('te', exp), ('ti', inv)):
+            decls += [table_decl(f'{prefix}{t}', tab) for t, tab in enumerate(part['tables']) if not is_constant(tab)]
         head = '\n    '.join(decls)
         if is_stream(node):
             body = '\n        '.join(

@@ -13,12 +13,10 @@ from __future__ import annotations
 import numpy as np
 from hls4ml.model.layers import Layer
 
-from ..precision import interval as iv
-from ..precision.fixed import FixedType
 from .codegen import GeneratedFunctionTemplate
 from .exact_accum import ExactAccumulators
 from .quantize import input_type
-from .unary_lut import TableData, is_constant, literal, lookup, table_decl
+from .unary_lut import TableData, is_constant, literal, lookup, table_decl, table_type
 
 
 class HGQTableSum(ExactAccumulators, TableData, Layer):
@@ -51,11 +49,6 @@ class HGQTableSum(ExactAccumulators, TableData, Layer):
         return np.where(self.varying(), 0.0, first).sum(axis=1)
 
 
-def table_type(table: np.ndarray) -> FixedType:
-    """The narrowest type holding every entry of ``table``."""
-    return iv.constant(table).union_type()
-
-
 class HGQTableSumFunctionTemplate(GeneratedFunctionTemplate):
     layer_class = HGQTableSum
     prefix = 'hgq_tables'
@@ -65,7 +58,7 @@ class HGQTableSumFunctionTemplate(GeneratedFunctionTemplate):
         src_type = input_type(node)
         varying, constants = node.varying(), node.constant_part()
         used = sorted(set(node.table_id[varying].tolist()))
-        decls = [table_decl(table_type(node.tables[t]).cpp(), f't{t}', node.tables[t]) for t in used]
+        decls = [table_decl(f't{t}', node.tables[t]) for t in used]
         blocks = []
         for j, acc in enumerate(node.accumulators):
             if acc is None:

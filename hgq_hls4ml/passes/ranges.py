@@ -44,7 +44,7 @@ from ..layers.quantize import HGQQuantize
 from ..layers.recurrent import HGQRecurrent, output_range
 from ..layers.softmax import HGQSoftmax, kept, rows_identical
 from ..layers.table import HGQTableSum
-from ..layers.unary_lut import HGQUnaryLUT
+from ..layers.unary_lut import HGQUnaryLUT, table_range
 from ..layers.windows import conv_patch_index, pool_index
 from ..precision import interval as iv
 from ..precision.fixed import NO_BITS, FixedType, frac_bits
@@ -91,22 +91,21 @@ def _(node: HGQQuantize, inputs):
     return iv.quantize(inputs[0], k, i, f, node.get_attr('round_mode'), node.get_attr('overflow_mode'))
 
 
-def table_range(part: dict) -> iv.QInterval:
+def part_range(part: dict) -> iv.QInterval:
     """Per element: the extremes and the grid of the table it reads."""
-    tables, ids = part['tables'], np.asarray(part['table_id'])
-    lo, hi = (np.array([fn(t) for t in tables], dtype=np.float64)[ids] for fn in (np.min, np.max))
-    return iv.QInterval(lo, hi, np.array([np.max(frac_bits(t)) for t in tables])[ids])
+    return table_range(part['tables'], part['table_id'])
 
 
 @node_range.register
 def _(node: HGQUnaryLUT, inputs):
-    return table_range(node.attributes)
+    return part_range(node.attributes)
 
 
 def input_indexed_tables(node: Layer, deferred: dict, x: iv.QInterval) -> dict:
     """Tables of the Keras table layer ``deferred['layer']`` indexed by the raw bits of its input's exact (proven)
     type, of at most ``deferred['max_bits']`` bits (the limit in force when the model was converted)."""
-    from ..handlers.unary_lut import build_tables, keras_function
+    from ..handlers.unary_lut import keras_function
+    from ..layers.unary_lut import build_tables
 
     t, limit = x.union_type(), deferred['max_bits']
     if t.width > limit:
@@ -141,7 +140,7 @@ def _(node: HGQSoftmax, inputs):
     if 'deferred' in node.get_attr('exp'):
         node.set_attr('exp', input_indexed_tables(node, node.get_attr('exp')['deferred'], inputs[0]))
     exp, inv, mask = node.get_attr('exp'), node.get_attr('inv'), node.get_attr('mask')
-    e, v = table_range(exp), table_range(inv)
+    e, v = part_range(exp), part_range(inv)
     if is_stream(node) and not rows_identical(exp, inv, e.shape[-1], mask):
         reason = 'io_stream needs every row to use the same tables and mask (allow_heterogeneous_table=False)'
         raise UnsupportedLayerError([(node.name, node.class_name, reason)])

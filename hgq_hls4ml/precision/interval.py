@@ -227,6 +227,17 @@ def window_sum(x: QInterval, index: np.ndarray) -> QInterval:
     return QInterval(win.lo.sum(axis=-1), win.hi.sum(axis=-1), win.f.max(axis=-1))
 
 
+def exact_kif(x: QInterval) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per element: ``(k, i, f)`` of the narrowest type holding its range (``(0, 0, 0)`` for a constant zero)."""
+    kif = np.zeros((3, x.lo.size), dtype=np.int64)
+    for j, (lo, hi, f, zero) in enumerate(zip(x.lo.flat, x.hi.flat, x.f.flat, x.is_zero.flat)):
+        if not zero:
+            t = union_type(lo, hi, f)
+            kif[:, j] = int(t.signed), t.integer - t.signed, t.fractional
+    k, i, f = (v.reshape(x.shape) for v in kif)
+    return k, i, f
+
+
 def check_exact(x: QInterval, where: str) -> None:
     """Refuse ranges float64 cannot track exactly (more than 52 significant bits)."""
     t = x.union_type()

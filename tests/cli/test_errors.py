@@ -47,7 +47,7 @@ def test_unsupported_layers_are_all_named(run_cli, models, tmp_path):
     lines = proc.stderr.splitlines()
     assert lines[0] == 'error: 2 layers cannot be converted bit-exactly by hgq_hls4ml:'
     assert len(lines) == 3
-    assert lines[1].startswith("  - gru (QGRU): activation 'tanh' is computed in floating point inside the cell")
+    assert lines[1].startswith("  - rnn (QSimpleRNN): activation 'tanh' with enable_sq=False: its float32 output feeds")
     assert lines[2] == (
         '  - float_dense (Dense): not an HGQ2 layer: its floating-point arithmetic cannot be reproduced bit-exactly '
         'in fixed point'

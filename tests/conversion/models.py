@@ -249,6 +249,12 @@ def _trunk(arch: str):
     if arch == 'gru_last':  # reset gate before the recurrent product, reversed, last state only
         inp = keras.Input((5, 3))
         return inp, QDense(3)(QGRU(4, reset_after=False, go_backwards=True)(inp))
+    if arch == 'gru_tanh':  # Keras's float tanh and sigmoid inside the cell, exact by tables; every step an output
+        inp = keras.Input((5, 3))
+        return inp, QGRU(4, activation='tanh', recurrent_activation='sigmoid', return_sequences=True)(inp)
+    if arch == 'simple_rnn_tanh':  # float tanh after the pre-activation quantizer, the state quantizer on it
+        inp = keras.Input((5, 3))
+        return inp, QDense(3)(QSimpleRNN(4, activation='tanh', enable_sq=True)(inp))
     if arch == 'table_mlp':  # per-element table output quantizers, batch norm, a relu, then a dense head
         inp = keras.Input((5,))
         x = QDenseT(6, toq_conf=QuantizerConfig(place='datalane'), batch_norm=True)(inp)

@@ -135,13 +135,13 @@ def test_lookup_table_needs_bounded_input_and_fixed_point_output(tmp_path):
 def test_recurrent_options_without_exact_firmware_are_refused(tmp_path):
     inp, h0 = keras.Input((5, 3)), keras.Input((4,))
     a = QSimpleRNN(4, activation='tanh', return_sequences=True)(inp)
-    b, _ = QGRU(4, recurrent_activation='sigmoid', return_state=True)(inp)
+    b, _ = QGRU(4, recurrent_activation='softmax', return_state=True)(inp)
     c = QSimpleRNN(4)(a, initial_state=h0)
     with pytest.raises(UnsupportedLayerError) as err:
         convert(keras.Model([inp, h0], keras.layers.Concatenate()([c, b])), tmp_path / 'prj')
     message = str(err.value)
-    assert "activation 'tanh' is computed in floating point inside the cell" in message
-    assert "recurrent_activation 'sigmoid' is computed in floating point" in message
+    assert "activation 'tanh' with enable_sq=False: its float32 output feeds the recurrent product" in message
+    assert "recurrent_activation 'softmax' is not a known element-wise Keras activation" in message
     assert 'return_state=True: the firmware layer has one output' in message
     assert 'called with initial_state: the firmware starts every sequence from a zero state' in message
     one = keras.Input((5, 3), batch_size=1)

@@ -15,6 +15,7 @@ CASES = [
     (Case('gru_last_kbi_wrap_trn', 'gru_last', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=93),
      'io_parallel'),
     (Case('simple_rnn_last_kif_sat_rnd', 'simple_rnn_last', seed=94), 'io_parallel'),  # HGQRecurrent (GRU above)
+    (Case('gru_tanh_kif_sat_rnd', 'gru_tanh', min_bits=1, seed=95), 'io_parallel'),  # activation tables, comparisons
     (Case('table_mlp_kif_sat_rnd', 'table_mlp', min_bits=1, max_bits=4, seed=5), 'io_parallel'),  # HGQTableSum
     (Case('lif_last_kbi_wrap_trn', 'lif_last', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=132),
      'io_parallel'),  # HGQRecurrent, spiking cell

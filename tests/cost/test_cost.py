@@ -149,6 +149,7 @@ COSTED_CLASSES = {
     'lut_mlp': {'HGQUnaryLUT'},
     'einsum2': {'EinsumDense', 'Einsum'},
     'gru_last': {'HGQRecurrent'},
+    'gru_tanh': {'HGQRecurrent'},
     'table_mlp': {'HGQTableSum'},
     'lif_seq': {'HGQRecurrent'},
 }
