@@ -1,5 +1,4 @@
-"""``HGQRecurrent``: HGQ2's ``QSimpleRNN``, ``QGRU``, ``QSimpleSNN`` and ``QLIF`` (io_parallel), every time step
-bit-exact.
+"""``HGQRecurrent``: HGQ2's ``QSimpleRNN``, ``QGRU``, ``QSimpleSNN`` and ``QLIF``, every time step bit-exact.
 
 The C++ is one time loop over the fixed sequence length. Each step is generated element by element from the same
 description that gives its exact ranges (:func:`cell_step`): matrix products accumulate in the narrowest type
@@ -7,6 +6,7 @@ holding their proven range (weights are inline constants), every HGQ2 quantizer 
 its own element (with HGQ2's power-of-two ``affine`` after it: the hard sigmoid), and sums and products are stored
 in the exact type of their range. ``QSimpleRNN`` feeds back its pre-activation quantizer's output (through the
 state quantizer if enabled), ``QGRU`` its state quantizer's: the state stays bounded whatever the sequence length.
+io_stream buffers the whole sequence around this function (see :func:`~.codegen.buffered_stream_source`).
 The spiking cells feed back their membrane after the reset (through the state quantizer if enabled; without it the
 membrane's range is followed over every step of the fixed-length sequence). Their float32 arithmetic (decay,
 integration, subtractive reset) must be exact in float32, which the step checks; the spike is an exact comparison
@@ -384,6 +384,7 @@ def output_range(a: dict, x_rng: iv.QInterval) -> iv.QInterval:
 class HGQRecurrentFunctionTemplate(GeneratedFunctionTemplate):
     layer_class = HGQRecurrent
     prefix = 'hgq_rnn'
+    buffered_stream = True
 
     def source(self, node: HGQRecurrent, fn_name: str) -> str:
         a = node.attributes
