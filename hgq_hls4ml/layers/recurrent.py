@@ -6,11 +6,11 @@ holding their proven range (weights are inline constants), every HGQ2 quantizer 
 its own element (with HGQ2's power-of-two ``affine`` after it: the hard sigmoid), and sums and products are stored
 in the exact type of their range. ``QSimpleRNN`` feeds back its pre-activation quantizer's output (through the
 state quantizer if enabled), ``QGRU`` its state quantizer's: the state stays bounded whatever the sequence length.
-io_stream buffers the whole sequence around this function (see :func:`~.codegen.buffered_stream_source`).
 The spiking cells feed back their membrane after the reset (through the state quantizer if enabled; without it the
 membrane's range is followed over every step of the fixed-length sequence). Their float32 arithmetic (decay,
 integration, subtractive reset) must be exact in float32, which the step checks; the spike is an exact comparison
-``mem > threshold`` (HGQ2: ``mem - threshold > 0`` in float32, the same for exact values).
+``mem > threshold`` (HGQ2: ``mem - threshold > 0`` in float32, the same for exact values). io_stream buffers the
+whole sequence around this function (see :func:`~.codegen.buffered_stream_source`).
 
 Attributes (set by :mod:`hgq_hls4ml.handlers.recurrent`): ``cell`` (``'simple_rnn'``/``'gru'``/``'snn'``),
 ``keras_class``, ``n_timesteps``, ``n_in``, ``n_units``, ``return_sequences``, ``go_backwards``; RNN cells:

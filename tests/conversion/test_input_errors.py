@@ -199,13 +199,14 @@ def test_table_attention_in_io_stream_is_refused(tmp_path):
 
 
 def _stream_functions(arch: str, tmp_path) -> dict[str, str]:
-    """The C++ generated for each of our buffered-capable nodes of test model ``arch`` converted in io_stream."""
+    """The C++ generated for each recurrent, table, 3D convolution and softmax node (by name) of test model
+    ``arch`` converted in io_stream."""
     from .models import Case, build
 
     hm = convert(build(Case(arch, arch, min_bits=1, max_bits=4, seed=7)), tmp_path / arch, io_type='io_stream')
     classes = ('HGQRecurrent', 'HGQTableSum', 'HGQConv3D', 'HGQSoftmax')
     nodes = [n for n in hm.graph.values() if n.class_name in classes]
-    return {n.class_name: next(str(v) for k, v in n.attributes.items() if k.endswith('_codegen')) for n in nodes}
+    return {n.name: next(str(v) for k, v in n.attributes.items() if k.endswith('_codegen')) for n in nodes}
 
 
 @pytest.mark.parametrize('arch', ['gru_seq', 'table_mlp', 'conv3d_stream', 'softmax_hetero'])
