@@ -7,7 +7,7 @@ input's bit-widths do), so the adders of narrow outputs are narrow too. The sums
 its output's grid, and two's-complement wrap-around of partial sums cancels once the final value fits.
 ``HGQDense``/``HGQConv1D``/``HGQConv2D`` replace hls4ml's layers for io_parallel with the latency strategy and reuse
 factor 1, where hls4ml's kernels are fully parallel too; ``HGQConv3D``, which hls4ml lacks, is always fully parallel
-(io_parallel only).
+(in io_stream on the whole buffered tensor, see :func:`~.codegen.buffered_stream_source`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class HGQConv2D(ExactAccumulators, Conv2D):
 
 
 class HGQConv3D(ExactAccumulators, Layer):
-    """A channels-last 3D convolution (hls4ml has none), always fully parallel (io_parallel only)."""
+    """A channels-last 3D convolution (hls4ml has none), always fully parallel."""
 
     _expected_attributes = [
         *(Attribute(f'{kind}_{ax}') for ax in AXES[3] for kind in ('in', 'out', 'filt', 'stride')),
@@ -144,3 +144,4 @@ class HGQConv2DFunctionTemplate(ExactAccumFunctionTemplate):
 class HGQConv3DFunctionTemplate(ExactAccumFunctionTemplate):
     layer_class = HGQConv3D
     prefix = 'hgq_conv3d'
+    buffered_stream = True

@@ -1,5 +1,4 @@
-"""``HGQRecurrent``: HGQ2's ``QSimpleRNN``, ``QGRU``, ``QSimpleSNN`` and ``QLIF`` (io_parallel), every time step
-bit-exact.
+"""``HGQRecurrent``: HGQ2's ``QSimpleRNN``, ``QGRU``, ``QSimpleSNN`` and ``QLIF``, every time step bit-exact.
 
 The C++ is one time loop over the fixed sequence length. Each step is generated element by element from the same
 description that gives its exact ranges (:class:`Step`): matrix products accumulate in the narrowest type
@@ -12,7 +11,8 @@ state quantizer if enabled), ``QGRU`` its state quantizer's: the state stays bou
 The spiking cells feed back their membrane after the reset (through the state quantizer if enabled; without it the
 membrane's range is followed over every step of the fixed-length sequence). Their float32 arithmetic (decay,
 integration, subtractive reset) must be exact in float32, which the step checks; the spike is an exact comparison
-``mem > threshold`` (HGQ2: ``mem - threshold > 0`` in float32, the same for exact values).
+``mem > threshold`` (HGQ2: ``mem - threshold > 0`` in float32, the same for exact values). io_stream buffers the
+whole sequence around this function (see :func:`~.codegen.buffered_stream_source`).
 
 Attributes (set by :mod:`hgq_hls4ml.handlers.recurrent`): ``cell`` (``'simple_rnn'``/``'gru'``/``'snn'``),
 ``keras_class``, ``n_timesteps``, ``n_in``, ``n_units``, ``return_sequences``, ``go_backwards``; RNN cells:
@@ -440,6 +440,7 @@ def output_range(a: dict, x_rng: iv.QInterval) -> iv.QInterval:
 class HGQRecurrentFunctionTemplate(GeneratedFunctionTemplate):
     layer_class = HGQRecurrent
     prefix = 'hgq_rnn'
+    buffered_stream = True
 
     def source(self, node: HGQRecurrent, fn_name: str) -> str:
         a = node.attributes

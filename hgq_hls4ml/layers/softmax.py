@@ -5,6 +5,8 @@ Per row: ``m = max(x)``; ``e_j = exp_table(m - x_j)`` (``exp_table(x_j)`` when n
 run over the kept positions only, masked positions are 0.
 Both tables are HGQ2's own (quantized input, function, quantized output), tabulated by running its sub-layers on
 every input code; every intermediate type is the exact range of what it holds, so each step equals Keras.
+io_stream computes one row per pixel when every row uses the same tables and mask, else it buffers the whole tensor
+around the io_parallel function (see :func:`~.codegen.buffered_stream_source`).
 """
 
 from __future__ import annotations
@@ -107,6 +109,11 @@ class HGQSoftmaxFunctionTemplate(GeneratedFunctionTemplate):
     layer_class = HGQSoftmax
     prefix = 'hgq_softmax'
 
+    def buffers_stream(self, node: HGQSoftmax) -> bool:
+        """io_stream computes one row per pixel when every row is alike, else buffers the whole tensor."""
+        exp, inv, mask = node.get_attr('exp'), node.get_attr('inv'), node.get_attr('mask')
+        return is_stream(node) and not rows_identical(exp, inv, node.get_input_variable().shape[-1], mask)
+
     def source(self, node: HGQSoftmax, fn_name: str) -> str:
         exp, inv, mask = node.get_attr('exp'), node.get_attr('inv'), node.get_attr('mask')
         shape = node.get_input_variable().shape
@@ -124,7 +131,7 @@ class HGQSoftmaxFunctionTemplate(GeneratedFunctionTemplate):
         for prefix, part in (('te', exp), ('ti', inv)):
             decls += [table_decl(f'{prefix}{t}', tab) for t, tab in enumerate(part['tables']) if not is_constant(tab)]
         head = '\n    '.join(decls)
-        if is_stream(node):
+        if is_stream(node) and not self.buffers_stream(node):
             body = '\n        '.join(
                 row_body(
                     exp, inv, types, 0, keep[0], 'x[{}]'.format, 'y[{}]'.format, 'typename input_t::value_type', stable

@@ -5,7 +5,8 @@ input quantizer (an ``ap_fixed`` cast with HGQ2's rounding and overflow) and loo
 in its connection's table, which holds exactly what the Keras layer's sub-network and table output quantizer give
 for it. A term reading convolution padding is the table entry of ``0``. Terms of constant tables (zero-bit inputs
 or outputs) fold into one constant; the rest accumulate in the output element's exact accumulator type
-(``hgq_accumulators``, from the proven range), so the sum is exact. io_parallel only.
+(``hgq_accumulators``, from the proven range), so the sum is exact. io_stream buffers the whole input and output
+around this function (see :func:`~.codegen.buffered_stream_source`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class HGQTableSum(ExactAccumulators, TableData, Layer):
 class HGQTableSumFunctionTemplate(GeneratedFunctionTemplate):
     layer_class = HGQTableSum
     prefix = 'hgq_tables'
+    buffered_stream = True
 
     def source(self, node: HGQTableSum, fn_name: str) -> str:
         rnd, ovf = node.get_attr('round_mode'), node.get_attr('overflow_mode')

@@ -42,7 +42,7 @@ from ..layers.codegen import is_stream
 from ..layers.exact_accum import HGQConv3D
 from ..layers.quantize import HGQQuantize
 from ..layers.recurrent import HGQRecurrent, output_range
-from ..layers.softmax import HGQSoftmax, kept, rows_identical
+from ..layers.softmax import HGQSoftmax, kept
 from ..layers.table import HGQTableSum
 from ..layers.unary_lut import HGQUnaryLUT, table_range
 from ..layers.windows import conv_patch_index, pool_index
@@ -121,9 +121,6 @@ def input_indexed_tables(node: Layer, deferred: dict, x: iv.QInterval) -> dict:
 
 @node_range.register
 def _(node: HGQTableSum, inputs):
-    if is_stream(node):
-        reason = 'table layers (QDenseT, QConvT, QEinsumDenseT) are implemented for io_parallel only'
-        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
     varying, ids = node.varying(), node.table_id
     lo, hi = (np.array([fn(t) for t in node.tables])[ids] for fn in (np.min, np.max))
     constant = node.constant_part()
@@ -141,9 +138,6 @@ def _(node: HGQSoftmax, inputs):
         node.set_attr('exp', input_indexed_tables(node, node.get_attr('exp')['deferred'], inputs[0]))
     exp, inv, mask = node.get_attr('exp'), node.get_attr('inv'), node.get_attr('mask')
     e, v = part_range(exp), part_range(inv)
-    if is_stream(node) and not rows_identical(exp, inv, e.shape[-1], mask):
-        reason = 'io_stream needs every row to use the same tables and mask (allow_heterogeneous_table=False)'
-        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
     y = iv.multiply(e, iv.QInterval(*(np.broadcast_to(a, e.shape) for a in (v.lo, v.hi, v.f))))
     keep = kept(mask, e.shape)
     return iv.QInterval(np.where(keep, y.lo, 0.0), np.where(keep, y.hi, 0.0), np.where(keep, y.f, NO_BITS))
@@ -151,9 +145,6 @@ def _(node: HGQSoftmax, inputs):
 
 @node_range.register
 def _(node: HGQRecurrent, inputs):
-    if is_stream(node):
-        reason = 'recurrent layers are implemented for io_parallel only'
-        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
     x = inputs[0]  # (time, features); one step's types hold every step's input
     x_all = iv.QInterval(x.lo.min(axis=0), x.hi.max(axis=0), x.f.max(axis=0))
     node.set_attr('hgq_input_range', x_all)
@@ -185,15 +176,9 @@ def _(node: Einsum, inputs):
     return out.reshape(tuple(node.get_output_variable().shape))
 
 
-@node_range.register
-def _(node: HGQConv3D, inputs):
-    if is_stream(node):
-        raise UnsupportedLayerError([(node.name, 'QConv3D', 'implemented for io_parallel only')])
-    return conv_range(node, inputs)
-
-
 @node_range.register(Conv1D)
 @node_range.register(Conv2D)
+@node_range.register(HGQConv3D)
 def conv_range(node: Layer, inputs: list[iv.QInterval]) -> iv.QInterval:
     x = inputs[0]
     weight = node.get_attr('weight').data

@@ -120,6 +120,11 @@ def _trunk(arch: str):
         b = QAveragePooling3D(2, strides=(2, 1, 2))(x)
         x = keras.layers.Concatenate()([QGlobalMaxPooling3D()(a), QGlobalAveragePooling3D()(b)])
         return inp, QDense(3)(x)
+    if arch == 'conv3d_stream':  # our 3D convolutions alone (io_stream pooling has no padding)
+        inp = keras.Input((3, 4, 4, 2))
+        x = QConv3D(3, (2, 3, 3), activation='relu', padding='same')(inp)
+        x = QConv3D(2, 2, strides=(1, 2, 2))(x)
+        return inp, QDense(3)(keras.layers.Flatten()(x))
     if arch == 'wide':  # 16+ bit input quantizer, 1-2 bit weights, small fan-in: exact in float32 too
         inp = keras.Input((4,))
         return inp, QDense(3)(inp)
@@ -183,6 +188,10 @@ def _trunk(arch: str):
     if arch == 'softmax_unstable':  # stable=False: the exponent table reads the (quantized) input directly
         inp = keras.Input((3, 6))
         x = QSoftmax(stable=False)(Quantizer()(QDense(5)(inp)))
+        return inp, QDense(2)(keras.layers.Flatten()(x))
+    if arch == 'softmax_hetero':  # every row its own exponent and inverse tables (io_stream buffers the tensor)
+        inp = keras.Input((3, 6))
+        x = QSoftmax(allow_heterogeneous_table=True)(QDense(5)(inp))
         return inp, QDense(2)(keras.layers.Flatten()(x))
     if arch == 'softmax':  # row-wise softmax over token features (HGQ2's exponent and inverse tables)
         inp = keras.Input((3, 6))

@@ -177,12 +177,6 @@ def test_spiking_arithmetic_float32_rounds_is_refused(options, what, tmp_path):
     assert err.value.problems[0][:2] == ('lif', 'QLIF')
 
 
-def test_recurrent_layer_in_io_stream_is_refused(tmp_path):
-    inp = keras.Input((5, 3))
-    with pytest.raises(UnsupportedLayerError, match='recurrent layers are implemented for io_parallel only'):
-        convert(_built(inp, QGRU(4)(inp)), tmp_path / 'prj', io_type='io_stream')
-
-
 def test_einsum_dense_in_io_stream_is_refused(tmp_path):
     from hgq.layers import QEinsumDense
 
@@ -192,13 +186,43 @@ def test_einsum_dense_in_io_stream_is_refused(tmp_path):
         convert(model, tmp_path / 'prj', io_type='io_stream')
 
 
-def test_conv3d_in_io_stream_is_refused(tmp_path):
-    from hgq.layers import QConv3D
+def test_table_attention_in_io_stream_is_refused(tmp_path):
+    """Its table projections convert in io_stream; its score and value einsums (hls4ml's Einsum) do not."""
+    from hgq.layers import QMultiHeadAttentionT
 
-    inp = keras.Input((3, 4, 4, 2))
-    model = _built(inp, QConv3D(2, 2)(inp))
-    with pytest.raises(UnsupportedLayerError, match=r'q_conv3d\w* \(QConv3D\): implemented for io_parallel only'):
+    inp = keras.Input((4, 4))
+    model = _built(inp, QMultiHeadAttentionT(num_heads=2, key_dim=2, d_hl=4, name='mha_t')(inp, inp))
+    match = r'mha_t_scores \(Einsum\): hls4ml implements Einsum for io_parallel only'
+    with pytest.raises(UnsupportedLayerError, match=match):
         convert(model, tmp_path / 'prj', io_type='io_stream')
+    assert not (tmp_path / 'prj').exists()
+
+
+def _stream_functions(arch: str, tmp_path) -> dict[str, str]:
+    """The C++ generated for each recurrent, table, 3D convolution and softmax node (by name) of test model
+    ``arch`` converted in io_stream."""
+    from .models import Case, build
+
+    hm = convert(build(Case(arch, arch, min_bits=1, max_bits=4, seed=7)), tmp_path / arch, io_type='io_stream')
+    classes = ('HGQRecurrent', 'HGQTableSum', 'HGQConv3D', 'HGQSoftmax')
+    nodes = [n for n in hm.graph.values() if n.class_name in classes]
+    return {n.name: next(str(v) for k, v in n.attributes.items() if k.endswith('_codegen')) for n in nodes}
+
+
+@pytest.mark.parametrize('arch', ['gru_seq', 'table_mlp', 'conv3d_stream', 'softmax_hetero'])
+def test_io_parallel_layers_convert_in_io_stream_through_the_buffered_adapter(arch, tmp_path):
+    """Recurrent, table and 3D convolution layers, and a softmax whose rows differ, are accepted in io_stream: their
+    io_parallel function runs on the whole buffered tensor (bit-exactness: test_layer_families)."""
+    sources = _stream_functions(arch, tmp_path)
+    assert sources
+    for source in sources.values():
+        assert '(hls::stream<input_t> &in, hls::stream<output_t> &out' in source
+        assert '_parallel<typename input_t::value_type, typename output_t::value_type>(x, y' in source
+
+
+def test_softmax_with_identical_rows_streams_row_by_row(tmp_path):
+    (source,) = _stream_functions('softmax', tmp_path).values()
+    assert 'hls::stream<input_t> &in' in source and '_parallel' not in source
 
 
 def test_softmax_options_without_exact_firmware_are_refused(tmp_path):
@@ -268,12 +292,3 @@ def test_table_limit_is_configurable(tmp_path):
     assert max_table_bits() == MAX_TABLE_BITS
     with pytest.raises(ValueError, match='non-negative integer'):
         convert(_table_model(), tmp_path / 'prj', max_table_bits=-1)
-
-
-def test_table_layer_in_io_stream_is_refused(tmp_path):
-    from hgq.layers import QDenseT
-
-    inp = keras.Input((4,))
-    model = _built(inp, QDenseT(3)(inp))
-    with pytest.raises(UnsupportedLayerError, match='table layers .* are implemented for io_parallel only'):
-        convert(model, tmp_path / 'prj', io_type='io_stream')

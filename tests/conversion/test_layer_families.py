@@ -1,5 +1,5 @@
 """Merges, pooling, padding/cropping/upsampling, tables, table layers, softmax, einsum, attention and recurrent
-layers: csim equals Keras everywhere (recurrent sequences at every time step)."""
+layers: csim equals Keras everywhere (recurrent sequences at every time step), in io_parallel and io_stream."""
 
 import numpy as np
 import pytest
@@ -65,6 +65,11 @@ CASES = [
     (Case('pool1d_kbi_wrap_rnd', 'pool1d', q_type='kbi', overflow='WRAP', min_bits=1, seed=24), 'io_parallel'),
     (Case('pool1d_kif_sat_rnd', 'pool1d', min_bits=1, seed=25), 'io_stream'),
     (Case('lut_mlp_kif_sat_rnd', 'lut_mlp', min_bits=1, seed=31), 'io_parallel'),
+    # io_stream through the buffered stream adapter (recurrent, table sums, 3D convolutions, heterogeneous softmax)
+    (Case('gru_seq_kif_sat_rnd_stream', 'gru_seq', min_bits=1, seed=141), 'io_stream'),
+    (Case('table_mlp_kbi_wrap_trn_stream', 'table_mlp', **KBI_WRAP_TRN, **TABLE), 'io_stream'),
+    (Case('conv3d_stream_kif_sat_rnd', 'conv3d_stream', min_bits=1, seed=142), 'io_stream'),
+    (Case('softmax_hetero_kif_sat_rnd', 'softmax_hetero', min_bits=1, seed=143), 'io_stream'),
     (
         Case(
             'lut_conv1d_kbi_wrap_trn',
@@ -173,6 +178,18 @@ SLOW_CASES = [
     ),
     (Case('lut_mlp_kif_satsym_rndzero', 'lut_mlp', overflow='SAT_SYM', round_mode='RND_ZERO', seed=33), 'io_parallel'),
     (Case('lut_conv1d_kif_sat_rnd', 'lut_conv1d', min_bits=1, seed=34), 'io_parallel'),
+    (
+        Case('simple_rnn_last_kbi_wrap_trn_stream', 'simple_rnn_last', **KBI_WRAP_TRN, seed=144),
+        'io_stream',
+    ),
+    (Case('gru_last_kif_satsym_rndconv_stream', 'gru_last', overflow='SAT_SYM', round_mode='RND_CONV', seed=145),
+     'io_stream'),
+    (Case('lif_last_kif_sat_rnd_stream', 'lif_last', min_bits=1, seed=136), 'io_stream'),
+    (Case('snn_last_kbi_wrap_trn_stream', 'snn_last', min_bits=1, seed=149, **KBI_WRAP_TRN), 'io_stream'),
+    (Case('table_conv_kif_sat_rnd_stream', 'table_conv', **TABLE), 'io_stream'),
+    (Case('table_einsum_kbi_wrap_trn_stream', 'table_einsum', **KBI_WRAP_TRN, **TABLE), 'io_stream'),
+    (Case('conv3d_stream_kbi_wrap_trn', 'conv3d_stream', **KBI_WRAP_TRN, min_bits=1, seed=146), 'io_stream'),
+    (Case('softmax_hetero_kbi_wrap_trn', 'softmax_hetero', **KBI_WRAP_TRN, min_bits=1, seed=147), 'io_stream'),
 ]
 
 

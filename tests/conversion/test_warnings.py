@@ -19,6 +19,7 @@ CASES = [
     (Case('table_mlp_kif_sat_rnd', 'table_mlp', min_bits=1, max_bits=4, seed=5), 'io_parallel'),  # HGQTableSum
     (Case('lif_last_kbi_wrap_trn', 'lif_last', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=132),
      'io_parallel'),  # HGQRecurrent, spiking cell
+    (Case('conv3d_stream_kif_sat_rnd', 'conv3d_stream', min_bits=1, seed=142), 'io_stream'),  # buffered adapter
 ]
 
 

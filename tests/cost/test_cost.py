@@ -174,6 +174,19 @@ def test_tables_einsums_and_recurrent_layers_are_modelled(arch, tmp_path):
             assert lay.multiplies % 5 == 0 and 0 < lay.multiplies <= 5 * (lay.weights + 2 * 4 + 2 * 4)
 
 
+@pytest.mark.parametrize('arch', ['gru_last', 'table_mlp', 'conv3d_stream'])
+def test_buffered_io_stream_layers_cost_as_in_io_parallel(arch, tmp_path):
+    """io_stream buffers these layers around their io_parallel logic: the same counts."""
+    model = build(Case(f'cost_{arch}', arch, min_bits=1, max_bits=4, seed=33))
+    buffered = ('HGQRecurrent', 'HGQTableSum', 'HGQConv3D')
+    par, stream = (
+        [lay for lay in cost(convert(model, tmp_path / io, io_type=io), model).layers if lay.class_name in buffered]
+        for io in ('io_parallel', 'io_stream')
+    )
+    assert stream and all(lay.modelled and lay.luts > 0 for lay in stream)
+    assert stream == par
+
+
 def test_plot_writes_png(merge_cnn, tmp_path):
     pytest.importorskip('matplotlib')
     _, report = merge_cnn
