@@ -45,7 +45,7 @@ from ..layers.recurrent import HGQRecurrent, output_range
 from ..layers.softmax import HGQSoftmax, kept
 from ..layers.table import HGQTableSum
 from ..layers.unary_lut import HGQUnaryLUT, table_range
-from ..layers.windows import conv_patch_index, pool_index
+from ..layers.windows import PAD_SIDES, conv_patch_index, pool_index
 from ..precision import interval as iv
 from ..precision.fixed import NO_BITS, FixedType, frac_bits
 
@@ -269,6 +269,13 @@ def _pool(node: Layer, x: iv.QInterval, index: np.ndarray) -> iv.QInterval:
 @node_range.register(Pooling1D)
 @node_range.register(Pooling2D)
 def _(node, inputs):
+    pads = [side for sides in PAD_SIDES.values() for side in sides if node.get_attr(f'pad_{side}', 0)]
+    if is_stream(node) and pads:
+        reason = (
+            f"io_stream pooling with a padded border ({', '.join(pads)}): hls4ml's stream pooling supports no padding "
+            "(its csim aborts); use padding='valid', or io_parallel"
+        )
+        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
     x = inputs[0]
     return _pool(node, x, pool_index(node, x.shape[:-1], x.shape[-1]))
 

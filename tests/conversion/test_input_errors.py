@@ -198,6 +198,20 @@ def test_table_attention_in_io_stream_is_refused(tmp_path):
     assert not (tmp_path / 'prj').exists()
 
 
+@pytest.mark.parametrize('pool', ['QMaxPooling1D', 'QMaxPooling2D'])
+def test_padded_pooling_in_io_stream_is_refused(pool, tmp_path):
+    """hls4ml's stream pooling asserts zero padding (csim would abort); io_parallel pads exactly."""
+    import hgq.layers
+
+    shape = (5, 2) if pool.endswith('1D') else (5, 5, 2)
+    inp = keras.Input(shape)
+    model = _built(inp, getattr(hgq.layers, pool)(2, padding='same', name='pool')(inp))
+    with pytest.raises(UnsupportedLayerError, match=r"pool \(Pooling[12]D\): io_stream pooling with a padded border"):
+        convert(model, tmp_path / 'prj', io_type='io_stream')
+    assert not (tmp_path / 'prj').exists()
+    convert(model, tmp_path / 'par')
+
+
 def _stream_functions(arch: str, tmp_path) -> dict[str, str]:
     """The C++ generated for each recurrent, table, 3D convolution and softmax node (by name) of test model
     ``arch`` converted in io_stream."""
