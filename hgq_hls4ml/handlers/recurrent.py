@@ -1,4 +1,5 @@
-"""QSimpleRNN, QGRU, QSimpleSNN and QLIF -> the input quantizer (``HGQQuantize`` over the whole sequence) and
+"""QSimpleRNN, QGRU, QSimpleSNN and QLIF, and Keras's plain ``RNN`` around one of their cells (``QSimpleRNNCell``,
+``QGRUCell``, ``QSimpleSNNCell``, ``QLIFCell``) -> the input quantizer (``HGQQuantize`` over the whole sequence) and
 ``HGQRecurrent``.
 
 Every cell quantizer becomes per-unit ``(k, i, f)`` arrays; kernels, biases, LIF decay factors and graded spike
@@ -33,8 +34,8 @@ CELL_QUANTIZERS = {
     'oq': ('the output quantizer', 1),
 }
 
-#: Keras class -> cell kind.
-CELLS = {'QSimpleRNN': 'simple_rnn', 'QGRU': 'gru', 'QSimpleSNN': 'snn', 'QLIF': 'snn'}
+#: HGQ2 cell class -> cell kind.
+CELLS = {'QSimpleRNNCell': 'simple_rnn', 'QGRUCell': 'gru', 'QSimpleSNNCell': 'snn', 'QLIFCell': 'snn'}
 
 #: Cell kind -> its activation attributes (computed in float32 inside the cell).
 ACTIVATIONS = {'simple_rnn': ('activation',), 'gru': ('activation', 'recurrent_activation'), 'snn': ()}
@@ -60,7 +61,7 @@ def _cell_quantizers(layer: keras.Layer) -> dict[str, Quantizer | None]:
 
 
 def _kind(layer: keras.Layer) -> str:
-    return CELLS[type(layer).__name__]
+    return CELLS[type(layer.cell).__name__]
 
 
 def _per_unit(value: keras.Variable, u: int) -> np.ndarray:
@@ -125,10 +126,16 @@ class QRecurrentHandler(Handler):
         'hgq.layers.rnn.gru.QGRU',
         'hgq.layers.snn.base.QSimpleSNN',
         'hgq.layers.snn.base.QLIF',
+        'keras.src.layers.rnn.rnn.RNN',  # Keras's plain RNN around one HGQ2 cell
     )
 
     def problems(self, layer: keras.Layer) -> list[str]:
         cell, found = layer.cell, []
+        if type(cell).__name__ not in CELLS or not type(cell).__module__.startswith('hgq.'):
+            return [
+                f'its cell {type(cell).__name__} is not one HGQ2 cell ({", ".join(CELLS)}): float arithmetic cannot be '
+                'reproduced bit-exactly in fixed point'
+            ]
         if cell.enable_iq:
             found += quantizer_problems(cell.iq, 'the input quantizer')
         for name, q in _cell_quantizers(layer).items():
@@ -174,7 +181,7 @@ class QRecurrentHandler(Handler):
         }
         if kind == 'snn':
             attrs |= {
-                'beta': _per_unit(cell.qlif_beta, u) if attrs['keras_class'] == 'QLIF' else None,
+                'beta': _per_unit(cell.qlif_beta, u) if type(cell).__name__ == 'QLIFCell' else None,
                 'threshold': _per_unit(cell.threshold, u),
                 'graded_spikes_factor': _per_unit(cell.qgraded_spikes_factor, u),
                 'reset_mechanism': cell.reset_mechanism,

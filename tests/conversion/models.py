@@ -54,6 +54,8 @@ from hgq.layers import (
     QSum,
     QUnaryFunctionLUT,
 )
+from hgq.layers.rnn.gru import QGRUCell
+from hgq.layers.snn import QLIFCell
 from hgq.quantizer import Quantizer
 
 
@@ -264,6 +266,11 @@ def _trunk(arch: str):
     if arch == 'simple_rnn_tanh':  # float tanh after the pre-activation quantizer, the state quantizer on it
         inp = keras.Input((5, 3))
         return inp, QDense(3)(QSimpleRNN(4, activation='tanh', enable_sq=True)(inp))
+    if arch == 'rnn_cells':  # Keras's plain RNN around HGQ2 cells: a LIF sequence, a reversed GRU with float tanh
+        inp = keras.Input((5, 3))
+        lif = keras.layers.RNN(QLIFCell(4, beta=0.5, threshold=0.75), return_sequences=True)(QDense(4)(inp))
+        gru = keras.layers.RNN(QGRUCell(3, activation='tanh'), go_backwards=True)(inp)
+        return inp, keras.layers.Concatenate()([keras.layers.Flatten()(lif), gru])
     if arch == 'table_mlp':  # per-element table output quantizers, batch norm, a relu, then a dense head
         inp = keras.Input((5,))
         x = QDenseT(6, toq_conf=QuantizerConfig(place='datalane'), batch_norm=True)(inp)

@@ -150,6 +150,15 @@ def test_recurrent_options_without_exact_firmware_are_refused(tmp_path):
     assert not (tmp_path / 'prj').exists()
 
 
+def test_plain_rnn_around_a_keras_cell_is_refused(tmp_path):
+    inp = keras.Input((5, 3))
+    model = _built(inp, keras.layers.RNN(keras.layers.GRUCell(4), name='rnn')(QDense(3)(inp)))
+    with pytest.raises(UnsupportedLayerError) as err:
+        convert(model, tmp_path / 'prj')
+    ((name, cls, reason),) = err.value.problems
+    assert (name, cls) == ('rnn', 'RNN') and reason.startswith('its cell GRUCell is not one HGQ2 cell (QSimpleRNNCell')
+
+
 def test_spiking_options_without_exact_firmware_are_refused(tmp_path):
     inp = keras.Input((5, 3))
     with pytest.warns(UserWarning, match='Inhibition'):

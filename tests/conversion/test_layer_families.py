@@ -22,6 +22,7 @@ CASES = [
     (Case('gru_last_kif_sat_rnd', 'gru_last', min_bits=1, seed=114), 'io_parallel'),
     (Case('gru_tanh_kif_sat_rnd', 'gru_tanh', min_bits=1, seed=131), 'io_parallel'),
     (Case('simple_rnn_tanh_kbi_wrap_trn', 'simple_rnn_tanh', **KBI_WRAP_TRN, min_bits=1, seed=132), 'io_parallel'),
+    (Case('rnn_cells_kif_sat_rnd', 'rnn_cells', min_bits=1, seed=135), 'io_parallel'),
     (Case('table_mlp_kbi_wrap_trn', 'table_mlp', **KBI_WRAP_TRN, **TABLE), 'io_parallel'),
     (Case('table_conv_kif_sat_rnd', 'table_conv', **TABLE), 'io_parallel'),
     (Case('table_einsum_kif_sat_rnd', 'table_einsum', **TABLE), 'io_parallel'),
