@@ -31,8 +31,8 @@ def _result_bits(hm) -> int:
     return sum(n.get_output_variable().type.precision.width * n.get_output_variable().size() for n in hm.graph.values())
 
 
-HETEROGENEOUS = Case('conv2d_het', 'conv2d', min_bits=1, seed=81)
-HOMOGENEOUS = Case('conv2d_hom', 'conv2d', homogeneous=True, min_bits=1, seed=82)
+HETEROGENEOUS = Case('conv1d_het', 'conv1d', min_bits=1, seed=81)
+HOMOGENEOUS = Case('conv1d_hom', 'conv1d', homogeneous=True, min_bits=1, seed=82)
 #: pass name, model, and a graph measure the pass must lower (with it < without it).
 PASSES: list[tuple[str, Case, Callable]] = [
     ('hgq_hoist_quantizers', HOMOGENEOUS, _quantizers_after_reshape),
