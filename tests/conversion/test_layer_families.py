@@ -54,7 +54,6 @@ CASES = [
     (Case('softmax_kbi_wrap_trn', 'softmax', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=52),
      'io_stream'),
     (Case('einsum_kif_sat_rnd', 'einsum', min_bits=1, seed=41), 'io_parallel'),
-    (Case('merge_cnn_kif_wrap_rnd', 'merge_cnn', overflow='WRAP', min_bits=1, seed=21), 'io_parallel'),
     (
         Case('merge_mlp_kif_satsym_rndconv', 'merge_mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=23),
         'io_parallel',
@@ -81,6 +80,7 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (Case('merge_cnn_kif_wrap_rnd', 'merge_cnn', overflow='WRAP', min_bits=1, seed=21), 'io_parallel'),
     (Case('merge_mlp_kif_satsym_rndconv_stream', 'merge_mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=23),
      'io_stream'),
     (Case('merge_cnn_kbi_sat_trn', 'merge_cnn', q_type='kbi', round_mode='TRN', min_bits=1, seed=22), 'io_stream'),
