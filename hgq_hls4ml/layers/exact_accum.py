@@ -18,7 +18,7 @@ from hls4ml.model.layers import Conv1D, Conv2D, Dense, Layer
 
 from ..precision.fixed import FixedType
 from .codegen import GeneratedFunctionTemplate
-from .windows import AXES, PAD_SIDES, conv_patch_index
+from .windows import AXES, PAD_SIDES, output_patch_index
 
 
 class ExactAccumulators:
@@ -67,8 +67,7 @@ class HGQConv3D(ExactAccumulators, Layer):
         self.add_output_variable([*(self.get_attr(f'out_{ax}') for ax in AXES[3]), self.get_attr('n_filt')])
         self.add_weights()
         self.add_bias()
-        index = conv_patch_index(self, tuple(self.get_attr(f'in_{ax}') for ax in AXES[3]))
-        self.set_attr('hgq_patch_index', index.reshape(-1, index.shape[-1]))
+        self.set_attr('hgq_patch_index', output_patch_index(self, tuple(self.get_attr(f'in_{ax}') for ax in AXES[3])))
 
 
 def _cpp_table(name: str, index: np.ndarray) -> str:

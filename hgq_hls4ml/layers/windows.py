@@ -59,6 +59,12 @@ def conv_patch_index(node: Layer, spatial_in: tuple[int, ...]) -> np.ndarray:
     return idx.reshape(*pix.shape[:-1], -1)
 
 
+def output_patch_index(node: Layer, spatial_in: tuple[int, ...]) -> np.ndarray:
+    """:func:`conv_patch_index` with the output positions flattened: one row per output position."""
+    index = conv_patch_index(node, spatial_in)
+    return index.reshape(-1, index.shape[-1])
+
+
 def pool_index(node: Layer, spatial_in: tuple[int, ...], n_chan: int) -> np.ndarray:
     """Flat input index of every (output position..., channel, window tap); ``-1`` is padding."""
     pix = window_pixels(node, spatial_in, 'pool')[..., None, :]

@@ -12,7 +12,7 @@ import numpy as np
 from hls4ml.model.layers import Layer
 
 from ..layers.codegen import is_stream
-from ..layers.windows import conv_patch_index
+from ..layers.windows import output_patch_index
 from .base import HGQModelPass
 
 #: hls4ml class name -> ours.
@@ -35,8 +35,7 @@ def patch_index(node: Layer) -> np.ndarray | None:
     if node.class_name == 'Dense':
         return np.arange(shape[0])[None, :] if len(shape) == 1 else None
     if node.class_name in ('Conv1D', 'Conv2D') and node.get_attr('data_format', 'channels_last') == 'channels_last':
-        index = conv_patch_index(node, shape[:-1])
-        return index.reshape(-1, index.shape[-1])
+        return output_patch_index(node, shape[:-1])
     return None
 
 
