@@ -13,18 +13,21 @@ CASES = [
     Case('mlp_kif_sat_rnd', 'mlp'),
     Case('mlp_kbi_wrap_trn', 'mlp', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=1),
     Case('mlp_kif_satsym_rndconv', 'mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=2),
-    Case('mlp_kbi_sat_rndzero', 'mlp', q_type='kbi', round_mode='RND_ZERO', seed=3),
     Case('mlp_kif_sat_trnzero_1to2bit', 'mlp', round_mode='TRN_ZERO', max_bits=2, seed=4),
-    Case('mlp_kif_wrap_rndinf', 'mlp', overflow='WRAP', round_mode='RND_INF', seed=5),
-    Case('mlp_kif_sat_rndmininf', 'mlp', round_mode='RND_MIN_INF', seed=6),
     Case('mlp_bn_kbi_sat_rnd', 'mlp_bn', q_type='kbi', seed=7),  # once diverged: saturated values off the input grid
-    Case('quantizer_mlp_kif_sat_rnd', 'quantizer_mlp', seed=8),
     Case('conv1d_kif_sat_rnd', 'conv1d', seed=9),
-    Case('conv2d_kbi_wrap_rnd', 'conv2d', q_type='kbi', overflow='WRAP', seed=10),
     Case('wide_16bit_kif_sat_trn', 'wide', round_mode='TRN', seed=11),
     Case('mlp_homogeneous_sat_rnd', 'mlp', homogeneous=True, seed=12),
     Case('inner_kif_wrapsm_rnd', 'inner_quantizers', overflow='WRAP_SM', round_mode='RND', seed=14),
     Case('conv2d_homogeneous_sat_rnd', 'conv2d', homogeneous=True, seed=13),
+]
+
+SLOW_CASES = [
+    Case('mlp_kbi_sat_rndzero', 'mlp', q_type='kbi', round_mode='RND_ZERO', seed=3),
+    Case('mlp_kif_wrap_rndinf', 'mlp', overflow='WRAP', round_mode='RND_INF', seed=5),
+    Case('mlp_kif_sat_rndmininf', 'mlp', round_mode='RND_MIN_INF', seed=6),
+    Case('quantizer_mlp_kif_sat_rnd', 'quantizer_mlp', seed=8),
+    Case('conv2d_kbi_wrap_rnd', 'conv2d', q_type='kbi', overflow='WRAP', seed=10),
 ]
 
 STREAM_CASES = [c for c in CASES if c.arch in ('conv1d', 'conv2d')]
@@ -45,6 +48,13 @@ def test_io_parallel_bit_exact(case, tmp_path):
 @pytest.mark.parametrize('case', STREAM_CASES, ids=lambda c: c.name)
 def test_io_stream_bit_exact(case, tmp_path):
     _check(case, 'io_stream', tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('case', SLOW_CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize('io_type', ['io_parallel', 'io_stream'])
+def test_bit_exact_slow(case, io_type, tmp_path):
+    _check(case, io_type, tmp_path)
 
 
 def test_our_handlers_and_passes_are_used(tmp_path):

@@ -12,10 +12,7 @@ CASES = [
     (Case('conv3d_kif_sat_rnd', 'conv3d', min_bits=1, seed=101), 'io_parallel'),  # HGQConv3D
     (Case('lut_conv1d_kif_sat_rnd', 'lut_conv1d', min_bits=1, seed=92), 'io_stream'),  # HGQUnaryLUT, stream
     (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),  # HGQSoftmax, einsums
-    (Case('gru_last_kbi_wrap_trn', 'gru_last', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=93),
-     'io_parallel'),
-    (Case('simple_rnn_last_kif_sat_rnd', 'simple_rnn_last', seed=94), 'io_parallel'),  # HGQRecurrent (GRU above)
-    (Case('gru_tanh_kif_sat_rnd', 'gru_tanh', min_bits=1, seed=95), 'io_parallel'),  # activation tables, comparisons
+    (Case('gru_tanh_kif_sat_rnd', 'gru_tanh', min_bits=1, seed=95), 'io_parallel'),  # HGQRecurrent, activation tables
     (Case('table_mlp_kif_sat_rnd', 'table_mlp', min_bits=1, max_bits=4, seed=5), 'io_parallel'),  # HGQTableSum
     (Case('lif_last_kbi_wrap_trn', 'lif_last', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=132),
      'io_parallel'),  # HGQRecurrent, spiking cell
