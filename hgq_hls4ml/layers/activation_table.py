@@ -16,8 +16,7 @@ import numpy as np
 
 from ..errors import UnsupportedLayerError
 from ..precision import interval as iv
-from ..precision.fixed import frac_bits
-from .unary_lut import build_tables, code_values, max_table_bits, table_type
+from .unary_lut import build_tables, code_values, max_table_bits, table_range, table_type
 
 #: Widest input tabulated in full (2**20 entries per element) unless ``max_table_bits`` is larger.
 MAX_TABULATED_BITS = 20
@@ -51,12 +50,7 @@ def lookup_values(lk: Lookup) -> np.ndarray:
 
 def lookups_range(lookups: list[Lookup]) -> iv.QInterval:
     """Per element: the extremes and the grid of every output its lookup can give."""
-    outputs = [lookup_values(lk) for lk in lookups]
-    return iv.QInterval(
-        np.array([v.min() for v in outputs]),
-        np.array([v.max() for v in outputs]),
-        np.array([np.max(frac_bits(v)) for v in outputs]),
-    )
+    return table_range([lookup_values(lk) for lk in lookups], np.arange(len(lookups)))
 
 
 def input_values(k: int, i: int, f: int) -> np.ndarray:
@@ -100,13 +94,11 @@ def runs_luts(r: ByRuns, width: int) -> int:
 def cheapest(table: np.ndarray, k: int, i: int, f: int) -> Lookup | None:
     """The cheaper exact form of ``table`` over the codes of ``(k, i, f)`` within the table size limit (``None``
     if neither fits: a saturated table wider than ``max_table_bits``, more runs than its ``2**max_table_bits``)."""
-    limit = max_table_bits()
-    n = saturated_integer_bits(table, k, i, f) if k + i + f else i
-    r = runs(table, k, i, f)
-    as_table = ByTable((k, n, f), table[_saturated_codes(k, i, f, n)])
-    fits = [lk for lk in (as_table, r) if _size_bits(lk) <= limit]
-    costs = {id(as_table): table_luts(as_table.table, k + n + f), id(r): runs_luts(r, k + i + f)}
-    return min(fits, key=lambda lk: costs[id(lk)], default=None)
+    n = saturated_integer_bits(table, k, i, f)
+    as_table, as_runs = ByTable((k, n, f), table[_saturated_codes(k, i, f, n)]), runs(table, k, i, f)
+    options = [(table_luts(as_table.table, k + n + f), as_table), (runs_luts(as_runs, k + i + f), as_runs)]
+    fits = [(luts, lk) for luts, lk in options if _size_bits(lk) <= max_table_bits()]
+    return min(fits, key=lambda option: option[0], default=(0, None))[1]
 
 
 def _size_bits(lk: Lookup) -> float:

@@ -114,21 +114,19 @@ def input_indexed_tables(node: Layer, deferred: dict, x: iv.QInterval) -> dict:
             'quantize its input to fewer bits, use stable=True, or raise max_table_bits'
         )
         raise UnsupportedLayerError([(node.name, node.class_name, reason)])
-    kif = tuple(np.full(x.shape, v) for v in (int(t.signed), t.integer - int(t.signed), t.fractional))
+    kif = tuple(np.full(x.shape, v) for v in t.kif)
     tables, ids = build_tables(keras_function(deferred['layer']), kif)
     return {'kif': kif, 'round_mode': 'TRN', 'overflow_mode': 'WRAP', 'tables': tables, 'table_id': ids}
 
 
 @node_range.register
 def _(node: HGQTableSum, inputs):
-    varying, ids = node.varying(), node.table_id
-    lo, hi = (np.array([fn(t) for t in node.tables])[ids] for fn in (np.min, np.max))
+    varying, terms = node.varying(), table_range(node.tables, node.table_id)
     constant = node.constant_part()
-    f = np.array([np.max(frac_bits(t)) for t in node.tables])[ids]
     return iv.QInterval(
-        constant + np.where(varying, lo, 0.0).sum(axis=1),
-        constant + np.where(varying, hi, 0.0).sum(axis=1),
-        np.maximum(np.max(np.where(varying, f, NO_BITS), axis=1, initial=NO_BITS), frac_bits(constant)),
+        constant + np.where(varying, terms.lo, 0.0).sum(axis=1),
+        constant + np.where(varying, terms.hi, 0.0).sum(axis=1),
+        np.maximum(np.max(np.where(varying, terms.f, NO_BITS), axis=1, initial=NO_BITS), frac_bits(constant)),
     ).reshape(tuple(node.get_output_variable().shape))
 
 

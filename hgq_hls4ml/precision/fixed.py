@@ -54,6 +54,11 @@ class FixedType:
         return self.width - self.integer
 
     @property
+    def kif(self) -> tuple[int, int, int]:
+        """HGQ2's ``(k, i, f)``: sign bit, integer bits without it, fractional bits."""
+        return int(self.signed), self.integer - int(self.signed), self.fractional
+
+    @property
     def min_value(self) -> float:
         return -(2.0 ** (self.integer - 1)) if self.signed else 0.0
 

@@ -232,8 +232,7 @@ def exact_kif(x: QInterval) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     kif = np.zeros((3, x.lo.size), dtype=np.int64)
     for j, (lo, hi, f, zero) in enumerate(zip(x.lo.flat, x.hi.flat, x.f.flat, x.is_zero.flat)):
         if not zero:
-            t = union_type(lo, hi, f)
-            kif[:, j] = int(t.signed), t.integer - t.signed, t.fractional
+            kif[:, j] = union_type(lo, hi, f).kif
     k, i, f = (v.reshape(x.shape) for v in kif)
     return k, i, f
 
