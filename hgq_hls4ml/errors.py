@@ -76,3 +76,7 @@ class CsimMismatchError(BuildError):
 
 class InputFileError(HGQHls4mlError, ValueError):
     """An input file (Keras model, input data) is missing, unreadable or not of the expected format."""
+
+
+class PluginInactiveError(HGQHls4mlError, RuntimeError):
+    """The plugin is installed but failed to register, so an HGQ2 model cannot be converted bit-exactly."""

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
+from .errors import PluginInactiveError
+
 DISABLE_ENV = 'HGQ_HLS4ML_DISABLE'
 FLOW_NAME = 'hgq_hls4ml:exact'
 #: Graph rewrites appended to hls4ml's generic ``optimize`` flow (before backend layer initialisation).
@@ -29,6 +31,8 @@ TYPE_PASSES = (
     ('hgq_exact_types', 'exact_types.ExactTypes'),
 )
 BACKENDS = ('Vivado', 'Vitis')
+#: Our pass in place of hls4ml's ``bit_exact`` stage (see :func:`hgq_hls4ml.passes.base.exact_types_follow`).
+BIT_EXACT_STAGE = 'hgq_bit_exact'
 MIN_HGQ2 = (0, 2)
 
 
@@ -61,41 +65,47 @@ def _inactive_reason() -> str | None:
 
 
 def _install_handlers() -> tuple[str, ...]:
-    from hls4ml.converters.keras_v3 import layer_handlers  # populates hls4ml's own registry first
-
+    from . import hls4ml_api
     from .handlers import HANDLERS
     from .handlers.unsupported import HGQ2_LAYER_CLASSES, RefuseHandler
 
     refuse = RefuseHandler()
-    for path in HGQ2_LAYER_CLASSES:
-        layer_handlers[path] = HANDLERS.get(path, refuse)
-    layer_handlers.update(HANDLERS)
+    hls4ml_api.install_handlers({**{path: refuse for path in HGQ2_LAYER_CLASSES}, **HANDLERS})
     return tuple(sorted(HANDLERS))
 
 
 def _install_backend_parts() -> None:
     from importlib import import_module
 
-    from hls4ml.backends import get_backend
-    from hls4ml.model.flow import get_flow, register_flow, update_flow
-    from hls4ml.model.layers import register_layer
-    from hls4ml.model.optimizer import register_pass
-
+    from . import hls4ml_api
     from .layers import LAYERS
+    from .passes.base import exact_types_follow, is_hgq_graph
 
-    for layer_class, _ in LAYERS:
-        register_layer(layer_class.__name__, layer_class)
-    for name, path in STRUCTURE_PASSES + TYPE_PASSES:
-        module, cls = path.rsplit('.', 1)
-        register_pass(name, getattr(import_module(f'hgq_hls4ml.passes.{module}'), cls)(name))
-    update_flow('optimize', add_optimizers=[name for name, _ in STRUCTURE_PASSES])
-    register_flow(FLOW_NAME, [name for name, _ in TYPE_PASSES], requires=None)
-    for backend_name in BACKENDS:
-        for _, template in LAYERS:
-            get_backend(backend_name).register_template(template)
-        requires = get_flow(f'{backend_name.lower()}:ip').requires
-        if FLOW_NAME not in requires:
-            requires.insert(requires.index('vivado:streaming') + 1, FLOW_NAME)
+    hls4ml_api.register_layer_types(layer_class for layer_class, _ in LAYERS)
+    hls4ml_api.register_passes(
+        (name, getattr(import_module(f'hgq_hls4ml.passes.{module}'), cls)(name))
+        for name, (module, cls) in ((n, p.rsplit('.', 1)) for n, p in STRUCTURE_PASSES + TYPE_PASSES)
+    )
+    hls4ml_api.add_to_flow('optimize', (name for name, _ in STRUCTURE_PASSES))
+    hls4ml_api.insert_flow_after(BACKENDS, FLOW_NAME, (name for name, _ in TYPE_PASSES), after='streaming')
+    hls4ml_api.register_templates(BACKENDS, (template for _, template in LAYERS))
+    hls4ml_api.own_convert_stage('bit_exact', BIT_EXACT_STAGE, claims=is_hgq_graph, run=exact_types_follow)
+
+
+def _guard_hgq2_classes(reason: str) -> None:
+    """After a failed registration, make converting an HGQ2 model fail loudly instead of falling back to
+    upstream's paths; if even that is impossible, the import-time warning is all there is."""
+
+    def refuse(layer, *_args):
+        raise PluginInactiveError(f'layer {layer.name!r} ({type(layer).__name__}): {reason}')
+
+    try:
+        from . import hls4ml_api
+        from .handlers.unsupported import HGQ2_LAYER_CLASSES
+
+        hls4ml_api.install_handlers(dict.fromkeys(HGQ2_LAYER_CLASSES, refuse))
+    except Exception:  # hls4ml's converter itself is unusable; the warning says why
+        pass
 
 
 def register(*, register_backend: Callable | None = None, register_writer: Callable | None = None) -> None:
@@ -110,8 +120,13 @@ def register(*, register_backend: Callable | None = None, register_writer: Calla
         _install_backend_parts()
         STATUS.handled_classes = _install_handlers()
     except Exception as exc:  # a broken plugin must not break `import hls4ml`
-        STATUS.reason = f'registration failed: {type(exc).__name__}: {exc}'
+        STATUS.reason = (
+            f'registration failed: {type(exc).__name__}: {exc}. HGQ2 models cannot be converted bit-exactly until '
+            f'this is fixed (check that this hls4ml version is supported, see the README); set {DISABLE_ENV}=1 to '
+            "use upstream hls4ml's own, not bit-exact, HGQ2 support instead"
+        )
         warnings.warn(f'hgq_hls4ml plugin inactive: {STATUS.reason}', stacklevel=2)
+        _guard_hgq2_classes(f'the hgq_hls4ml plugin is installed but inactive: {STATUS.reason}')
         return
     STATUS.active, STATUS.reason = True, 'active'
 

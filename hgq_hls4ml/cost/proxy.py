@@ -80,8 +80,8 @@ from hls4ml.model.layers import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
-from hls4ml.model.optimizer.passes.hgq_proxy_model import FixedPointQuantizer
 
+from ..hls4ml_api import FixedPointQuantizer
 from ..layers import ExactAccumulators, HGQConv3D, HGQQuantize, HGQRecurrent, HGQTableSum, HGQUnaryLUT
 from ..layers.activation_table import LUT_INPUTS
 from ..layers.recurrent import CONSTANTS, final_step

@@ -24,6 +24,8 @@ from hls4ml.backends.template import FunctionCallTemplate
 from hls4ml.model.layers import Layer
 from hls4ml.model.types import Source
 
+from ..hls4ml_api import default_function_params
+
 Statement = Callable[[Hashable, str, str], str]
 
 #: ``FROM_RAW<T>(bits)``: the ``T`` whose raw bits are ``bits`` (tables store raw codes); defined once in the
@@ -194,7 +196,7 @@ class GeneratedFunctionTemplate(FunctionCallTemplate):
         if FROM_RAW in source:
             source = FROM_RAW_DEFINITION + source
         node.set_attr(f'{self.prefix}_codegen', Source(source))
-        p = self._default_function_params(node)
+        p = default_function_params(self, node)
         namespace = node.model.config.get_writer_config().get('Namespace', None) or 'nnet'
         args = ', '.join([p['input'], p['output'], *extra])
         return f'{namespace}::{fn_name}<{p["input_t"]}, {p["output_t"]}>({args});'

@@ -12,6 +12,7 @@ from typing import ClassVar
 from hls4ml.model.optimizer import ModelOptimizerPass
 
 from ..errors import ConfigError
+from ..hls4ml_api import selected_optimizers
 from ..layers.quantize import HGQQuantize
 
 
@@ -20,9 +21,17 @@ def is_hgq_graph(model) -> bool:
     return any(isinstance(n, HGQQuantize) or n.get_attr('hgq_source_layer') for n in model.graph.values())
 
 
+def exact_types_follow(model) -> bool:
+    """Our part of hls4ml's ``bit_exact`` stage on an HGQ2 graph: nothing yet. Whatever ``bit_exact`` says (True,
+    False or None), the required passes of the flow ``hgq_hls4ml:exact`` later give every result, accumulator and
+    constant its exact type, which is what hls4ml promises under ``bit_exact=True``; hls4ml's own range analysis
+    knows none of our layer types."""
+    return False
+
+
 def skipped(model, name: str) -> bool:
     """Whether the model's configuration (``SkipOptimizers``) leaves out the pass ``name``."""
-    selected = model.config.optimizers
+    selected = selected_optimizers(model)
     return selected is not None and name not in selected
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from hls4ml.model.layers import Input, Layer, Pooling1D, Pooling2D, Reshape
 from hls4ml.model.types import FixedPrecisionType, NamedType
 
+from ..hls4ml_api import set_output_variable_type
 from ..layers import ExactAccumulators
 from ..layers.codegen import is_stream
 from ..layers.windows import PAD_SIDES
@@ -82,8 +83,7 @@ def live_terms(node: Layer, index: np.ndarray) -> np.ndarray:
 def set_output_types(node: Layer, t: FixedType) -> None:
     named = NamedType(f'{node.name}_t', hls_precision(t))
     node.set_attr('result_t', named)
-    for name in node.outputs:
-        node.model.output_vars[name].type = named
+    set_output_variable_type(node, named)
 
 
 def set_constant_types(node: Layer) -> None:

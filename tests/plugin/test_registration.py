@@ -117,3 +117,44 @@ def test_disabled_registration_is_silent(monkeypatch, fresh_status):
         warnings.simplefilter('error')
         plugin.register()
     assert fresh_status.reason == 'disabled by HGQ_HLS4ML_DISABLE=1'
+
+
+def test_a_failed_registration_refuses_hgq2_models_loudly():
+    """After a failed registration an HGQ2 model must not fall back quietly to upstream's non-exact path."""
+    out = _run(
+        'import warnings, tempfile\n'
+        'import hls4ml, keras, numpy as np\n'
+        'from hgq.layers import QDense\n'
+        'from hgq_hls4ml import plugin\n'
+        'from hgq_hls4ml.errors import PluginInactiveError\n'
+        'def broken():\n'
+        "    raise RuntimeError('incompatible hls4ml internals')\n"
+        'plugin._install_backend_parts = broken\n'
+        'with warnings.catch_warnings(record=True) as caught:\n'
+        "    warnings.simplefilter('always')\n"
+        '    plugin.register()\n'
+        "print('WARNED', any('HGQ_HLS4ML_DISABLE=1' in str(w.message) for w in caught))\n"
+        'm = keras.Sequential([keras.Input((4,)), QDense(2)])\n'
+        'try:\n'
+        "    hls4ml.converters.convert_from_keras_model(m, output_dir=tempfile.mkdtemp(), backend='Vitis')\n"
+        "    print('CONVERTED')\n"
+        'except PluginInactiveError as e:\n'
+        "    print('REFUSED', str(e).replace(chr(10), ' '))\n"
+    )
+    assert 'WARNED True' in out
+    refused = out.split('REFUSED', 1)[1]
+    assert "'q_dense' (QDense)" in refused and 'incompatible hls4ml internals' in refused
+    assert 'HGQ_HLS4ML_DISABLE=1' in refused
+
+
+def test_bit_exact_stage_is_owned_in_place():
+    """Our pass stands where hls4ml's ``bit_exact`` stood in its ``convert`` flow, and delegates on other graphs."""
+    from hls4ml.model.flow import get_flow
+    from hls4ml.model.optimizer import get_optimizer
+    from hls4ml.model.optimizer.passes.bit_exact import BitExact
+
+    optimizers = get_flow('convert').optimizers
+    assert 'bit_exact' not in optimizers
+    at = optimizers.index(plugin.BIT_EXACT_STAGE)
+    assert optimizers[at + 1 : at + 3] == ['fuse_fixed_point_quantizer', 'fix_input_precision']
+    assert isinstance(get_optimizer(plugin.BIT_EXACT_STAGE).upstream, BitExact)

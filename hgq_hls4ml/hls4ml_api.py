@@ -1,0 +1,128 @@
+"""The one door to hls4ml's internals.
+
+Everything the plugin does to hls4ml beyond its public layer, type and template classes goes through this module:
+the Keras-3 handler registry, the optimizer and flow registries, the backends' template registries, the
+``bit_exact`` stage, the model's selected optimizers, a template's default call parameters and a model's output
+variables. A new hls4ml release that moves one of these breaks here, in one place.
+
+Tested against hls4ml 1.3.0 (PyPI) and its development head of 2026-11 (see README, *hls4ml versions*).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from hls4ml.model.optimizer import ModelOptimizerPass
+from hls4ml.model.optimizer.passes.hgq_proxy_model import FixedPointQuantizer
+
+__all__ = [
+    'FixedPointQuantizer',
+    'OwnedStage',
+    'default_function_params',
+    'install_handlers',
+    'insert_flow_after',
+    'own_convert_stage',
+    'register_layer_types',
+    'register_passes',
+    'register_templates',
+    'selected_optimizers',
+    'set_output_variable_type',
+]
+
+#: The hls4ml flow that holds the ``bit_exact`` stage, and that stage's name.
+CONVERT_FLOW = 'convert'
+
+
+def install_handlers(handlers: Mapping[str, Callable]) -> None:
+    """Route the given fully qualified Keras class paths to our handlers in hls4ml's Keras-3 converter."""
+    from hls4ml.converters.keras_v3 import layer_handlers  # populates hls4ml's own registry first
+
+    layer_handlers.update(handlers)
+
+
+def register_layer_types(classes: Iterable[type]) -> None:
+    """Make our layer classes known to hls4ml's graph (``ModelGraph.make_node`` by class name)."""
+    from hls4ml.model.layers import register_layer
+
+    for cls in classes:
+        register_layer(cls.__name__, cls)
+
+
+def register_passes(passes: Iterable[tuple[str, Any]]) -> None:
+    """Register ``(name, optimizer instance)`` pairs in hls4ml's optimizer registry."""
+    from hls4ml.model.optimizer import register_pass
+
+    for name, opt in passes:
+        register_pass(name, opt)
+
+
+def register_templates(backend_names: Iterable[str], templates: Iterable[type]) -> None:
+    """Register our C++ function templates with each named backend."""
+    from hls4ml.backends import get_backend
+
+    templates = tuple(templates)
+    for backend_name in backend_names:
+        backend = get_backend(backend_name)
+        for template in templates:
+            backend.register_template(template)
+
+
+def add_to_flow(flow: str, names: Iterable[str]) -> None:
+    """Append optimizers to an existing hls4ml flow."""
+    from hls4ml.model.flow import update_flow
+
+    update_flow(flow, add_optimizers=list(names))
+
+
+def insert_flow_after(backend_names: Iterable[str], flow: str, names: Iterable[str], after: str) -> None:
+    """Register the flow ``flow`` of the passes ``names`` and run it in each backend's ``ip`` flow right after
+    that backend's flow ``after`` (e.g. ``'streaming'``)."""
+    from hls4ml.model.flow import get_flow, register_flow
+
+    register_flow(flow, list(names), requires=None)
+    for backend_name in backend_names:
+        prefix = backend_name.lower()
+        requires = get_flow(f'{prefix}:ip').requires
+        if flow not in requires:
+            requires.insert(requires.index(f'vivado:{after}') + 1, flow)
+
+
+class OwnedStage(ModelOptimizerPass):
+    """An hls4ml model pass taken over by the plugin: ``claims(model)`` graphs are handled by ``run``, every other
+    graph by hls4ml's own pass, unchanged."""
+
+    def __init__(self, upstream: ModelOptimizerPass, claims: Callable[[Any], bool], run: Callable[[Any], bool]):
+        self.upstream, self.claims, self.run = upstream, claims, run
+
+    def transform(self, model) -> bool:
+        return self.run(model) if self.claims(model) else self.upstream.transform(model)
+
+
+def own_convert_stage(stage: str, name: str, claims: Callable[[Any], bool], run: Callable[[Any], bool]) -> None:
+    """Put the pass ``name`` in place of hls4ml's ``stage`` in its ``convert`` flow (same position), delegating to
+    hls4ml's own pass on graphs ``claims`` does not claim."""
+    from hls4ml.model.flow import get_flow
+    from hls4ml.model.optimizer import get_optimizer, register_pass
+
+    optimizers = get_flow(CONVERT_FLOW).optimizers
+    if name in optimizers:
+        return
+    register_pass(name, OwnedStage(get_optimizer(stage), claims, run))
+    optimizers[optimizers.index(stage)] = name
+
+
+def selected_optimizers(model) -> list[str] | None:
+    """The optimizers the model's configuration selects (``None``: all; hls4ml drops the ``SkipOptimizers``)."""
+    return model.config.optimizers
+
+
+def default_function_params(template, node) -> dict[str, str]:
+    """hls4ml's default parameters of a function-call template (``input``, ``output``, ``input_t``, ...)."""
+    return template._default_function_params(node)
+
+
+def set_output_variable_type(node, named) -> None:
+    """Give every output variable of ``node`` the hls4ml type ``named``."""
+    for name in node.outputs:
+        node.model.output_vars[name].type = named

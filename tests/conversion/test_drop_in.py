@@ -1,0 +1,91 @@
+"""The calls HGQ2 users already make work through the plugin, bit-exactly: every ``bit_exact`` value, hls4ml's
+default backend, and hls4ml's own HGQ2 harness call."""
+
+import filecmp
+import warnings
+from pathlib import Path
+
+import hls4ml
+import numpy as np
+import pytest
+
+from .models import Case, build, inputs
+from .test_layer_families import CASES as FAMILY_CASES
+
+BIT_EXACT_VALUES = (True, False, None)
+
+
+def _firmware_differences(a: Path, b: Path) -> list[str]:
+    """Files of the two generated ``firmware/`` trees that differ or exist on one side only."""
+    found = []
+    stack = [filecmp.dircmp(a / 'firmware', b / 'firmware')]
+    while stack:
+        cmp = stack.pop()
+        found += cmp.left_only + cmp.right_only
+        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
+        found += mismatch + errors
+        stack += cmp.subdirs.values()
+    return found
+
+
+def _convert(model, output_dir: Path, io_type: str, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)
+        return hls4ml.converters.convert_from_keras_model(
+            model, output_dir=str(output_dir), backend='Vitis', io_type=io_type, **kwargs
+        )
+
+
+#: Families whose firmware comparison runs by default (the others with ``-m slow``): one of each kind of layer of ours.
+DEFAULT_FAMILIES = ('conv3d', 'gru_seq', 'table_mlp', 'softmax_hetero', 'merge_mlp', 'reduce_axes', 'einsum2')
+
+
+def _families():
+    seen = {}
+    for case, io_type in FAMILY_CASES:
+        seen.setdefault(case.arch, (case, io_type))
+    return [
+        pytest.param(p, marks=() if arch in DEFAULT_FAMILIES else pytest.mark.slow, id=f'{arch}-{p[1]}')
+        for arch, p in seen.items()
+    ]
+
+
+@pytest.mark.parametrize('param', _families())
+def test_bit_exact_setting_gives_the_same_firmware(param, tmp_path):
+    """``bit_exact=True/False/None`` all convert, to the same firmware, on every layer family; the csim of that
+    firmware equals Keras (``test_layer_families`` checks it, and :func:`test_harness_call_is_bit_exact` here)."""
+    case, io_type = param
+    model = build(case)
+    dirs = []
+    for value in BIT_EXACT_VALUES:
+        out = tmp_path / str(value) / 'prj'
+        _convert(model, out, io_type, bit_exact=value).write()
+        dirs.append(out)
+    for other in dirs[1:]:
+        assert _firmware_differences(dirs[0], other) == [], f'bit_exact changes the firmware of {case.name}'
+
+
+def _csim_equal(hm, model, x) -> None:
+    hm.compile()
+    keras_out = np.asarray(model.predict(x, verbose=0))
+    assert np.unique(keras_out).size > 10, 'degenerate test model: too few distinct outputs'
+    hw = np.asarray(hm.predict(x.astype(np.float64))).reshape(keras_out.shape)
+    np.testing.assert_array_equal(hw, keras_out)
+
+
+@pytest.mark.parametrize('io_type', ['io_parallel', 'io_stream'])
+def test_harness_call_is_bit_exact(io_type, tmp_path):
+    """HGQ2's own test harness: ``convert_from_keras_model(..., backend='Vitis', io_type=..., bit_exact=True)``."""
+    model = build(Case('conv2d_harness', 'conv2d', min_bits=1, seed=3))
+    hm = _convert(model, tmp_path / 'prj', io_type, bit_exact=True)
+    _csim_equal(hm, model, inputs(model, n=200))
+
+
+def test_default_backend_is_bit_exact(tmp_path):
+    """The notebooks' call: no backend, no configuration (hls4ml's default backend)."""
+    model = build(Case('mlp_default_backend', 'mlp', min_bits=1, seed=4))
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)
+        hm = hls4ml.converters.convert_from_keras_model(model, output_dir=str(tmp_path / 'prj'))
+    assert hm.config.get_config_value('Backend') == 'Vivado'
+    _csim_equal(hm, model, inputs(model, n=300))
