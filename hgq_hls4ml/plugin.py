@@ -20,6 +20,7 @@ DISABLE_ENV = 'HGQ_HLS4ML_DISABLE'
 FLOW_NAME = 'hgq_hls4ml:exact'
 #: Graph rewrites appended to hls4ml's generic ``optimize`` flow (before backend layer initialisation).
 STRUCTURE_PASSES = (
+    ('hgq_check_strategy', 'check_strategy.CheckStrategy'),
     ('hgq_hoist_quantizers', 'hoist_quantizers.HoistQuantizers'),
     ('hgq_fuse_quantizers', 'fuse_quantizers.FuseQuantizers'),
     ('hgq_exact_accumulators', 'exact_accumulators.UseExactAccumulators'),

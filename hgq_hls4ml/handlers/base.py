@@ -61,6 +61,7 @@ class Handler(ABC):
         confs = self.convert(layer, in_tensors, out_tensors)
         for conf in confs:
             conf.setdefault('hgq_source_layer', layer.name)
+            conf.setdefault('hgq_source_class', type(layer).__name__)
         return tuple(confs)
 
 

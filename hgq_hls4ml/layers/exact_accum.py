@@ -12,6 +12,8 @@ factor 1, where hls4ml's kernels are fully parallel too; ``HGQConv3D``, which hl
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from hls4ml.model.attributes import Attribute, TypeAttribute, WeightAttribute
 from hls4ml.model.layers import Conv1D, Conv2D, Dense, Layer
@@ -51,6 +53,11 @@ class HGQConv2D(ExactAccumulators, Conv2D):
 
 class HGQConv3D(ExactAccumulators, Layer):
     """A channels-last 3D convolution (hls4ml has none), always fully parallel."""
+
+    no_distributed_arithmetic: ClassVar[str] = (
+        "hls4ml's distributed-arithmetic code generator has no 3D convolution (it expresses Dense, Conv1D, Conv2D "
+        'and EinsumDense)'
+    )
 
     _expected_attributes = [
         *(Attribute(f'{kind}_{ax}') for ax in AXES[3] for kind in ('in', 'out', 'filt', 'stride')),

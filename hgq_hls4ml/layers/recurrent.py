@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from hls4ml.model.layers import Layer
@@ -50,6 +51,11 @@ FLOAT32_BITS = 24
 
 class HGQRecurrent(Layer):
     """A recurrent layer over a ``(n_timesteps, n_in)`` input: the whole sequence or the last state."""
+
+    no_distributed_arithmetic: ClassVar[str] = (
+        "hls4ml's distributed-arithmetic code generator has no recurrent cell (it expresses Dense, Conv1D, Conv2D "
+        'and EinsumDense)'
+    )
 
     def initialize(self) -> None:
         t, u = self.get_attr('n_timesteps'), self.get_attr('n_units')

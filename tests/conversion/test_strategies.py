@@ -1,0 +1,99 @@
+"""hls4ml strategies on HGQ2 models through the plugin, bit-exact: distributed arithmetic (model level, as HGQ2's
+notebooks set it, and per layer), ``Resource`` with ``ReuseFactor`` > 1; layers of ours with no distributed-
+arithmetic form are refused before any file is written."""
+
+import re
+import warnings
+from pathlib import Path
+
+import hls4ml
+import numpy as np
+import pytest
+
+from hgq_hls4ml.errors import UnsupportedLayerError
+
+from .models import Case, build, inputs
+
+#: HGQ2's ``example/larger_jet_tagger.ipynb`` configuration.
+NOTEBOOK_DA = {'Model': {'Strategy': 'distributed_arithmetic', 'Precision': 'fixed<-1,0>', 'ReuseFactor': 1}}
+CONV = Case('conv2d_strategy', 'conv2d', min_bits=1, seed=5)
+
+
+def _convert(model, out: Path, io_type: str, hls_config: dict):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)
+        return hls4ml.converters.convert_from_keras_model(
+            model, output_dir=str(out), backend='Vitis', io_type=io_type, hls_config=hls_config
+        )
+
+
+def _name_config(model) -> dict:
+    return hls4ml.utils.config_from_keras_model(model, granularity='name', backend='Vitis')
+
+
+def _names(model, prefix: str) -> list[str]:
+    """Names of the model's layers whose class name starts with ``prefix`` (Keras numbers names per process)."""
+    return [layer.name for layer in model.layers if type(layer).__name__.startswith(prefix)]
+
+
+def _firmware(hm) -> str:
+    root = Path(hm.config.get_output_dir()) / 'firmware'
+    return '\n'.join(p.read_text() for p in sorted(root.rglob('*')) if p.suffix in ('.h', '.cpp'))
+
+
+def _check_bit_exact(hm, model) -> str:
+    """Compile, compare csim with Keras on every output element and return the generated C++."""
+    x = inputs(model, n=300)
+    keras_out = np.asarray(model.predict(x, verbose=0))
+    assert np.unique(keras_out).size > 10, 'degenerate test model: too few distinct outputs'
+    hm.compile()
+    hw = np.asarray(hm.predict(x.astype(np.float64))).reshape(keras_out.shape)
+    np.testing.assert_array_equal(hw, keras_out)
+    return _firmware(hm)
+
+
+@pytest.mark.parametrize('io_type', ['io_parallel', 'io_stream'])
+def test_model_level_distributed_arithmetic(io_type, tmp_path):
+    model = build(CONV)
+    code = _check_bit_exact(_convert(model, tmp_path / 'prj', io_type, NOTEBOOK_DA), model)
+    assert len(set(re.findall(r'\bdense_da_\d+\b', code))) == 3  # both convolutions and the dense layer
+
+
+def test_einsum_dense_distributed_arithmetic(tmp_path):
+    model = build(Case('einsum_strategy', 'einsum', min_bits=1, seed=41))
+    code = _check_bit_exact(_convert(model, tmp_path / 'prj', 'io_parallel', NOTEBOOK_DA), model)
+    assert re.search(r'\beinsum_\d+_da_0_of_\d+\b', code)
+
+
+def test_layer_level_distributed_arithmetic(tmp_path):
+    model = build(CONV)
+    cfg = _name_config(model)
+    (dense,) = _names(model, 'QDense')
+    cfg['LayerName'][dense]['Strategy'] = 'distributed_arithmetic'
+    code = _check_bit_exact(_convert(model, tmp_path / 'prj', 'io_parallel', cfg), model)
+    assert len(set(re.findall(r'\bdense_da_\d+\b', code))) == 1
+    for conv in _names(model, 'QConv2D'):  # the other layers keep their exact per-output accumulators
+        assert f'hgq_conv2d_{conv}<' in code
+
+
+def test_resource_strategy_with_reuse(tmp_path):
+    model = build(CONV)
+    cfg = _name_config(model)
+    cfg['Model']['Strategy'] = 'Resource'
+    names = _names(model, 'QConv2D') + _names(model, 'QDense')
+    for name in names:
+        cfg['LayerName'][name]['ReuseFactor'] = 3
+    hm = _convert(model, tmp_path / 'prj', 'io_parallel', cfg)
+    assert [hm.graph[n].get_attr('reuse_factor') for n in names] == [3, 3, 3]
+    assert {hm.graph[n].get_attr('strategy') for n in names} == {'resource'}
+    _check_bit_exact(hm, model)
+
+
+def test_distributed_arithmetic_refusal_lists_every_layer(tmp_path):
+    model = build(Case('gru_strategy', 'gru_seq', min_bits=1, seed=113))
+    with pytest.raises(UnsupportedLayerError) as err:
+        _convert(model, tmp_path / 'prj', 'io_parallel', NOTEBOOK_DA)
+    (name, cls, reason), *rest = err.value.problems
+    assert (name, cls, rest) == (_names(model, 'QGRU')[0], 'QGRU', [])
+    assert 'no recurrent cell' in reason and "['Strategy'] = 'Latency'" in reason
+    assert not (tmp_path / 'prj').exists()
