@@ -104,11 +104,14 @@ def test_a_failing_registration_does_not_raise(monkeypatch, fresh_status):
     def broken():
         raise RuntimeError('incompatible hls4ml internals')
 
+    guarded = []
     monkeypatch.setattr(plugin, '_install_backend_parts', broken)
+    monkeypatch.setattr(plugin, '_guard_hgq2_classes', guarded.append)  # the real guard: a subprocess test below
     monkeypatch.delenv(plugin.DISABLE_ENV, raising=False)
     with pytest.warns(UserWarning, match='registration failed: RuntimeError: incompatible hls4ml internals'):
         plugin.register()
     assert not fresh_status.active
+    assert len(guarded) == 1 and 'incompatible hls4ml internals' in guarded[0]
 
 
 def test_disabled_registration_is_silent(monkeypatch, fresh_status):
