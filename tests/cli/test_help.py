@@ -28,6 +28,7 @@ from hgq_hls4ml.errors import (
 COMMANDS = ('convert', 'verify', 'build', 'report', 'config')
 
 
+@pytest.mark.smoke
 def test_top_level_help_lists_commands_and_exit_codes(run_cli):
     proc = run_cli('--help')
     assert proc.returncode == 0, proc.stderr

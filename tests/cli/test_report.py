@@ -16,6 +16,7 @@ def project(tmp_path: Path) -> Path:
     return Path(shutil.copytree(FIXTURE, tmp_path / 'ece226'))
 
 
+@pytest.mark.smoke
 def test_report_table(run_cli, project):
     proc = run_cli('report', project)
     assert proc.returncode == 0, proc.stderr

@@ -23,6 +23,7 @@ def test_entry_point_is_declared():
     assert names.get('hgq_hls4ml') == 'hgq_hls4ml.plugin:register'
 
 
+@pytest.mark.smoke
 def test_plain_hls4ml_import_activates_the_plugin():
     out = _run(
         'import hls4ml\n'
