@@ -146,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _add(sub, 'report', run_report, 'show the synthesis/co-simulation/utilization reports of a project')
     p.add_argument('project_dir', metavar='DIR', help='hls4ml output, HLS project or solution directory')
+    p.add_argument(
+        '--top',
+        metavar='NAME',
+        help='top function whose reports to show (default: the one named by hls.app, hls4ml_config.yml or csynth.xml)',
+    )
     p.add_argument('--json', action='store_true', help='print JSON instead of tables')
 
     p = _add(

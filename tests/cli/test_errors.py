@@ -114,4 +114,5 @@ def test_report_without_reports(run_cli, tmp_path):
     proc = run_cli('report', tmp_path)
     assert proc.returncode == ExitCode.USAGE
     [line] = error_lines(proc)
-    assert line.startswith(f'error: {tmp_path}: no HLS report names the top function')
+    assert line.startswith(f'error: {tmp_path}: no HLS report names the top function (looked for hls.app, ')
+    assert line.endswith(f' in {tmp_path}); give its name with --top NAME (in Python: top=NAME)')

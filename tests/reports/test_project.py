@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hgq_hls4ml.errors import ReportFormatError
+from hgq_hls4ml.errors import NotBuiltError, ReportFormatError
 from hgq_hls4ml.reports import (
     ProjectReport,
     find_reports,
@@ -205,7 +205,8 @@ def test_cosim_report_with_empty_top_name(data, tmp_path) -> None:
 def test_real_fixture_folders(data, name: str) -> None:
     top = FIXTURE_DIRS[name]
     if top is None:
-        with pytest.raises(ReportFormatError, match=rf'^{re.escape(str(data / name))}: .*pass top='):
+        message = rf'^{re.escape(str(data / name))}: .*; give its name with --top NAME \(in Python: top=NAME\)$'
+        with pytest.raises(ReportFormatError, match=message):
             parse_project(data / name)
         return
     report = parse_project(data / name)
@@ -232,9 +233,37 @@ def test_real_fixture_folders_with_explicit_top(data, name: str, top: str, found
 def test_empty_directory(tmp_path) -> None:
     with pytest.raises(ReportFormatError, match=rf'^{re.escape(str(tmp_path))}: no HLS report .*hls\.app.*csynth\.xml'):
         parse_project(tmp_path)
-    message = r"no reports for top 'foo'; looked for .*foo_csynth\.xml.*vivado_synth"
-    with pytest.raises(ReportFormatError, match=message):
+    with pytest.raises(ReportFormatError) as info:
         find_reports(tmp_path, top='foo')
+    looked = (
+        'foo_cosim.rpt, foo_csim.log, foo_csynth.rpt, foo_csynth.xml, foo_utilization_routed.rpt, '
+        'foo_utilization_synth.rpt, vivado_synth.rpt, vivado_utilization.rpt'
+    )
+    assert str(info.value) == (
+        f"{tmp_path}: no reports for top 'foo' (looked for {looked} in {tmp_path}); "
+        'if the top function has another name, give it with --top NAME (in Python: top=NAME)'
+    )
+
+
+def test_converted_but_unbuilt_project(tmp_path) -> None:
+    """hls4ml wrote ``build_prj.tcl`` but no HLS project directory yet: the error says to build it."""
+    (tmp_path / 'build_prj.tcl').write_text('# written by hls4ml\n')
+    (tmp_path / 'hls4ml_config.yml').write_text(HLS4ML_CONFIG)
+    with pytest.raises(NotBuiltError, match=rf'^{re.escape(str(tmp_path))}: the project has not been built yet'):
+        parse_project(tmp_path)
+    (tmp_path / 'myproject_prj').mkdir()  # the build started: reports are merely missing
+    with pytest.raises(ReportFormatError, match="no reports for top 'myproject'") as info:
+        parse_project(tmp_path)
+    assert not isinstance(info.value, NotBuiltError)
+
+
+def test_aggregate_csynth_xml_alone(data, tmp_path) -> None:
+    """A folder holding only Vitis's aggregate ``csynth.xml``: it names the top and is that top's report."""
+    shutil.copyfile(data / 'ece226_vitis2024.1_hls4ml/csynth.xml', tmp_path / 'csynth.xml')
+    assert find_reports(tmp_path) == {'csynth': tmp_path / 'csynth.xml'}
+    assert parse_project(tmp_path).csynth.resources.lut == 17966
+    with pytest.raises(ReportFormatError, match="no reports for top 'other'"):
+        find_reports(tmp_path, top='other')  # not the report of another top
 
 
 def test_not_a_directory(tmp_path) -> None:
