@@ -104,6 +104,25 @@ def test_unknown_config_key(run_cli, models, tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    ('args', 'message'),
+    [
+        (
+            ['convert', 'm.keras', '-o', 'prj', '--clock', 'abc'],
+            "--clock: expected a positive number of nanoseconds, got 'abc'",
+        ),
+        (['config', 'm.keras', '--clock', 'inf'], "--clock: expected a positive number of nanoseconds, got 'inf'"),
+        (['verify', 'm.keras', '--random', '2.5'], "--random: expected a positive whole number of samples, got '2.5'"),
+        (['verify', 'm.keras', '--random', '3', '--seed', '-1'], "--seed: expected a whole number >= 0, got '-1'"),
+        (['build', 'prj', '--timeout', '0'], "--timeout: expected a positive number of seconds, got '0'"),
+    ],
+)
+def test_bad_option_value_names_its_meaning(run_cli, args, message):
+    proc = run_cli(*args)
+    assert proc.returncode == ExitCode.USAGE
+    assert proc.stderr.splitlines()[-1] == f'hgq-hls4ml {args[0]}: error: argument {message}'
+
+
 def test_missing_data_file(run_cli, models):
     proc = run_cli('verify', models.mlp, '--data', 'x.npy')
     assert proc.returncode == ExitCode.USAGE
