@@ -123,6 +123,28 @@ def test_bad_option_value_names_its_meaning(run_cli, args, message):
     assert proc.stderr.splitlines()[-1] == f'hgq-hls4ml {args[0]}: error: argument {message}'
 
 
+def test_every_config_problem_is_listed(run_cli, models, tmp_path):
+    (tmp_path / 'cfg.yml').write_text(
+        'clockperiod: 3\n'
+        'io_type: io_serial\n'
+        'hls_config:\n'
+        '  Model: {ReuseFactor: 0, Strategy: fast}\n'
+        "  LayerName: {q_dense: {Precision: 'fixed<8,3>'}}\n"
+    )
+    proc = run_cli('convert', models.mlp, '-o', 'prj', '--config', 'cfg.yml')
+    assert proc.returncode == ExitCode.USAGE
+    assert error_lines(proc) == ['error: cfg.yml: 5 problems:']
+    assert proc.stderr.splitlines()[1:] == [
+        "  - unknown key 'clockperiod' (did you mean 'clock_period'? allowed: backend, io_type, part, clock_period, "
+        'project_name, hls_config)',
+        "  - io_type must be one of io_parallel, io_stream; got 'io_serial'",
+        '  - hls_config.Model.ReuseFactor must be an integer >= 1; got 0',
+        "  - hls_config.Model.Strategy must be one of Latency, Resource; got 'fast'",
+        "  - unknown key 'hls_config.LayerName.q_dense.Precision' (allowed: ReuseFactor, Strategy)",
+    ]
+    assert not (tmp_path / 'prj').exists()
+
+
 def test_missing_data_file(run_cli, models):
     proc = run_cli('verify', models.mlp, '--data', 'x.npy')
     assert proc.returncode == ExitCode.USAGE
