@@ -1,6 +1,7 @@
 """The YAML configuration file of the ``hgq-hls4ml`` command: load, validate, merge and dump.
 
-Small pure functions; every problem raises :class:`~hgq_hls4ml.errors.ConfigError` naming the file and the key.
+Small pure functions; the problems of a file raise one :class:`~hgq_hls4ml.errors.ConfigError` naming the file
+and, for each problem, the key.
 A file looks like (every key optional)::
 
     backend: Vitis
@@ -23,7 +24,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -127,46 +128,52 @@ LAYER_KEYS: dict[str, Check] = {'ReuseFactor': _positive_int, 'Strategy': _choic
 HLS_CONFIG_KEYS = ('Model', 'LayerName')
 
 
-def _mapping(value: Any, key: str, source: str) -> dict[str, Any]:
+def _config_error(source: str, problems: Sequence[str]) -> ConfigError:
+    """One error for every problem (``'<key> <what is wrong>'``) of the configuration ``source``."""
+    if len(problems) == 1:
+        return ConfigError(f'{source}: {problems[0]}')
+    return ConfigError(f'{source}: {len(problems)} problems:\n' + '\n'.join(f'  - {p}' for p in problems))
+
+
+def _mapping(value: Any, key: str, problems: list[str]) -> dict[str, Any]:
+    """``value`` as a mapping (``{}`` for ``None``); anything else is a problem, and ``{}``."""
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ConfigError(f'{source}: {key} must be a mapping of keys to values; got {value!r}')
+        problems.append(f'{key} must be a mapping of keys to values; got {value!r}')
+        return {}
     return value
 
 
-def _unknown_key(key: Any, where: str, allowed: Iterable[str], source: str) -> ConfigError:
+def _unknown_key(key: Any, where: str, allowed: Iterable[str]) -> str:
     allowed = list(allowed)
     close = difflib.get_close_matches(str(key), allowed, n=1)
     hint = f'did you mean {close[0]!r}? ' if close else ''
-    return ConfigError(f'{source}: unknown key {where!r} ({hint}allowed: {", ".join(allowed)})')
+    return f'unknown key {where!r} ({hint}allowed: {", ".join(allowed)})'
 
 
 def _check_keys(
-    data: Mapping[str, Any], checks: Mapping[str, Check], prefix: str, source: str, extra: Iterable[str] = ()
+    data: Mapping[str, Any], checks: Mapping[str, Check], prefix: str, problems: list[str], extra: Iterable[str] = ()
 ) -> None:
     for key, value in data.items():
         where = f'{prefix}{key}'
         if key not in checks:
-            raise _unknown_key(key, where, [*checks, *extra], source)
-        problem = checks[key](value)
-        if problem:
-            raise ConfigError(f'{source}: {where} {problem}')
+            problems.append(_unknown_key(key, where, [*checks, *extra]))
+        elif problem := checks[key](value):
+            problems.append(f'{where} {problem}')
 
 
-def _validate_hls_config(value: Any, source: str) -> dict[str, Any]:
-    hls = _mapping(value, 'hls_config', source)
-    for key in hls:
-        if key not in HLS_CONFIG_KEYS:
-            raise _unknown_key(key, f'hls_config.{key}', HLS_CONFIG_KEYS, source)
-    model = _mapping(hls.get('Model'), 'hls_config.Model', source)
-    _check_keys(model, MODEL_KEYS, 'hls_config.Model.', source)
-    layers = _mapping(hls.get('LayerName'), 'hls_config.LayerName', source)
+def _validate_hls_config(value: Any, problems: list[str]) -> dict[str, Any]:
+    hls = _mapping(value, 'hls_config', problems)
+    problems += [_unknown_key(key, f'hls_config.{key}', HLS_CONFIG_KEYS) for key in hls if key not in HLS_CONFIG_KEYS]
+    model = _mapping(hls.get('Model'), 'hls_config.Model', problems)
+    _check_keys(model, MODEL_KEYS, 'hls_config.Model.', problems)
+    layers = _mapping(hls.get('LayerName'), 'hls_config.LayerName', problems)
     checked_layers = {}
     for name, conf in layers.items():
         where = f'hls_config.LayerName.{name}'
-        checked_layers[str(name)] = conf = _mapping(conf, where, source)
-        _check_keys(conf, LAYER_KEYS, f'{where}.', source)
+        checked_layers[str(name)] = conf = _mapping(conf, where, problems)
+        _check_keys(conf, LAYER_KEYS, f'{where}.', problems)
     result: dict[str, Any] = {}
     if model:
         result['Model'] = dict(model)
@@ -176,11 +183,16 @@ def _validate_hls_config(value: Any, source: str) -> dict[str, Any]:
 
 
 def validate_config(data: Any, source: str = '<config>') -> Config:
-    """A :class:`Config` from parsed YAML ``data`` (``None`` for an empty file); ``source`` names it in errors."""
-    data = _mapping(data, 'the top level', source)
+    """A :class:`Config` from parsed YAML ``data`` (``None`` for an empty file); ``source`` names it in errors,
+    which list every problem at once."""
+    problems: list[str] = []
+    data = _mapping(data, 'the top level', problems)
     top = {k: v for k, v in data.items() if k != 'hls_config'}
-    _check_keys(top, TOP_KEYS, '', source, extra=['hls_config'])
-    return Config(**top, hls_config=_validate_hls_config(data.get('hls_config'), source), source=source)
+    _check_keys(top, TOP_KEYS, '', problems, extra=['hls_config'])
+    hls_config = _validate_hls_config(data.get('hls_config'), problems)
+    if problems:
+        raise _config_error(source, problems)
+    return Config(**top, hls_config=hls_config, source=source)
 
 
 def load_config(path: str | Path) -> Config:
@@ -205,19 +217,23 @@ def load_config(path: str | Path) -> Config:
 def with_overrides(config: Config, **overrides: Any) -> Config:
     """``config`` with every override that is not ``None`` (command-line options win over the file)."""
     given = {k: v for k, v in overrides.items() if v is not None}
-    _check_keys(given, TOP_KEYS, '', 'command line')
+    problems: list[str] = []
+    _check_keys(given, TOP_KEYS, '', problems)
+    if problems:
+        raise _config_error('command line', problems)
     return replace(config, **given)
 
 
 def check_layer_names(config: Config, known: Iterable[str], model_name: str) -> None:
-    """Refuse ``hls_config.LayerName`` entries that name no layer of the model."""
+    """Refuse ``hls_config.LayerName`` entries that name no layer of the model (all of them at once)."""
     known = list(known)
-    for name in config.hls_config.get('LayerName', {}):
-        if name not in known:
-            raise ConfigError(
-                f'{config.source}: hls_config.LayerName.{name}: model {model_name!r} has no layer {name!r} '
-                f'(layers: {", ".join(known)})'
-            )
+    problems = [
+        f'hls_config.LayerName.{name}: model {model_name!r} has no layer {name!r} (layers: {", ".join(known)})'
+        for name in config.hls_config.get('LayerName', {})
+        if name not in known
+    ]
+    if problems:
+        raise _config_error(config.source, problems)
 
 
 def merge_hls_config(defaults: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:

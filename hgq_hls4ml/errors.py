@@ -50,6 +50,10 @@ class ReportFormatError(HGQHls4mlError, ValueError):
     """A report file is missing, truncated, malformed or of an unknown format."""
 
 
+class NotBuiltError(ReportFormatError):
+    """An hls4ml project has no reports because it has not been built yet (``hgq-hls4ml build`` writes them)."""
+
+
 class ConfigError(HGQHls4mlError, ValueError):
     """A YAML/dict configuration is invalid."""
 

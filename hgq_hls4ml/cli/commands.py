@@ -193,7 +193,7 @@ def run_config(args: argparse.Namespace) -> ExitCode:
 def run_report(args: argparse.Namespace) -> ExitCode:
     from ..reports import parse_project, render_table, to_json
 
-    report = parse_project(args.project_dir)
+    report = parse_project(args.project_dir, top=args.top)
     print(to_json(report) if args.json else render_table(report))
     return ExitCode.OK
 

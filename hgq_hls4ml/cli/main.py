@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from .. import __version__
 from ..config import BACKENDS, IO_TYPES
@@ -26,18 +28,27 @@ Run 'hgq-hls4ml COMMAND --help' for the options of each command.
 """
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be >= 1, got {value}')
-    return value
+Number = TypeVar('Number', int, float)
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f'must be > 0, got {text}')
-    return value
+def _number(parse: Callable[[str], Number], meaning: str, valid: Callable[[Number], bool]) -> Callable[[str], Number]:
+    """An argparse type: ``parse(text)`` if it is finite and ``valid``; else argparse prints
+    ``argument --x: expected <meaning>, got '<text>'``."""
+
+    def convert(text: str) -> Number:
+        try:
+            value = parse(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or not valid(value):
+            raise argparse.ArgumentTypeError(f'expected {meaning}, got {text!r}')
+        return value
+
+    return convert
+
+
+def _positive(value: float) -> bool:
+    return value > 0
 
 
 def _common() -> argparse.ArgumentParser:
@@ -60,7 +71,12 @@ def _target(with_config: bool = True) -> argparse.ArgumentParser:
     group.add_argument('--io-type', choices=IO_TYPES, help='io_parallel (default) or io_stream')
     group.add_argument('--backend', choices=BACKENDS, help='hls4ml backend (default: Vitis)')
     group.add_argument('--part', help='FPGA part (default: xcvu13p-flga2577-2-e)')
-    group.add_argument('--clock', type=_positive_float, metavar='NS', help='clock period in ns (default: 5)')
+    group.add_argument(
+        '--clock',
+        type=_number(float, 'a positive number of nanoseconds', _positive),
+        metavar='NS',
+        help='clock period in ns (default: 5)',
+    )
     group.add_argument('--project-name', metavar='NAME', help='top function / HLS project name (default: myproject)')
     return parser
 
@@ -124,9 +140,17 @@ def build_parser() -> argparse.ArgumentParser:
     data = p.add_mutually_exclusive_group(required=True)
     data.add_argument('--data', metavar='X.npy', help='inputs: .npy of shape (N, *input_shape), or .npz per input')
     data.add_argument(
-        '--random', type=_positive_int, metavar='N', help='N random inputs, normal with sigma 4 (beyond most ranges)'
+        '--random',
+        type=_number(int, 'a positive whole number of samples', _positive),
+        metavar='N',
+        help='N random inputs, normal with sigma 4 (beyond most ranges)',
     )
-    p.add_argument('--seed', type=int, default=0, help='seed of --random (default: 0)')
+    p.add_argument(
+        '--seed',
+        type=_number(int, 'a whole number >= 0', lambda value: value >= 0),
+        default=0,
+        help='seed of --random (default: 0)',
+    )
 
     p = _add(
         sub,
@@ -141,11 +165,21 @@ def build_parser() -> argparse.ArgumentParser:
     for step in STEPS:
         default = ' (the default when no step is given)' if step == DEFAULT_STEP else ''
         steps.add_argument(f'--{step}', action='store_true', help=f'{STEP_TITLES[step]}{default}')
-    p.add_argument('--timeout', type=_positive_float, metavar='SEC', help='stop a step after SEC seconds')
+    p.add_argument(
+        '--timeout',
+        type=_number(float, 'a positive number of seconds', _positive),
+        metavar='SEC',
+        help='stop a step after SEC seconds',
+    )
     p.add_argument('--vitis-path', metavar='PATH', help='vitis_hls executable or installation directory')
 
     p = _add(sub, 'report', run_report, 'show the synthesis/co-simulation/utilization reports of a project')
     p.add_argument('project_dir', metavar='DIR', help='hls4ml output, HLS project or solution directory')
+    p.add_argument(
+        '--top',
+        metavar='NAME',
+        help='top function whose reports to show (default: the one named by hls.app, hls4ml_config.yml or csynth.xml)',
+    )
     p.add_argument('--json', action='store_true', help='print JSON instead of tables')
 
     p = _add(

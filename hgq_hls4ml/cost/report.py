@@ -24,6 +24,11 @@ COLUMNS = (
 )
 #: Fields summed into the total row.
 SUMMED = ('weights', 'weight_bits', 'multiplies', 'bops', 'luts', 'dsps')
+#: Footer of a table with EBOPs: why they differ from BOPs (see :mod:`.proxy` and :mod:`.ebops`).
+EBOPS_NOTE = (
+    'BOPs: per firmware product, proven input width x significant bits of the non-zero weight; '
+    'EBOPs (HGQ2): input x kernel quantizer bit-widths of every weight, plus bias bits'
+)
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,14 @@ class CostReport:
         )
 
     def table(self) -> str:
-        """One row per node plus a total row; unmodelled node classes are marked with ``*``."""
+        """One row per node plus a total row; unmodelled node classes are marked with ``*``; with EBOPs, a footer
+        says how they differ from BOPs."""
         rows = [self._row(lay) for lay in [*self.layers, self.total]]
         text = _grid([header for header, _ in COLUMNS], rows)
         if not self.total.modelled:
             text += '\n* no cost rule for this node class: counted as zero'
+        if self.keras_ebops is not None:
+            text += f'\n{EBOPS_NOTE}'
         return text
 
     @staticmethod

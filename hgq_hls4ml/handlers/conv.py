@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from math import ceil, prod
+from math import ceil
 from typing import TYPE_CHECKING
 
 from ..layers.windows import AXES, PAD_SIDES
@@ -66,8 +66,8 @@ class QConvHandler(QLayerHandler):
     def core(self, layer: QBaseConv, src: str, dst: str, in_shape, out_shape) -> list[Config]:
         kernel = to_numpy(layer.qkernel)
         bias = None if layer.qbias is None else to_numpy(layer.qbias)
-        pf = layer.parallelization_factor
-        pf = prod(out_shape[:-1]) if pf is None or pf <= 0 else int(pf)
+        # no parallelization_factor: hls4ml's layer config key ParallelizationFactor sets it (default 1, written
+        # for every convolution by config_from_keras_model, which overrode a value set here, with a warning)
         return [
             node_config(
                 layer.name,
@@ -78,7 +78,6 @@ class QConvHandler(QLayerHandler):
                 weight_data=kernel,
                 bias_data=bias,
                 use_bias=bias is not None,
-                parallelization_factor=pf,
                 **conv_geometry(layer, in_shape, out_shape),
             )
         ]

@@ -3,16 +3,18 @@
 Accepted directories: an hls4ml output directory (``hls4ml_config.yml``, ``<project>_prj/``, ``vivado_synth.rpt``),
 an HLS project directory (holding ``hls.app`` / ``vivado_hls.app``), a solution directory (holding ``syn/report``),
 or a flat folder of report files. Files are picked by the top function's name, never by a blind glob, because
-sub-module reports (``<module>_csynth.xml``) sit next to the top one.
+sub-module reports (``<module>_csynth.xml``) sit next to the top one. An hls4ml project that has not been built
+yet (``build_prj.tcl`` but no HLS project directory) raises :class:`~hgq_hls4ml.errors.NotBuiltError`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import shlex
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ..errors import ReportFormatError
+from ..errors import NotBuiltError, ReportFormatError
 from ._parsing import PathLike, load_xml
 from .cosim import parse_cosim_rpt, parse_csim_log
 from .csynth import parse_csynth_rpt, parse_csynth_xml
@@ -21,7 +23,14 @@ from .utilization import parse_utilization_rpt
 
 APP_FILES = ('hls.app', 'vivado_hls.app')
 HLS4ML_CONFIG = 'hls4ml_config.yml'
+#: The script hls4ml writes into every project it converts (before any build).
+BUILD_SCRIPT = 'build_prj.tcl'
+#: Vitis HLS's aggregate C-synthesis report of the top (2022.1+; a copy of ``<top>_csynth.xml`` before).
+AGGREGATE_CSYNTH = 'csynth.xml'
 _CSYNTH_SUFFIX = '_csynth.xml'
+#: What co-simulation names its report when the top name was empty (seen in a real Vivado HLS 2019.2 project).
+_EMPTY_TOP_COSIM = '_cosim.rpt'
+_TOP_OPTION = '--top NAME (in Python: top=NAME)'
 
 
 def _app_file(directory: Path) -> Path | None:
@@ -67,6 +76,20 @@ def _only_solution(project: Path) -> list[Path]:
     return holders if len(holders) == 1 else []
 
 
+def _listed(dirs: Iterable[Path]) -> str:
+    """The existing directories among ``dirs``, for a message."""
+    return ', '.join(sorted({str(d) for d in dirs if d.is_dir()}))
+
+
+def _check_built(root: Path) -> None:
+    """Raise :class:`NotBuiltError` for an hls4ml project that has no HLS project directory yet."""
+    if (root / BUILD_SCRIPT).is_file() and _hls_project(root) is None:
+        raise NotBuiltError(
+            f'{root}: the project has not been built yet, so it has no reports; '
+            f'build it first: hgq-hls4ml build {shlex.quote(str(root))}'
+        )
+
+
 def _search_dirs(root: Path) -> tuple[dict[str, list[Path]], str | None]:
     """Directories to look in per report kind (most specific first), and the top named by ``.app`` or config."""
     project = _hls_project(root)
@@ -87,9 +110,13 @@ def _search_dirs(root: Path) -> tuple[dict[str, list[Path]], str | None]:
     return dirs, top or _config_project_name(root)
 
 
+def _aggregate_csynth(syn_dirs: list[Path]) -> Path | None:
+    return next((d / AGGREGATE_CSYNTH for d in syn_dirs if (d / AGGREGATE_CSYNTH).is_file()), None)
+
+
 def _top_from_reports(root: Path, syn_dirs: list[Path]) -> str:
     """The top when nothing names it: ``csynth.xml`` (always the top's) or the only ``*_csynth.xml``."""
-    aggregate = next((d / 'csynth.xml' for d in syn_dirs if (d / 'csynth.xml').is_file()), None)
+    aggregate = _aggregate_csynth(syn_dirs)
     if aggregate:
         return parse_csynth_xml(aggregate).top
     names = sorted({p.name.removesuffix(_CSYNTH_SUFFIX) for d in syn_dirs for p in d.glob(f'*{_CSYNTH_SUFFIX}')})
@@ -98,25 +125,25 @@ def _top_from_reports(root: Path, syn_dirs: list[Path]) -> str:
     if names:
         raise ReportFormatError(
             f'{root}: cannot tell the top function among the module reports {", ".join(names)} '
-            f'(no {" / ".join(APP_FILES)} or {HLS4ML_CONFIG} names it); pass top='
+            f'(no {" / ".join(APP_FILES)} or {HLS4ML_CONFIG} names it); give its name with {_TOP_OPTION}'
         )
-    looked = ', '.join([*APP_FILES, HLS4ML_CONFIG, 'csynth.xml', f'*{_CSYNTH_SUFFIX}'])
+    looked = ', '.join([*APP_FILES, HLS4ML_CONFIG, AGGREGATE_CSYNTH, f'*{_CSYNTH_SUFFIX}'])
     raise ReportFormatError(
-        f'{root}: no HLS report names the top function; looked for {looked} in {sorted(map(str, syn_dirs))} '
-        '(pass top= to search by name)'
+        f'{root}: no HLS report names the top function (looked for {looked} in {_listed(syn_dirs)}); '
+        f'give its name with {_TOP_OPTION}'
     )
 
 
 def _file_names(top: str) -> dict[str, tuple[str, list[str]]]:
     """Report kind -> (directory kind, candidate file names in order of preference).
 
-    ``csynth.xml`` is not a candidate: it always sits next to ``<top>_csynth.xml`` and would be the wrong file
-    when ``top`` names a sub-module. ``_cosim.rpt`` is what cosim writes when the top name was empty.
+    ``csynth.xml`` is not a candidate: it would be the wrong file when ``top`` names a sub-module (see
+    :func:`_locate`). ``_cosim.rpt`` is what cosim writes when the top name was empty.
     """
     return {
         'csynth': ('syn', [f'{top}_csynth.xml']),
         'csynth_rpt': ('syn', [f'{top}_csynth.rpt']),
-        'cosim': ('sim', [f'{top}_cosim.rpt', '_cosim.rpt']),
+        'cosim': ('sim', [f'{top}_cosim.rpt', _EMPTY_TOP_COSIM]),
         'csim': ('csim', [f'{top}_csim.log']),
         'utilization_synth': ('impl', ['vivado_synth.rpt', f'{top}_utilization_synth.rpt']),
         'utilization_impl': ('impl', ['vivado_utilization.rpt', f'{top}_utilization_routed.rpt']),
@@ -124,9 +151,12 @@ def _file_names(top: str) -> dict[str, tuple[str, list[str]]]:
 
 
 def _locate(project_dir: PathLike, top: str | None) -> tuple[str, dict[str, Path]]:
+    """The top and its report files; the aggregate ``csynth.xml`` stands in for a missing ``<top>_csynth.xml``
+    when it is the report of that top."""
     root = Path(project_dir)
     if not root.is_dir():
         raise ReportFormatError(f'{root}: not a directory')
+    _check_built(root)
     dirs, named_top = _search_dirs(root)
     top = top or named_top or _top_from_reports(root, dirs['syn'])
     found: dict[str, Path] = {}
@@ -135,10 +165,16 @@ def _locate(project_dir: PathLike, top: str | None) -> tuple[str, dict[str, Path
         path = next((p for p in paths if p.is_file()), None)
         if path:
             found[kind] = path
+    aggregate = None if 'csynth' in found else _aggregate_csynth(dirs['syn'])
+    if aggregate and parse_csynth_xml(aggregate).top == top:
+        found['csynth'] = aggregate
     if not found:
-        looked = sorted({name for _, names in _file_names(top).values() for name in names})
-        places = sorted({str(d) for ds in dirs.values() for d in ds})
-        raise ReportFormatError(f'{root}: no reports for top {top!r}; looked for {", ".join(looked)} in {places}')
+        looked = sorted({name for _, names in _file_names(top).values() for name in names} - {_EMPTY_TOP_COSIM})
+        places = _listed(d for ds in dirs.values() for d in ds)
+        raise ReportFormatError(
+            f'{root}: no reports for top {top!r} (looked for {", ".join(looked)} in {places}); '
+            f'if the top function has another name, give it with {_TOP_OPTION}'
+        )
     return top, found
 
 

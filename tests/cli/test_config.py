@@ -105,6 +105,13 @@ def test_overrides_layer_names_and_merge():
     check_layer_names(config, ['q_dense', 'q_dense_1', 'q_dense_2'], 'm')
     with pytest.raises(ConfigError, match=r"full.yml: hls_config.LayerName.q_dense_1: model 'm' has no layer"):
         check_layer_names(config, ['q_dense'], 'm')
+    with pytest.raises(ConfigError) as info:
+        check_layer_names(config, ['d'], 'm')
+    assert str(info.value).splitlines() == [
+        'full.yml: 2 problems:',
+        "  - hls_config.LayerName.q_dense: model 'm' has no layer 'q_dense' (layers: d)",
+        "  - hls_config.LayerName.q_dense_1: model 'm' has no layer 'q_dense_1' (layers: d)",
+    ]
     defaults = {
         'Model': {'Precision': {'default': 'fixed<16,6>'}, 'ReuseFactor': 1, 'Strategy': 'Latency'},
         'LayerName': {

@@ -104,6 +104,47 @@ def test_unknown_config_key(run_cli, models, tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    ('args', 'message'),
+    [
+        (
+            ['convert', 'm.keras', '-o', 'prj', '--clock', 'abc'],
+            "--clock: expected a positive number of nanoseconds, got 'abc'",
+        ),
+        (['config', 'm.keras', '--clock', 'inf'], "--clock: expected a positive number of nanoseconds, got 'inf'"),
+        (['verify', 'm.keras', '--random', '2.5'], "--random: expected a positive whole number of samples, got '2.5'"),
+        (['verify', 'm.keras', '--random', '3', '--seed', '-1'], "--seed: expected a whole number >= 0, got '-1'"),
+        (['build', 'prj', '--timeout', '0'], "--timeout: expected a positive number of seconds, got '0'"),
+    ],
+)
+def test_bad_option_value_names_its_meaning(run_cli, args, message):
+    proc = run_cli(*args)
+    assert proc.returncode == ExitCode.USAGE
+    assert proc.stderr.splitlines()[-1] == f'hgq-hls4ml {args[0]}: error: argument {message}'
+
+
+def test_every_config_problem_is_listed(run_cli, models, tmp_path):
+    (tmp_path / 'cfg.yml').write_text(
+        'clockperiod: 3\n'
+        'io_type: io_serial\n'
+        'hls_config:\n'
+        '  Model: {ReuseFactor: 0, Strategy: fast}\n'
+        "  LayerName: {q_dense: {Precision: 'fixed<8,3>'}}\n"
+    )
+    proc = run_cli('convert', models.mlp, '-o', 'prj', '--config', 'cfg.yml')
+    assert proc.returncode == ExitCode.USAGE
+    assert error_lines(proc) == ['error: cfg.yml: 5 problems:']
+    assert proc.stderr.splitlines()[1:] == [
+        "  - unknown key 'clockperiod' (did you mean 'clock_period'? allowed: backend, io_type, part, clock_period, "
+        'project_name, hls_config)',
+        "  - io_type must be one of io_parallel, io_stream; got 'io_serial'",
+        '  - hls_config.Model.ReuseFactor must be an integer >= 1; got 0',
+        "  - hls_config.Model.Strategy must be one of Latency, Resource; got 'fast'",
+        "  - unknown key 'hls_config.LayerName.q_dense.Precision' (allowed: ReuseFactor, Strategy)",
+    ]
+    assert not (tmp_path / 'prj').exists()
+
+
 def test_missing_data_file(run_cli, models):
     proc = run_cli('verify', models.mlp, '--data', 'x.npy')
     assert proc.returncode == ExitCode.USAGE
@@ -114,4 +155,5 @@ def test_report_without_reports(run_cli, tmp_path):
     proc = run_cli('report', tmp_path)
     assert proc.returncode == ExitCode.USAGE
     [line] = error_lines(proc)
-    assert line.startswith(f'error: {tmp_path}: no HLS report names the top function')
+    assert line.startswith(f'error: {tmp_path}: no HLS report names the top function (looked for hls.app, ')
+    assert line.endswith(f' in {tmp_path}); give its name with --top NAME (in Python: top=NAME)')

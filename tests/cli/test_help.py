@@ -18,6 +18,7 @@ from hgq_hls4ml.errors import (
     InputFileError,
     LicenseError,
     ModelInputError,
+    NotBuiltError,
     OutputDirError,
     ProjectError,
     ReportFormatError,
@@ -28,6 +29,7 @@ from hgq_hls4ml.errors import (
 COMMANDS = ('convert', 'verify', 'build', 'report', 'config')
 
 
+@pytest.mark.smoke
 def test_top_level_help_lists_commands_and_exit_codes(run_cli):
     proc = run_cli('--help')
     assert proc.returncode == 0, proc.stderr
@@ -44,7 +46,7 @@ def test_top_level_help_lists_commands_and_exit_codes(run_cli):
         ('convert', ['--output', '--force', '--config', '--io-type', '--part', '--clock', '--backend']),
         ('verify', ['--data', '--random', '--seed', '--output', '--config', '--io-type']),
         ('build', ['--csim', '--synth', '--cosim', '--export', '--vsynth', '--timeout', '--vitis-path']),
-        ('report', ['--json']),
+        ('report', ['--top', '--json']),
         ('config', ['--output', '--force', '--io-type', '--part']),
     ],
 )
@@ -83,6 +85,7 @@ def test_entry_points_and_usage_errors(run_cli):
         (OutputDirError('t'), ExitCode.USAGE),
         (ProjectError('t'), ExitCode.USAGE),
         (ReportFormatError('t'), ExitCode.USAGE),
+        (NotBuiltError('t'), ExitCode.USAGE),
         (KeyboardInterrupt(), ExitCode.INTERRUPTED),
         (RuntimeError('t'), ExitCode.INTERNAL),
     ],

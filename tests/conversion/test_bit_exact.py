@@ -31,6 +31,8 @@ SLOW_CASES = [
 ]
 
 STREAM_CASES = [c for c in CASES if c.arch in ('conv1d', 'conv2d')]
+#: The case in the quick subset (``-m smoke``).
+SMOKE_CASE = 'mlp_kif_sat_rnd'
 
 
 def _check(case: Case, io_type: str, tmp_path) -> None:
@@ -40,7 +42,11 @@ def _check(case: Case, io_type: str, tmp_path) -> None:
     assert report.n_elements == 400 * model.outputs[0].shape[-1]
 
 
-@pytest.mark.parametrize('case', CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize(
+    'case',
+    [pytest.param(c, marks=pytest.mark.smoke) if c.name == SMOKE_CASE else c for c in CASES],
+    ids=lambda c: c.name,
+)
 def test_io_parallel_bit_exact(case, tmp_path):
     _check(case, 'io_parallel', tmp_path)
 

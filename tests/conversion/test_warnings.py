@@ -1,4 +1,7 @@
-"""The C++ generated for our layers compiles warning-free under g++ -Wall."""
+"""The C++ generated for our layers compiles warning-free under g++ -Wall; converting warns of no attribute that
+the layer config overrides."""
+
+import warnings
 
 import pytest
 
@@ -14,8 +17,12 @@ CASES = [
     (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),  # HGQSoftmax, einsums
     (Case('gru_tanh_kif_sat_rnd', 'gru_tanh', min_bits=1, seed=95), 'io_parallel'),  # HGQRecurrent, activation tables
     (Case('table_mlp_kif_sat_rnd', 'table_mlp', min_bits=1, max_bits=4, seed=5), 'io_parallel'),  # HGQTableSum
-    (Case('lif_last_kbi_wrap_trn', 'lif_last', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=132),
-     'io_parallel'),  # HGQRecurrent, spiking cell
+    (
+        Case(
+            'lif_last_kbi_wrap_trn', 'lif_last', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=132
+        ),
+        'io_parallel',
+    ),  # HGQRecurrent, spiking cell
     (Case('conv3d_stream_kif_sat_rnd', 'conv3d_stream', min_bits=1, seed=142), 'io_stream'),  # buffered adapter
 ]
 
@@ -25,3 +32,15 @@ def test_generated_cpp_is_wall_clean(case, io_type, tmp_path):
     hm = convert(build(case), tmp_path / 'prj', io_type=io_type)
     hm.write()
     assert generated_code_warnings(tmp_path / 'prj') == []
+
+
+@pytest.mark.parametrize(('arch', 'io_type'), [('conv2d', 'io_parallel'), ('conv1d', 'io_stream')])
+def test_no_attribute_override_warning(arch, io_type, tmp_path):
+    """hls4ml warns "Overriding attribute 'parallelization_factor' of layer ..." when the layer config (here the
+    default one of ``config_from_keras_model``, as in the README) overrides a value our handler set."""
+    model = build(Case(arch, arch))
+    with warnings.catch_warnings():
+        warnings.filterwarnings('error', message="Overriding attribute 'parallelization_factor'", category=UserWarning)
+        hm = convert(model, tmp_path / 'prj', io_type=io_type)
+    conv = next(node for node in hm.graph.values() if 'Conv' in node.class_name)
+    assert conv.get_attr('parallelization_factor') == 1  # the layer config's ParallelizationFactor

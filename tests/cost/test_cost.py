@@ -86,11 +86,23 @@ def test_ebops_match_a_tracing_call(tiny):
     assert report.layers[-1].ebops == float(layer.ebops) == report.total.ebops
 
 
+def test_table_footer_tells_bops_from_ebops(tiny):
+    """BOPs 4 * 1 + 4 * 3 + 4 * 2 + 2 * 3 = 30 (firmware widths and weight values), EBOPs 144 (quantizer widths)."""
+    _, report = tiny
+    *_, total, footer = report.table().splitlines()
+    assert [cell.strip() for cell in total.split('|')[5:7]] == ['30', '144']
+    assert footer == (
+        'BOPs: per firmware product, proven input width x significant bits of the non-zero weight; '
+        'EBOPs (HGQ2): input x kernel quantizer bit-widths of every weight, plus bias bits'
+    )
+
+
 def test_without_keras_model_no_ebops(tiny, tmp_path):
     model, _ = tiny
     report = cost(convert(model, tmp_path / 'prj'))
     assert report.keras_ebops is None and report.total.ebops is None
     assert all(lay.ebops is None for lay in report.layers)
+    assert report.table().splitlines()[-1].startswith('TOTAL')  # no EBOPs, no footer about them
 
 
 @pytest.fixture(scope='module')
@@ -103,10 +115,10 @@ def test_table_lists_every_node(merge_cnn):
     model, report = merge_cnn
     lines = report.table().splitlines()
     assert str(report) == report.table()
-    assert len(lines) == 2 + len(report.layers) + 1
+    assert len(lines) == 2 + len(report.layers) + 2
     for lay, line in zip(report.layers, lines[2:]):
         assert line.split('|')[0].strip() == lay.name
-    assert lines[-1].startswith('TOTAL')
+    assert lines[-2].startswith('TOTAL') and lines[-1].startswith('BOPs: ')
     assert all(lay.modelled for lay in report.layers)
     # every Keras layer with EBOPs has a firmware node of its name
     assert set(report.keras_ebops) <= {lay.name for lay in report.layers}
@@ -217,8 +229,14 @@ def test_upstream_graph(tiny, tmp_path):
     accumulator type for all outputs costs more adder bits."""
     _, ours = tiny
     env = {**os.environ, 'HGQ_HLS4ML_DISABLE': '1'}
-    proc = subprocess.run([sys.executable, '-c', UPSTREAM_SCRIPT.format(out=str(tmp_path / 'prj'))], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, '-c', UPSTREAM_SCRIPT.format(out=str(tmp_path / 'prj'))],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     upstream = CostReport.from_dict(json.loads(proc.stdout.splitlines()[-1]))
     assert [lay.class_name for lay in upstream.layers] == ['Input', 'FixedPointQuantizer', 'Dense']

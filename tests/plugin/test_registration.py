@@ -6,9 +6,11 @@ import sys
 import warnings
 from importlib.metadata import PackageNotFoundError, entry_points
 
+import numpy as np
 import pytest
 
 from hgq_hls4ml import plugin
+from tests.conversion.models import Case, build
 
 
 def _run(code: str, **env: str) -> str:
@@ -23,6 +25,7 @@ def test_entry_point_is_declared():
     assert names.get('hgq_hls4ml') == 'hgq_hls4ml.plugin:register'
 
 
+@pytest.mark.smoke
 def test_plain_hls4ml_import_activates_the_plugin():
     out = _run(
         'import hls4ml\n'
@@ -33,6 +36,26 @@ def test_plain_hls4ml_import_activates_the_plugin():
         "print('hgq_hls4ml:exact' in get_flow('vitis:ip').requires)\n"
     )
     assert out.split() == ['True', 'hgq_hls4ml.handlers.dense', 'True']
+
+
+def test_import_lets_keras_load_saved_hgq2_models(tmp_path):
+    """A fresh process that imports only keras and hgq_hls4ml loads a saved HGQ2 model (no ``import hgq``)."""
+    model = build(Case('mlp', 'mlp'))
+    model.save(tmp_path / 'mlp.keras')
+    x = np.random.default_rng(0).normal(size=(16, *model.inputs[0].shape[1:])).astype(np.float32)
+    np.save(tmp_path / 'x.npy', x)
+    np.save(tmp_path / 'y.npy', model.predict(x, verbose=0))
+    out = _run(
+        'import sys\n'
+        'import keras\n'
+        'import numpy as np\n'
+        "assert 'hgq' not in sys.modules\n"
+        'import hgq_hls4ml\n'
+        f'm = keras.models.load_model({str(tmp_path / "mlp.keras")!r})\n'
+        f'y = m.predict(np.load({str(tmp_path / "x.npy")!r}), verbose=0)\n'
+        f'print(type(m.layers[1]).__name__, np.array_equal(y, np.load({str(tmp_path / "y.npy")!r})))\n'
+    )
+    assert out.split() == ['QDense', 'True']
 
 
 def test_disable_env_leaves_upstream_untouched():

@@ -141,6 +141,7 @@ def test_quantize_contains_quantized_samples(combo: Combo, data: st.DataObject) 
         assert_tight(out, ys[:2])
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize('combo', COMBOS, ids='-'.join)
 def test_quantize_of_full_kif_range_is_kif_range(combo: Combo) -> None:
     """Quantizing a quantizer's own output range is the identity."""

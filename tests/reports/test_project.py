@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hgq_hls4ml.errors import ReportFormatError
+from hgq_hls4ml.errors import NotBuiltError, ReportFormatError
 from hgq_hls4ml.reports import (
     ProjectReport,
     find_reports,
@@ -94,6 +94,7 @@ def test_find_reports_in_hls4ml_output_dir(hls4ml_dir) -> None:
     }
 
 
+@pytest.mark.smoke
 def test_parse_hls4ml_output_dir(hls4ml_dir) -> None:
     report = parse_project(hls4ml_dir)
     assert isinstance(report, ProjectReport)
@@ -144,13 +145,17 @@ def test_missing_parts_are_none(hls4ml_dir) -> None:
 
 def test_vivado_hls_layout(data, tmp_path) -> None:
     src, zeropad = 'conv2d_test_vivadohls2019.2_hls4ml', 'zeropad2d_cl_me_ap_fixed_ap_fixed_config4_s_csynth.xml'
-    root = _place(data, tmp_path / 'out', {
-        f'{src}/vivado_hls.app': 'myproject_prj/vivado_hls.app',
-        f'{src}/myproject_csynth.xml': f'{SYN}/myproject_csynth.xml',
-        f'{src}/{zeropad}': f'{SYN}/{zeropad}',
-        f'{src}/myproject_cosim.rpt': 'myproject_prj/solution1/sim/report/myproject_cosim.rpt',
-        f'{src}/myproject_csim.log': 'myproject_prj/solution1/csim/report/myproject_csim.log',
-    })
+    root = _place(
+        data,
+        tmp_path / 'out',
+        {
+            f'{src}/vivado_hls.app': 'myproject_prj/vivado_hls.app',
+            f'{src}/myproject_csynth.xml': f'{SYN}/myproject_csynth.xml',
+            f'{src}/{zeropad}': f'{SYN}/{zeropad}',
+            f'{src}/myproject_cosim.rpt': 'myproject_prj/solution1/sim/report/myproject_cosim.rpt',
+            f'{src}/myproject_csim.log': 'myproject_prj/solution1/csim/report/myproject_csim.log',
+        },
+    )
     report = parse_project(root)
     assert (report.top, report.csynth.tool, report.csynth.latency.avg) == ('myproject', 'Vivado HLS', 1268)
     assert (report.cosim.latency_max, report.csim.passed) == (965, True)
@@ -160,14 +165,18 @@ def test_active_solution_and_export_design_reports(data, tmp_path) -> None:
     """sha3 used solution ``NDT_a``; export_design writes ``<top>_utilization_{synth,routed}.rpt`` under impl/."""
     top = 'pqcrystals_fips202_ref_sha3_256'
     src = f'sha3_vivadohls2018.3_undef/{top}'
-    root = _place(data, tmp_path / 'SHA', {
-        f'{src}_csynth.xml': f'NDT_a/syn/report/{top}_csynth.xml',
-        'sha3_vivadohls2018.3_undef/keccak_absorb_csynth.xml': 'NDT_a/syn/report/keccak_absorb_csynth.xml',
-        f'{src}_cosim.rpt': f'NDT_a/sim/report/{top}_cosim.rpt',
-        f'{src}_csim.log': f'NDT_a/csim/report/{top}_csim.log',
-        f'{src}_utilization_synth.rpt': f'NDT_a/impl/vhdl/report/{top}_utilization_synth.rpt',
-        f'{src}_utilization_routed.rpt': f'NDT_a/impl/vhdl/report/{top}_utilization_routed.rpt',
-    })
+    root = _place(
+        data,
+        tmp_path / 'SHA',
+        {
+            f'{src}_csynth.xml': f'NDT_a/syn/report/{top}_csynth.xml',
+            'sha3_vivadohls2018.3_undef/keccak_absorb_csynth.xml': 'NDT_a/syn/report/keccak_absorb_csynth.xml',
+            f'{src}_cosim.rpt': f'NDT_a/sim/report/{top}_cosim.rpt',
+            f'{src}_csim.log': f'NDT_a/csim/report/{top}_csim.log',
+            f'{src}_utilization_synth.rpt': f'NDT_a/impl/vhdl/report/{top}_utilization_synth.rpt',
+            f'{src}_utilization_routed.rpt': f'NDT_a/impl/vhdl/report/{top}_utilization_routed.rpt',
+        },
+    )
     (root / 'vivado_hls.app').write_text(
         f'<project xmlns="com.autoesl.autopilot.project" top="{top}" name="SHA"><solutions xmlns="">'
         '<solution name="solution1" status=""/><solution name="NDT_a" status="active"/></solutions></project>\n'
@@ -178,10 +187,14 @@ def test_active_solution_and_export_design_reports(data, tmp_path) -> None:
 
 
 def test_cosim_report_with_empty_top_name(data, tmp_path) -> None:
-    root = _place(data, tmp_path / 'out', {
-        'full_model_vivado2019.2_hls4ml/_cosim.rpt': 'myproject_prj/solution1/sim/report/_cosim.rpt',
-        'full_model_vivado2019.2_hls4ml/vivado_synth.rpt': 'vivado_synth.rpt',
-    })
+    root = _place(
+        data,
+        tmp_path / 'out',
+        {
+            'full_model_vivado2019.2_hls4ml/_cosim.rpt': 'myproject_prj/solution1/sim/report/_cosim.rpt',
+            'full_model_vivado2019.2_hls4ml/vivado_synth.rpt': 'vivado_synth.rpt',
+        },
+    )
     (root / 'hls4ml_config.yml').write_text(HLS4ML_CONFIG)
     (root / 'myproject_prj/hls.app').write_text('<project top="myproject"><solution name="solution1"/></project>')
     report = parse_project(root)
@@ -192,7 +205,8 @@ def test_cosim_report_with_empty_top_name(data, tmp_path) -> None:
 def test_real_fixture_folders(data, name: str) -> None:
     top = FIXTURE_DIRS[name]
     if top is None:
-        with pytest.raises(ReportFormatError, match=rf'^{re.escape(str(data / name))}: .*pass top='):
+        message = rf'^{re.escape(str(data / name))}: .*; give its name with --top NAME \(in Python: top=NAME\)$'
+        with pytest.raises(ReportFormatError, match=message):
             parse_project(data / name)
         return
     report = parse_project(data / name)
@@ -204,8 +218,11 @@ def test_real_fixture_folders(data, name: str) -> None:
     [
         ('dnd_hls4ml_vivado2020.1', 'myproject', {'utilization_synth'}),
         ('full_model_vivado2019.2_hls4ml', 'myproject', {'cosim', 'utilization_synth'}),
-        ('sha3_vivadohls2018.3_undef', 'pqcrystals_fips202_ref_sha3_256',
-         {'csynth', 'csynth_rpt', 'cosim', 'csim', 'utilization_synth', 'utilization_impl'}),
+        (
+            'sha3_vivadohls2018.3_undef',
+            'pqcrystals_fips202_ref_sha3_256',
+            {'csynth', 'csynth_rpt', 'cosim', 'csim', 'utilization_synth', 'utilization_impl'},
+        ),
     ],
 )
 def test_real_fixture_folders_with_explicit_top(data, name: str, top: str, found: set[str]) -> None:
@@ -216,9 +233,37 @@ def test_real_fixture_folders_with_explicit_top(data, name: str, top: str, found
 def test_empty_directory(tmp_path) -> None:
     with pytest.raises(ReportFormatError, match=rf'^{re.escape(str(tmp_path))}: no HLS report .*hls\.app.*csynth\.xml'):
         parse_project(tmp_path)
-    message = r"no reports for top 'foo'; looked for .*foo_csynth\.xml.*vivado_synth"
-    with pytest.raises(ReportFormatError, match=message):
+    with pytest.raises(ReportFormatError) as info:
         find_reports(tmp_path, top='foo')
+    looked = (
+        'foo_cosim.rpt, foo_csim.log, foo_csynth.rpt, foo_csynth.xml, foo_utilization_routed.rpt, '
+        'foo_utilization_synth.rpt, vivado_synth.rpt, vivado_utilization.rpt'
+    )
+    assert str(info.value) == (
+        f"{tmp_path}: no reports for top 'foo' (looked for {looked} in {tmp_path}); "
+        'if the top function has another name, give it with --top NAME (in Python: top=NAME)'
+    )
+
+
+def test_converted_but_unbuilt_project(tmp_path) -> None:
+    """hls4ml wrote ``build_prj.tcl`` but no HLS project directory yet: the error says to build it."""
+    (tmp_path / 'build_prj.tcl').write_text('# written by hls4ml\n')
+    (tmp_path / 'hls4ml_config.yml').write_text(HLS4ML_CONFIG)
+    with pytest.raises(NotBuiltError, match=rf'^{re.escape(str(tmp_path))}: the project has not been built yet'):
+        parse_project(tmp_path)
+    (tmp_path / 'myproject_prj').mkdir()  # the build started: reports are merely missing
+    with pytest.raises(ReportFormatError, match="no reports for top 'myproject'") as info:
+        parse_project(tmp_path)
+    assert not isinstance(info.value, NotBuiltError)
+
+
+def test_aggregate_csynth_xml_alone(data, tmp_path) -> None:
+    """A folder holding only Vitis's aggregate ``csynth.xml``: it names the top and is that top's report."""
+    shutil.copyfile(data / 'ece226_vitis2024.1_hls4ml/csynth.xml', tmp_path / 'csynth.xml')
+    assert find_reports(tmp_path) == {'csynth': tmp_path / 'csynth.xml'}
+    assert parse_project(tmp_path).csynth.resources.lut == 17966
+    with pytest.raises(ReportFormatError, match="no reports for top 'other'"):
+        find_reports(tmp_path, top='other')  # not the report of another top
 
 
 def test_not_a_directory(tmp_path) -> None:
@@ -271,8 +316,12 @@ def test_fixture_copies_are_byte_identical_to_shared(data, shared, fixture_files
 
 
 def test_parsing_all_fixtures_is_fast(data, fixture_files) -> None:
-    jobs = [(parser, data / name) for name in fixture_files('*') for suffix, parser in PARSERS.items()
-            if name.endswith(suffix) and not name.endswith('/csynth.rpt')]
+    jobs = [
+        (parser, data / name)
+        for name in fixture_files('*')
+        for suffix, parser in PARSERS.items()
+        if name.endswith(suffix) and not name.endswith('/csynth.rpt')
+    ]
     start = time.perf_counter()
     for parser, path in jobs:
         parser(path)

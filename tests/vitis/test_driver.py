@@ -70,6 +70,7 @@ def _failure(project: Path, steps: tuple[str, ...], error: type[BaseException] =
 # ------------------------------------------------------------------------------------------------------- success
 
 
+@pytest.mark.smoke
 def test_synth_ok(fake_vitis, hls_project):
     result = build(hls_project, ('synth',))
     assert isinstance(result, BuildResult) and result.ok
@@ -101,8 +102,13 @@ def test_all_steps_run_in_order_one_process_each(fake_vitis, hls_project):
     assert [s.step for s in result.steps] == list(STEPS)
     assert all(s.status == 'ok' and s.returncode == 0 for s in result.steps)
     assert [call['steps'] for call in fake_vitis.calls()] == [[step] for step in STEPS]
-    markers = {'csim': 'C SIMULATION', 'synth': 'C/RTL SYNTHESIS', 'cosim': 'C/RTL SIMULATION',
-               'export': 'EXPORT IP', 'vsynth': 'VIVADO SYNTHESIS'}
+    markers = {
+        'csim': 'C SIMULATION',
+        'synth': 'C/RTL SYNTHESIS',
+        'cosim': 'C/RTL SIMULATION',
+        'export': 'EXPORT IP',
+        'vsynth': 'VIVADO SYNTHESIS',
+    }
     for step in result.steps:
         log = (hls_project / 'logs' / f'{step.step}.log').read_text()
         assert f'***** {markers[step.step]} COMPLETED IN' in log
