@@ -1,17 +1,21 @@
 """hgq_hls4ml: bit-exact FPGA firmware from HGQ2 models through hls4ml.
 
-Importing it imports hgq2 too, which registers HGQ2's Keras classes: ``keras.models.load_model`` then reads saved
-HGQ2 models.
+Imported after Keras, it imports hgq2 too, which registers HGQ2's Keras classes: ``keras.models.load_model`` then
+reads saved HGQ2 models. Before Keras is imported it does not: hls4ml imports this package to load the plugin, and
+``import hls4ml`` must not pay Keras's import (seconds) for users who never touch Keras.
 """
 
 from __future__ import annotations
 
+import sys
+
 import hls4ml  # noqa: F401  # loads hls4ml backends first; that registers this plugin
 
-try:
-    import hgq  # noqa: F401  # registers HGQ2's Keras serializable classes
-except (ImportError, ValueError):  # no hgq2 or no usable Keras backend: never break `import hls4ml` (our plugin)
-    pass
+if 'keras' in sys.modules:
+    try:
+        import hgq  # noqa: F401  # registers HGQ2's Keras serializable classes
+    except (ImportError, ValueError):  # no hgq2 or no usable Keras backend: never break `import hls4ml` (our plugin)
+        pass
 
 from .convert import convert
 from .cost import CostReport, cost

@@ -184,3 +184,9 @@ def test_bit_exact_stage_is_owned_in_place():
     at = optimizers.index(plugin.BIT_EXACT_STAGE)
     assert optimizers[at + 1 : at + 3] == ['fuse_fixed_point_quantizer', 'fix_input_precision']
     assert isinstance(get_optimizer(plugin.BIT_EXACT_STAGE).upstream, BitExact)
+
+
+def test_plain_hls4ml_import_does_not_import_keras():
+    """hls4ml loads the plugin on import; users of hls4ml without Keras must not pay Keras's import for it."""
+    out = _run("import sys, hls4ml\nprint('keras' in sys.modules, 'hgq' in sys.modules)\n")
+    assert out.split() == ['False', 'False']
