@@ -2,8 +2,10 @@
 
 hls4ml calls :func:`register` while ``hls4ml.backends`` is imported. It installs our HGQ2 layer handlers into
 hls4ml's Keras-3 converter, our ``HGQQuantize`` layer and its C++ template into the Vivado and Vitis backends,
-and our passes as the flow ``hgq_hls4ml:exact`` inside their ``ip`` flows. It never raises: if hgq2 is missing
-or ``HGQ_HLS4ML_DISABLE=1`` is set, it warns (once, for a missing dependency) and stays inactive.
+our passes as the flow ``hgq_hls4ml:exact`` inside their ``ip`` flows, and the flow ``hgq_hls4ml:mark`` in front
+of hls4ml's ``convert`` flow (it marks a graph from our handlers as ours before hls4ml's rewrites can replace every
+node that says so). It never raises: if hgq2 is missing or ``HGQ_HLS4ML_DISABLE=1`` is set, it warns (once, for a
+missing dependency) and stays inactive.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 DISABLE_ENV = 'HGQ_HLS4ML_DISABLE'
 FLOW_NAME = 'hgq_hls4ml:exact'
+#: Flow run before hls4ml's ``convert`` flow, whose rewrites may drop every node's ``hgq_source_layer`` tag.
+MARK_FLOW_NAME = 'hgq_hls4ml:mark'
+MARK_PASS = ('hgq_mark_graph', 'base.MarkGraph')
 #: Graph rewrites appended to hls4ml's generic ``optimize`` flow (before backend layer initialisation).
 STRUCTURE_PASSES = (
     ('hgq_hoist_quantizers', 'hoist_quantizers.HoistQuantizers'),
@@ -85,9 +90,13 @@ def _install_backend_parts() -> None:
 
     for layer_class, _ in LAYERS:
         register_layer(layer_class.__name__, layer_class)
-    for name, path in STRUCTURE_PASSES + TYPE_PASSES:
+    for name, path in (MARK_PASS, *STRUCTURE_PASSES, *TYPE_PASSES):
         module, cls = path.rsplit('.', 1)
         register_pass(name, getattr(import_module(f'hgq_hls4ml.passes.{module}'), cls)(name))
+    register_flow(MARK_FLOW_NAME, [MARK_PASS[0]], requires=None)
+    convert_requires = get_flow('convert').requires
+    if MARK_FLOW_NAME not in convert_requires:
+        convert_requires.insert(0, MARK_FLOW_NAME)
     update_flow('optimize', add_optimizers=[name for name, _ in STRUCTURE_PASSES])
     register_flow(FLOW_NAME, [name for name, _ in TYPE_PASSES], requires=None)
     for backend_name in BACKENDS:

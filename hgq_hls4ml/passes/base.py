@@ -14,10 +14,34 @@ from hls4ml.model.optimizer import ModelOptimizerPass
 from ..errors import ConfigError
 from ..layers.quantize import HGQQuantize
 
+#: ModelGraph attribute set once the graph is known to come from our handlers.
+GRAPH_MARK = '_hgq_hls4ml_graph'
+
 
 def is_hgq_graph(model) -> bool:
-    """True when the graph came from an HGQ2 model through hgq_hls4ml's handlers."""
-    return any(isinstance(n, HGQQuantize) or n.get_attr('hgq_source_layer') for n in model.graph.values())
+    """True when the graph came from an HGQ2 model through hgq_hls4ml's handlers.
+
+    The handlers tag their nodes (``hgq_source_layer``), but hls4ml's own rewrites replace nodes without it (a
+    multidimensional ``Dense`` becomes a convolution, an io_stream ``Reshape`` a ``Repack``), and a folded
+    quantizer leaves no ``HGQQuantize`` behind: a graph can lose every tag. So the first look that finds a tag
+    (``hgq_mark_graph``, before hls4ml's ``convert`` flow) marks the graph itself, for good.
+    """
+    if not getattr(model, GRAPH_MARK, False) and any(
+        isinstance(n, HGQQuantize) or n.get_attr('hgq_source_layer') for n in model.graph.values()
+    ):
+        setattr(model, GRAPH_MARK, True)
+    return getattr(model, GRAPH_MARK, False)
+
+
+class MarkGraph(ModelOptimizerPass):
+    """Pass ``hgq_mark_graph``: remember that the graph is ours while every node still carries its tag."""
+
+    def __init__(self, name: str | None = None):
+        self.name = name or type(self).__name__
+
+    def transform(self, model) -> bool:
+        is_hgq_graph(model)
+        return False
 
 
 def skipped(model, name: str) -> bool:
