@@ -26,6 +26,7 @@ __all__ = [
     'register_layer_types',
     'register_passes',
     'register_templates',
+    'run_flow_before',
     'selected_optimizers',
     'set_output_variable_type',
 ]
@@ -86,6 +87,16 @@ def insert_flow_after(backend_names: Iterable[str], flow: str, names: Iterable[s
         requires = get_flow(f'{prefix}:ip').requires
         if flow not in requires:
             requires.insert(requires.index(f'vivado:{after}') + 1, flow)
+
+
+def run_flow_before(before: str, flow: str, names: Iterable[str]) -> None:
+    """Register the flow ``flow`` of the passes ``names`` and make hls4ml's flow ``before`` require it first."""
+    from hls4ml.model.flow import get_flow, register_flow
+
+    register_flow(flow, list(names), requires=None)
+    requires = get_flow(before).requires
+    if flow not in requires:
+        requires.insert(0, flow)
 
 
 class OwnedStage(ModelOptimizerPass):

@@ -2,8 +2,10 @@
 
 hls4ml calls :func:`register` while ``hls4ml.backends`` is imported. It installs our HGQ2 layer handlers into
 hls4ml's Keras-3 converter, our ``HGQQuantize`` layer and its C++ template into the Vivado and Vitis backends,
-and our passes as the flow ``hgq_hls4ml:exact`` inside their ``ip`` flows. It never raises: if hgq2 is missing
-or ``HGQ_HLS4ML_DISABLE=1`` is set, it warns (once, for a missing dependency) and stays inactive.
+our passes as the flow ``hgq_hls4ml:exact`` inside their ``ip`` flows, and the flow ``hgq_hls4ml:mark`` in front
+of hls4ml's ``convert`` flow (it marks a graph from our handlers as ours before hls4ml's rewrites can replace every
+node that says so). It never raises: if hgq2 is missing or ``HGQ_HLS4ML_DISABLE=1`` is set, it warns (once, for a
+missing dependency) and stays inactive.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from .errors import PluginInactiveError
 
 DISABLE_ENV = 'HGQ_HLS4ML_DISABLE'
 FLOW_NAME = 'hgq_hls4ml:exact'
+#: Flow run before hls4ml's ``convert`` flow, whose rewrites may drop every node's ``hgq_source_layer`` tag.
+MARK_FLOW_NAME = 'hgq_hls4ml:mark'
+MARK_PASS = ('hgq_mark_graph', 'base.MarkGraph')
 #: Graph rewrites appended to hls4ml's generic ``optimize`` flow (before backend layer initialisation).
 STRUCTURE_PASSES = (
     ('hgq_check_strategy', 'check_strategy.CheckStrategy'),
@@ -85,8 +90,9 @@ def _install_backend_parts() -> None:
     hls4ml_api.register_layer_types(layer_class for layer_class, _ in LAYERS)
     hls4ml_api.register_passes(
         (name, getattr(import_module(f'hgq_hls4ml.passes.{module}'), cls)(name))
-        for name, (module, cls) in ((n, p.rsplit('.', 1)) for n, p in STRUCTURE_PASSES + TYPE_PASSES)
+        for name, (module, cls) in ((n, p.rsplit('.', 1)) for n, p in (MARK_PASS, *STRUCTURE_PASSES, *TYPE_PASSES))
     )
+    hls4ml_api.run_flow_before('convert', MARK_FLOW_NAME, [MARK_PASS[0]])
     hls4ml_api.add_to_flow('optimize', (name for name, _ in STRUCTURE_PASSES))
     hls4ml_api.insert_flow_after(BACKENDS, FLOW_NAME, (name for name, _ in TYPE_PASSES), after='streaming')
     hls4ml_api.register_templates(BACKENDS, (template for _, template in LAYERS))

@@ -15,10 +15,35 @@ from ..errors import ConfigError
 from ..hls4ml_api import selected_optimizers
 from ..layers.quantize import HGQQuantize
 
+#: ModelGraph attribute set once the graph is known to come from our handlers.
+GRAPH_MARK = '_hgq_hls4ml_graph'
+
 
 def is_hgq_graph(model) -> bool:
-    """True when the graph came from an HGQ2 model through hgq_hls4ml's handlers."""
+    """True when the graph came from an HGQ2 model through hgq_hls4ml's handlers.
+
+    The handlers tag their nodes (``hgq_source_layer``), but hls4ml's own rewrites replace nodes without it (a
+    multidimensional ``Dense`` becomes a convolution, an io_stream ``Reshape`` a ``Repack``), and a folded
+    quantizer leaves no ``HGQQuantize`` behind: a graph can lose every tag. So ``hgq_mark_graph``, before hls4ml's
+    ``convert`` flow, marks the graph itself, for good.
+    """
+    return getattr(model, GRAPH_MARK, False) or has_tagged_nodes(model)
+
+
+def has_tagged_nodes(model) -> bool:
     return any(isinstance(n, HGQQuantize) or n.get_attr('hgq_source_layer') for n in model.graph.values())
+
+
+class MarkGraph(ModelOptimizerPass):
+    """Pass ``hgq_mark_graph``: remember that the graph is ours while every node still carries its tag."""
+
+    def __init__(self, name: str | None = None):
+        self.name = name or type(self).__name__
+
+    def transform(self, model) -> bool:
+        if has_tagged_nodes(model):
+            setattr(model, GRAPH_MARK, True)
+        return False
 
 
 def exact_types_follow(model) -> bool:

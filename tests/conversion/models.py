@@ -182,6 +182,23 @@ def _trunk(arch: str):
     if arch == 'reduce_scalar':  # a mean over every axis without keepdims: one value per sample
         inp = keras.Input((3, 4))
         return inp, QMeanPow2(axes=(1, 2))(inp)
+    # Alone in a model with a folded (homogeneous) input quantizer, a reduction over trailing axes leaves no node
+    # our handlers made: hls4ml turns its Dense into a convolution and, in io_stream, its reshapes into repacks
+    if arch == 'reduce_trailing_sum':
+        inp = keras.Input((2, 3, 4))
+        return inp, QSum(axes=(-2, -1))(inp)
+    if arch == 'reduce_trailing_mean':
+        inp = keras.Input((2, 3, 4))
+        return inp, QMeanPow2(axes=(-2, -1))(inp)
+    if arch == 'reduce_last_mean':
+        inp = keras.Input((2, 3, 4))
+        return inp, QMeanPow2(axes=-1)(inp)
+    if arch == 'reduce_last_keepdims':  # no reshape at all, in io_parallel too
+        inp = keras.Input((3, 4))
+        return inp, QSum(axes=-1, keepdims=True)(inp)
+    if arch == 'dense_multidim':  # the same for one QDense on a (rows, features) input
+        inp = keras.Input((3, 4))
+        return inp, QDense(5)(inp)
     if arch == 'einsum':  # token-wise projection, then a contraction over tokens and features
         inp = keras.Input((4, 6))
         x = QEinsumDense('bsi,ij->bsj', output_shape=(4, 5), bias_axes='j', activation='relu')(inp)

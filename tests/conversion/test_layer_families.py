@@ -4,12 +4,15 @@ layers: csim equals Keras everywhere (recurrent sequences at every time step), i
 import numpy as np
 import pytest
 
-from hgq_hls4ml import verify
+from hgq_hls4ml import convert, verify
+from hgq_hls4ml.layers import HGQQuantize
+from hgq_hls4ml.passes.base import is_hgq_graph
 
 from .models import Case, build, inputs
 
 TABLE = dict(min_bits=1, max_bits=4, seed=5)  # table layers: inputs of up to 8 bits keep the C++ small
 KBI_WRAP_TRN = dict(q_type='kbi', overflow='WRAP', round_mode='TRN')
+HOM = dict(homogeneous=True)  # every quantizer folds into a type: no HGQQuantize layer is left
 CASES = [
     (Case('conv3d_kif_sat_rnd', 'conv3d', min_bits=1, seed=101), 'io_parallel'),
     (Case('simple_rnn_seq_kif_sat_rnd', 'simple_rnn_seq', min_bits=1, seed=111), 'io_parallel'),
@@ -23,6 +26,19 @@ CASES = [
         Case('reduce_axes_kbi_wrap_trn', 'reduce_axes', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=102),
         'io_stream',
     ),
+    # a reduction alone behind a folded quantizer: hls4ml's rewrites replace every node our handlers made
+    (Case('reduce_trailing_sum_kif_sat_rnd_hom', 'reduce_trailing_sum', **HOM, seed=151), 'io_stream'),
+    (Case('reduce_trailing_sum_kif_sat_rnd_hom', 'reduce_trailing_sum', **HOM, seed=151), 'io_parallel'),
+    (
+        Case('reduce_trailing_mean_kbi_wrap_trn_hom', 'reduce_trailing_mean', **KBI_WRAP_TRN, **HOM, seed=152),
+        'io_stream',
+    ),
+    (
+        Case('reduce_trailing_mean_kbi_wrap_trn_hom', 'reduce_trailing_mean', **KBI_WRAP_TRN, **HOM, seed=152),
+        'io_parallel',
+    ),
+    (Case('reduce_last_keepdims_kif_sat_rnd_hom', 'reduce_last_keepdims', **HOM, seed=153), 'io_parallel'),
+    (Case('dense_multidim_kif_sat_rnd_hom', 'dense_multidim', **HOM, seed=155), 'io_parallel'),
     (Case('affine_lut_kif_sat_rnd', 'affine_lut', min_bits=1, seed=91), 'io_parallel'),
     (Case('quantizer_only_kif_sat_rnd_hom', 'quantizer_only', homogeneous=True, seed=86), 'io_parallel'),
     (
@@ -109,6 +125,10 @@ SLOW_CASES = [
         Case('reduce_last_kbi_wrap_trn', 'reduce_last', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=103),
         'io_stream',
     ),
+    (Case('reduce_last_keepdims_kif_sat_rnd_hom', 'reduce_last_keepdims', **HOM, seed=153), 'io_stream'),
+    (Case('reduce_last_mean_kif_sat_rnd_hom', 'reduce_last_mean', **HOM, seed=154), 'io_stream'),
+    (Case('reduce_last_mean_kif_sat_rnd_hom', 'reduce_last_mean', **HOM, seed=154), 'io_parallel'),
+    (Case('dense_multidim_kbi_wrap_trn_hom', 'dense_multidim', **KBI_WRAP_TRN, **HOM, seed=156), 'io_stream'),
     (Case('reduce_axes_kif_sat_rnd', 'reduce_axes', min_bits=1, seed=104), 'io_parallel'),
     (
         Case('reduce_axes_kif_satsym_rndconv', 'reduce_axes', overflow='SAT_SYM', round_mode='RND_CONV', seed=105),
@@ -208,3 +228,21 @@ def test_bit_exact(param, tmp_path):
 @pytest.mark.parametrize('param', SLOW_CASES, ids=_ids)
 def test_bit_exact_slow(param, tmp_path):
     _check(*param, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ('arch', 'io_type'),
+    [('reduce_trailing_sum', 'io_stream'), ('reduce_last_keepdims', 'io_parallel'), ('dense_multidim', 'io_stream')],
+)
+def test_types_are_exact_when_hls4ml_replaced_every_node_we_made(arch, io_type, tmp_path):
+    """hls4ml's rewrites drop our ``hgq_source_layer`` tags; the graph still gets our types (it once kept
+    hls4ml's default ``ap_fixed<16,6>`` everywhere, and csim differed from Keras on almost every output)."""
+    model = build(Case(arch, arch, **HOM, seed=151))
+    hm = convert(model, tmp_path / 'prj', io_type=io_type)
+    nodes = list(hm.graph.values())
+    assert not any(isinstance(n, HGQQuantize) or n.get_attr('hgq_source_layer') for n in nodes), 'no tag is left'
+    assert is_hgq_graph(hm)
+    (port,) = (n for n in nodes if n.class_name == 'Input')
+    k, i, f, _, _ = port.get_attr('hgq_fused_quantizer')
+    p = port.get_output_variable().type.precision
+    assert (p.width, p.integer, p.signed) == (k + i + f, k + i, bool(k))

@@ -34,8 +34,9 @@ def test_plain_hls4ml_import_activates_the_plugin():
         'from hgq_hls4ml.plugin import STATUS\n'
         "print(STATUS.active, type(layer_handlers['hgq.layers.core.dense.QDense']).__module__)\n"
         "print('hgq_hls4ml:exact' in get_flow('vitis:ip').requires)\n"
+        "print(get_flow('convert').requires[0])\n"
     )
-    assert out.split() == ['True', 'hgq_hls4ml.handlers.dense', 'True']
+    assert out.split() == ['True', 'hgq_hls4ml.handlers.dense', 'True', 'hgq_hls4ml:mark']
 
 
 def test_import_lets_keras_load_saved_hgq2_models(tmp_path):
