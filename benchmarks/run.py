@@ -53,8 +53,14 @@ def run_worker(model_path: Path, inputs_path: Path, work: Path, variant: str) ->
     if variant == 'upstream':
         env[DISABLE_ENV] = '1'
     result_path = work / f'{variant}.json'
-    cmd = [sys.executable, str(Path(__file__).with_name('measure.py')), str(model_path), str(inputs_path),
-           str(work / f'prj_{variant}'), str(result_path)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).with_name('measure.py')),
+        str(model_path),
+        str(inputs_path),
+        str(work / f'prj_{variant}'),
+        str(result_path),
+    ]
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S)
     except subprocess.TimeoutExpired:

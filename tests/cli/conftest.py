@@ -79,4 +79,3 @@ def run_cli(jax_cache: Path, tmp_path: Path) -> Runner:
         )
 
     return run
-

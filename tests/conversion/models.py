@@ -319,8 +319,14 @@ def _trunk(arch: str):
     if arch == 'snn_seq':  # no reset, per-unit thresholds and graded spikes, output quantizer, no surrogate, reversed
         inp = keras.Input((6, 3))
         snn = QSimpleSNN(
-            4, threshold=[0.7, 1.3, 0.2, 2.0], reset_mechanism='none', graded_spikes_factor=[1.0, 0.5, 1.5, 2.0],
-            enable_oq=True, surrogate_disable=True, go_backwards=True, return_sequences=True,
+            4,
+            threshold=[0.7, 1.3, 0.2, 2.0],
+            reset_mechanism='none',
+            graded_spikes_factor=[1.0, 0.5, 1.5, 2.0],
+            enable_oq=True,
+            surrogate_disable=True,
+            go_backwards=True,
+            return_sequences=True,
         )
         return inp, snn(QDense(4)(inp))
     if arch == 'snn_last':  # subtractive reset, no state quantizer: the membrane's range followed over the sequence
@@ -362,11 +368,13 @@ def build(case: Case) -> keras.Model:
     rng = np.random.default_rng(case.seed)
     keras.utils.set_random_seed(case.seed)
     with (
-        QuantizerConfigScope(place='datalane', default_q_type=case.q_type, overflow_mode=case.overflow,
-                             round_mode=case.round_mode),
+        QuantizerConfigScope(
+            place='datalane', default_q_type=case.q_type, overflow_mode=case.overflow, round_mode=case.round_mode
+        ),
         QuantizerConfigScope(place=('weight', 'bias'), default_q_type='kbi'),
-        QuantizerConfigScope(place='table', default_q_type=case.q_type, overflow_mode=case.overflow,
-                             round_mode=case.round_mode),
+        QuantizerConfigScope(
+            place='table', default_q_type=case.q_type, overflow_mode=case.overflow, round_mode=case.round_mode
+        ),
     ):
         inp, out = _trunk(case.arch)
         model = keras.Model(inp, out, name=case.name)

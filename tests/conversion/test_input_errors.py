@@ -44,8 +44,15 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
         convert(model, tmp_path / 'prj')
     found = {(name, cls) for name, cls, _ in err.value.problems}
     classes = {cls for _, cls in found}
-    assert {'QMultiHeadAttention', 'QSoftmax', 'LayerNormalization', 'QLIF', 'QAveragePooling1D',
-            'QGlobalMaxPooling1D', 'QDense'} <= classes
+    assert {
+        'QMultiHeadAttention',
+        'QSoftmax',
+        'LayerNormalization',
+        'QLIF',
+        'QAveragePooling1D',
+        'QGlobalMaxPooling1D',
+        'QDense',
+    } <= classes
     message = str(err.value)
     assert 'averages 3 elements' in message and 'keepdims=True' in message and "activation 'tanh'" in message
     assert 'return_attention_scores is not supported' in message and 'last axis only' in message
@@ -215,7 +222,7 @@ def test_padded_pooling_in_io_stream_is_refused(pool, tmp_path):
     shape = (5, 2) if pool.endswith('1D') else (5, 5, 2)
     inp = keras.Input(shape)
     model = _built(inp, getattr(hgq.layers, pool)(2, padding='same', name='pool')(inp))
-    with pytest.raises(UnsupportedLayerError, match=r"pool \(Pooling[12]D\): io_stream pooling with a padded border"):
+    with pytest.raises(UnsupportedLayerError, match=r'pool \(Pooling[12]D\): io_stream pooling with a padded border'):
         convert(model, tmp_path / 'prj', io_type='io_stream')
     assert not (tmp_path / 'prj').exists()
     convert(model, tmp_path / 'par')

@@ -10,8 +10,16 @@ GENERATED = ('myproject.cpp', 'myproject.h', 'parameters.h', 'defines.h', 'nnet_
 
 def generated_code_warnings(project: Path) -> list[str]:
     """Warnings ``g++ -Wall`` reports inside the generated files (HLS pragmas, unknown to g++, are not counted)."""
-    cmd = ['g++', '-std=c++14', '-fsyntax-only', '-Wall', '-Wno-unknown-pragmas', '-Ifirmware/ap_types', '-Ifirmware',
-           'firmware/myproject.cpp']
+    cmd = [
+        'g++',
+        '-std=c++14',
+        '-fsyntax-only',
+        '-Wall',
+        '-Wno-unknown-pragmas',
+        '-Ifirmware/ap_types',
+        '-Ifirmware',
+        'firmware/myproject.cpp',
+    ]
     proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stderr.splitlines()

@@ -13,8 +13,13 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_quick_benchmark(tmp_path):
     out = tmp_path / 'bench.json'
-    proc = subprocess.run([sys.executable, str(ROOT / 'benchmarks' / 'run.py'), '--quick', '--json', str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / 'benchmarks' / 'run.py'), '--quick', '--json', str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text())
     assert data['models'] and data['total']['models'] == len(data['models'])

@@ -217,4 +217,3 @@ def build_program(directory: pathlib.Path, entries: Sequence[Entry] = CATALOGUE,
     exe = directory / 'ap_eval'
     _run(('g++', *(str(o) for o in objs), '-o', str(exe)))
     return ApProgram(exe, time.perf_counter() - start)
-

@@ -14,26 +14,62 @@ NA6 = (None,) * 6
 #: total execution time, simulation tool)
 COSIM_EXPECTED = {
     'conv2d_test_vivadohls2019.2_hls4ml/myproject_cosim.rpt': (
-        'Pass', {'VHDL': 'NA', 'Verilog': 'Pass'}, 'Verilog', (965, 965, 965, None, None, None), None, 'xsim'),
+        'Pass',
+        {'VHDL': 'NA', 'Verilog': 'Pass'},
+        'Verilog',
+        (965, 965, 965, None, None, None),
+        None,
+        'xsim',
+    ),
     'sha3_vivadohls2018.3_undef/pqcrystals_fips202_ref_sha3_256_cosim.rpt': (
-        'Pass', {'VHDL': 'Pass', 'Verilog': 'NA'}, 'VHDL', (509, 509, 509, None, None, None), None, 'xsim'),
+        'Pass',
+        {'VHDL': 'Pass', 'Verilog': 'NA'},
+        'VHDL',
+        (509, 509, 509, None, None, None),
+        None,
+        'xsim',
+    ),
     'vecdot_vitis2020.1_undef/VecDotProduct_cosim.rpt': (
-        'Pass', {'VHDL': 'NA', 'Verilog': 'Pass'}, 'Verilog', (10099, 10099, 10099, None, None, None), 10099, 'xsim'),
+        'Pass',
+        {'VHDL': 'NA', 'Verilog': 'Pass'},
+        'Verilog',
+        (10099, 10099, 10099, None, None, None),
+        10099,
+        'xsim',
+    ),
     'hgdream_vitis2023.1_hls4ml/myproject_cosim.rpt': (
-        'Fail', {'VHDL': 'NA', 'Verilog': 'Fail'}, 'Verilog', NA6, None, None),
+        'Fail',
+        {'VHDL': 'NA', 'Verilog': 'Fail'},
+        'Verilog',
+        NA6,
+        None,
+        None,
+    ),
     'full_model_vivado2019.2_hls4ml/_cosim.rpt': (
-        'Fail', {'VHDL': 'NA', 'Verilog': 'Fail'}, 'Verilog', NA6, None, None),
+        'Fail',
+        {'VHDL': 'NA', 'Verilog': 'Fail'},
+        'Verilog',
+        NA6,
+        None,
+        None,
+    ),
 }
 #: file -> (passed, errors, message)
 CSIM_EXPECTED = {
     'conv2d_test_vivadohls2019.2_hls4ml/myproject_csim.log': (True, 0, 'INFO: [SIM 1] CSim done with 0 errors.'),
     'sha3_vivadohls2018.3_undef/pqcrystals_fips202_ref_sha3_256_csim.log': (
-        True, 0, 'INFO: [SIM 1] CSim done with 0 errors.'),
+        True,
+        0,
+        'INFO: [SIM 1] CSim done with 0 errors.',
+    ),
     'vecdot_vitis2020.1_undef/VecDotProduct_csim.log': (True, 0, 'INFO: [SIM 1] CSim done with 0 errors.'),
     'conv2d_test_vivadohls2019.2_hls4ml/vivado_hls.log': (True, 0, 'INFO: [SIM 211-1] CSim done with 0 errors.'),
     'vecdot_vitis2020.1_undef/solution1.log': (True, 0, 'INFO: [SIM 211-1] CSim done with 0 errors.'),
     'hgdream_vitis2023.1_hls4ml/myproject_csim.log': (
-        False, None, "ERR: [SIM 100] 'csim_design' failed: compilation error(s)."),
+        False,
+        None,
+        "ERR: [SIM 100] 'csim_design' failed: compilation error(s).",
+    ),
 }
 #: Logs that hold no csim result: hls4ml testbench outputs and a vitis_hls.log that stopped before csim.
 NOT_CSIM_LOGS = (
@@ -60,8 +96,14 @@ def test_cosim_values(data, name: str) -> None:
     report = parse_cosim_rpt(data / name)
     assert isinstance(report, CosimReport)
     assert (report.status, report.rtl_status, report.rtl) == (status, rtl_status, rtl)
-    assert (report.latency_min, report.latency_avg, report.latency_max,
-            report.interval_min, report.interval_avg, report.interval_max) == numbers
+    assert (
+        report.latency_min,
+        report.latency_avg,
+        report.latency_max,
+        report.interval_min,
+        report.interval_avg,
+        report.interval_max,
+    ) == numbers
     assert (report.total_execution_time, report.simulation_tool) == (total, tool)
 
 
@@ -71,7 +113,8 @@ def test_cosim_total_matches_lat_rpt(data) -> None:
     report = parse_cosim_rpt(data / 'vecdot_vitis2020.1_undef/VecDotProduct_cosim.rpt')
     assert report.total_execution_time == int(lat['TOTAL_EXECUTE_TIME'])
     assert (report.latency_min, report.latency_avg, report.latency_max) == tuple(
-        int(lat[key]) for key in ('MIN_LATENCY', 'AVER_LATENCY', 'MAX_LATENCY'))
+        int(lat[key]) for key in ('MIN_LATENCY', 'AVER_LATENCY', 'MAX_LATENCY')
+    )
 
 
 @pytest.mark.parametrize(
@@ -85,15 +128,20 @@ def test_cosim_total_matches_lat_rpt(data) -> None:
 )
 def test_cosim_overall_status(data, tmp_path, vhdl: str, verilog: str, status: str, rtl: str | None, latency) -> None:
     text = (data / COSIM_TEMPLATE).read_text()
-    rows = {'VHDL': _cosim_row('VHDL', vhdl, (12, 13, 14, 5, 6, 7)),
-            'Verilog': _cosim_row('Verilog', verilog, (20, 21, 22, 'NA', 'NA', 'NA'))}
+    rows = {
+        'VHDL': _cosim_row('VHDL', vhdl, (12, 13, 14, 5, 6, 7)),
+        'Verilog': _cosim_row('Verilog', verilog, (20, 21, 22, 'NA', 'NA', 'NA')),
+    }
     for language, row in rows.items():
         text = re.sub(rf'^\|\s+{language}\|.*$', row, text, flags=re.M)
     path = tmp_path / 'top_cosim.rpt'
     path.write_text(text)
     report = parse_cosim_rpt(path)
     assert (report.status, report.rtl, (report.latency_min, report.latency_avg, report.latency_max)) == (
-        status, rtl, latency)
+        status,
+        rtl,
+        latency,
+    )
     assert report.rtl_status == {'VHDL': vhdl, 'Verilog': verilog}
 
 
@@ -108,12 +156,20 @@ def test_csim_values(data, name: str) -> None:
     ('text', 'passed', 'errors', 'message'),
     [
         ('ERR: [SIM 1] CSim done with 3 errors.\n', False, 3, 'ERR: [SIM 1] CSim done with 3 errors.'),
-        ('INFO: [SIM 211-1] CSim done with 0 errors.\n'
-         "@E Simulation failed: Function 'main' returns nonzero value '1'.\n"
-         "ERROR: [SIM 211-100] 'csim_design' failed: nonzero return value.\n",
-         False, None, "ERROR: [SIM 211-100] 'csim_design' failed: nonzero return value."),
-        ('ERR: [SIM 100] failed\nINFO: [SIM 1] CSim done with 0 errors.\n', True, 0,
-         'INFO: [SIM 1] CSim done with 0 errors.'),
+        (
+            'INFO: [SIM 211-1] CSim done with 0 errors.\n'
+            "@E Simulation failed: Function 'main' returns nonzero value '1'.\n"
+            "ERROR: [SIM 211-100] 'csim_design' failed: nonzero return value.\n",
+            False,
+            None,
+            "ERROR: [SIM 211-100] 'csim_design' failed: nonzero return value.",
+        ),
+        (
+            'ERR: [SIM 100] failed\nINFO: [SIM 1] CSim done with 0 errors.\n',
+            True,
+            0,
+            'INFO: [SIM 1] CSim done with 0 errors.',
+        ),
     ],
 )
 def test_csim_last_run_counts(tmp_path, text: str, passed: bool, errors: int | None, message: str) -> None:

@@ -35,99 +35,226 @@ class Expected:
 UNDEF = (None, None)
 ZEROPAD2D_XML = 'conv2d_test_vivadohls2019.2_hls4ml/zeropad2d_cl_me_ap_fixed_ap_fixed_config4_s_csynth.xml'
 ZU9 = dict(part='xczu9eg-ffvb1156-2-e', family='zynquplus', flow_target=None, available=(1824, 2520, 548160, 274080, 0))
-ZU49 = dict(part='xczu49dr-ffvf1760-2-e', family='zynquplusRFSOC', flow_target='vivado',
-            available=(2160, 4272, 850560, 425280, 80))
-A7 = dict(part='xc7a75tlftg256-2l', family='artix7l', flow_target=None, clock=(10.0, 1.25, 7.44),
-          pipeline_type='none', latency=(None, None, None), interval=UNDEF, throughput=None,
-          available=(210, 180, 94400, 47200, None))
-ZU7 = dict(part='xczu7ev-ffvc1156-2-e', family='zynquplus', flow_target='vivado',
-           available=(624, 1728, 460800, 230400, 96))
-U250 = dict(version='2024.1', top='myproject', part='xcu250-figd2104-2L-e', family='virtexuplus', flow_target='vivado',
-            clock=(5.0, 1.35, 3.53), pipeline_type='dataflow', latency=(395, 395, 395), interval=(390, 390),
-            throughput=(390, 390), resources=(29, 467, 7123, 17966, 0), available=(5376, 12288, 3456000, 1728000, 1280))
-TOPK = dict(version='2022.1', top='topk_sort', part='xck26-sfvc784-2LV-c', family='zynquplus', flow_target='vivado',
-            clock=(10.0, 2.7, 2.598), pipeline_type='no', latency=(105704, None, 115406), interval=(105705, 115407),
-            throughput=None, resources=(0, 0, 13040, 11733, 0), available=(288, 1248, 234240, 117120, 64),
-            loops=[('VITIS_LOOP_30_2', (1000, 1000), (105000, 105000), (105, 105), None, None),
-                   ('VITIS_LOOP_57_4', (99, 99), (495, 10197), (5, 103), None, None)])
+ZU49 = dict(
+    part='xczu49dr-ffvf1760-2-e',
+    family='zynquplusRFSOC',
+    flow_target='vivado',
+    available=(2160, 4272, 850560, 425280, 80),
+)
+A7 = dict(
+    part='xc7a75tlftg256-2l',
+    family='artix7l',
+    flow_target=None,
+    clock=(10.0, 1.25, 7.44),
+    pipeline_type='none',
+    latency=(None, None, None),
+    interval=UNDEF,
+    throughput=None,
+    available=(210, 180, 94400, 47200, None),
+)
+ZU7 = dict(
+    part='xczu7ev-ffvc1156-2-e', family='zynquplus', flow_target='vivado', available=(624, 1728, 460800, 230400, 96)
+)
+U250 = dict(
+    version='2024.1',
+    top='myproject',
+    part='xcu250-figd2104-2L-e',
+    family='virtexuplus',
+    flow_target='vivado',
+    clock=(5.0, 1.35, 3.53),
+    pipeline_type='dataflow',
+    latency=(395, 395, 395),
+    interval=(390, 390),
+    throughput=(390, 390),
+    resources=(29, 467, 7123, 17966, 0),
+    available=(5376, 12288, 3456000, 1728000, 1280),
+)
+TOPK = dict(
+    version='2022.1',
+    top='topk_sort',
+    part='xck26-sfvc784-2LV-c',
+    family='zynquplus',
+    flow_target='vivado',
+    clock=(10.0, 2.7, 2.598),
+    pipeline_type='no',
+    latency=(105704, None, 115406),
+    interval=(105705, 115407),
+    throughput=None,
+    resources=(0, 0, 13040, 11733, 0),
+    available=(288, 1248, 234240, 117120, 64),
+    loops=[
+        ('VITIS_LOOP_30_2', (1000, 1000), (105000, 105000), (105, 105), None, None),
+        ('VITIS_LOOP_57_4', (99, 99), (495, 10197), (5, 103), None, None),
+    ],
+)
 
 XML_EXPECTED = {
     'cl2tagger_vitis2023.2/JetTaggerNN_prj/JetTaggerNN_csynth.xml': Expected(
-        version='2023.2', top='JetTaggerNN', part='xcvu9p-flga2104-2L-e', family='virtexuplus', flow_target='vivado',
-        clock=(2.80, 0.35, 2.435), pipeline_type='dataflow', latency=(78, 78, 80), interval=(23, 24),
-        throughput=(23, 24), resources=(10, 667, 197198, 370104, 0), available=(4320, 6840, 2364480, 1182240, 960)),
+        version='2023.2',
+        top='JetTaggerNN',
+        part='xcvu9p-flga2104-2L-e',
+        family='virtexuplus',
+        flow_target='vivado',
+        clock=(2.80, 0.35, 2.435),
+        pipeline_type='dataflow',
+        latency=(78, 78, 80),
+        interval=(23, 24),
+        throughput=(23, 24),
+        resources=(10, 667, 197198, 370104, 0),
+        available=(4320, 6840, 2364480, 1182240, 960),
+    ),
     'cl2tagger_vitis2023.2/JetTagger_csynth.xml': Expected(
-        version='2023.2', top='JetTagger', part='xcvu13p-flga2577-2-e', family='virtexuplus', flow_target='vivado',
-        clock=(2.00, 0.54, 1.659), pipeline_type='yes', latency=(167, 167, 167), interval=(15, 15), throughput=None,
-        resources=(10, 2011, 568773, 871201, 0), available=(5376, 12288, 3456000, 1728000, 1280)),
+        version='2023.2',
+        top='JetTagger',
+        part='xcvu13p-flga2577-2-e',
+        family='virtexuplus',
+        flow_target='vivado',
+        clock=(2.00, 0.54, 1.659),
+        pipeline_type='yes',
+        latency=(167, 167, 167),
+        interval=(15, 15),
+        throughput=None,
+        resources=(10, 2011, 568773, 871201, 0),
+        available=(5376, 12288, 3456000, 1728000, 1280),
+    ),
     'conv2d_test_vivadohls2019.2_hls4ml/myproject_csynth.xml': Expected(
-        version='2019.2', top='myproject', clock=(5.0, 0.62, 3.77), pipeline_type='dataflow',
-        latency=(243, 1268, 2293), interval=(227, 2277), throughput=(227, 2277), resources=(4, 8, 4187, 8722, 0),
-        **ZU9),
+        version='2019.2',
+        top='myproject',
+        clock=(5.0, 0.62, 3.77),
+        pipeline_type='dataflow',
+        latency=(243, 1268, 2293),
+        interval=(227, 2277),
+        throughput=(227, 2277),
+        resources=(4, 8, 4187, 8722, 0),
+        **ZU9,
+    ),
     ZEROPAD2D_XML: Expected(
-        version='2019.2', top='zeropad2d_cl_me_ap_fixed_ap_fixed_config4_s', clock=(5.0, 0.62, 1.838),
-        pipeline_type='none', latency=(203, 203, 203), interval=(203, 203), throughput=None,
-        resources=(0, 0, 62, 354, 0), **ZU9,
-        loops=[('PadTopWidth', (5, 5), (40, 40), (8, 8), None, None),
-               ('PadMain', (3, 3), (120, 120), (40, 40), None, None),
-               ('PadBottomWidth', (5, 5), (40, 40), (8, 8), None, None)]),
+        version='2019.2',
+        top='zeropad2d_cl_me_ap_fixed_ap_fixed_config4_s',
+        clock=(5.0, 0.62, 1.838),
+        pipeline_type='none',
+        latency=(203, 203, 203),
+        interval=(203, 203),
+        throughput=None,
+        resources=(0, 0, 62, 354, 0),
+        **ZU9,
+        loops=[
+            ('PadTopWidth', (5, 5), (40, 40), (8, 8), None, None),
+            ('PadMain', (3, 3), (120, 120), (40, 40), None, None),
+            ('PadBottomWidth', (5, 5), (40, 40), (8, 8), None, None),
+        ],
+    ),
     'ece226_vitis2024.1_hls4ml/csynth.xml': Expected(**U250),
     'ece226_vitis2024.1_hls4ml/myproject_csynth.xml': Expected(**U250),
     'gaussian_vitis2020.2_loops/gaussian_csynth.xml': Expected(
-        version='2020.2', top='gaussian', clock=(10.0, 2.7, 6.427), pipeline_type='none',
-        latency=(262673, 262673, 262673), interval=(262674, 262674), throughput=None, resources=(3, 0, 973, 1870, 0),
-        **ZU7, loops=[('buf_x1', (2, 2), (2, 2), None, 1, 1), ('buf_x2', (512, 512), (512, 512), None, 1, 1),
-                      ('win_y_win_x', (4, 4), (5, 5), None, 1, 2),
-                      ('for_y_for_x', (262144, 262144), (262146, 262146), None, 1, 4)]),
+        version='2020.2',
+        top='gaussian',
+        clock=(10.0, 2.7, 6.427),
+        pipeline_type='none',
+        latency=(262673, 262673, 262673),
+        interval=(262674, 262674),
+        throughput=None,
+        resources=(3, 0, 973, 1870, 0),
+        **ZU7,
+        loops=[
+            ('buf_x1', (2, 2), (2, 2), None, 1, 1),
+            ('buf_x2', (512, 512), (512, 512), None, 1, 1),
+            ('win_y_win_x', (4, 4), (5, 5), None, 1, 2),
+            ('for_y_for_x', (262144, 262144), (262146, 262146), None, 1, 4),
+        ],
+    ),
     'hgdream_vitis2023.1_hls4ml/myproject_csynth.xml': Expected(
-        version='2023.1', top='myproject', clock=(5.0, 1.35, 3.649), pipeline_type='dataflow',
-        latency=(695, 695, 695), interval=(578, 578), throughput=(578, 578), resources=(332, 29, 65881, 339116, 0),
-        **ZU49),
-    'hgdream_vitis2023.1_hls4ml/zeropad1d_cl_array_array_ap_ufixed_6_0_4_0_0_32u_config19_Pipeline_CopyMain_csynth.xml':
-        Expected(version='2023.1', top='zeropad1d_cl_array_array_ap_ufixed_6_0_4_0_0_32u_config19_Pipeline_CopyMain',
-                 clock=(5.0, 1.35, 3.273), pipeline_type='no', latency=(82, 82, 82), interval=(82, 82),
-                 throughput=None, resources=(0, 0, 10, 88, 0), **ZU49,
-                 loops=[('CopyMain', (80, 80), (80, 80), None, 1, 2)]),
+        version='2023.1',
+        top='myproject',
+        clock=(5.0, 1.35, 3.649),
+        pipeline_type='dataflow',
+        latency=(695, 695, 695),
+        interval=(578, 578),
+        throughput=(578, 578),
+        resources=(332, 29, 65881, 339116, 0),
+        **ZU49,
+    ),
+    'hgdream_vitis2023.1_hls4ml/zeropad1d_cl_array_array_ap_ufixed_6_0_4_0_0_32u_config19_Pipeline_CopyMain_csynth.xml': Expected(
+        version='2023.1',
+        top='zeropad1d_cl_array_array_ap_ufixed_6_0_4_0_0_32u_config19_Pipeline_CopyMain',
+        clock=(5.0, 1.35, 3.273),
+        pipeline_type='no',
+        latency=(82, 82, 82),
+        interval=(82, 82),
+        throughput=None,
+        resources=(0, 0, 10, 88, 0),
+        **ZU49,
+        loops=[('CopyMain', (80, 80), (80, 80), None, 1, 2)],
+    ),
     'hgdream_vitis2023.1_hls4ml/zeropad1d_cl_array_array_ap_ufixed_6_0_4_0_0_32u_config19_s_csynth.xml': Expected(
-        version='2023.1', top='zeropad1d_cl_array_array_ap_ufixed_6_0_4_0_0_32u_config19_s', clock=(5.0, 1.35, 3.273),
-        pipeline_type='no', latency=(84, 84, 84), interval=(84, 84), throughput=None, resources=(0, 0, 16, 169, 0),
-        **ZU49),
+        version='2023.1',
+        top='zeropad1d_cl_array_array_ap_ufixed_6_0_4_0_0_32u_config19_s',
+        clock=(5.0, 1.35, 3.273),
+        pipeline_type='no',
+        latency=(84, 84, 84),
+        interval=(84, 84),
+        throughput=None,
+        resources=(0, 0, 16, 169, 0),
+        **ZU49,
+    ),
     'sha3_vivadohls2018.3_undef/keccak_absorb_csynth.xml': Expected(
-        version='2018.3', top='keccak_absorb', resources=(3, 0, 3983, 19873, None), **A7,
-        loops=[('memset_t', (200, 200), (199, 199), (1, 1), None, None),
-               ('keccak_absorb_label6', (25, 25), (25, 25), (1, 1), None, None),
-               ('keccak_absorb_label7', UNDEF, UNDEF, (150, 150), None, None),
-               ('keccak_absorb_label4', UNDEF, UNDEF, (2, 2), None, None),
-               ('keccak_absorb_label5', (17, 17), (85, 85), (5, 5), None, None)]),
+        version='2018.3',
+        top='keccak_absorb',
+        resources=(3, 0, 3983, 19873, None),
+        **A7,
+        loops=[
+            ('memset_t', (200, 200), (199, 199), (1, 1), None, None),
+            ('keccak_absorb_label6', (25, 25), (25, 25), (1, 1), None, None),
+            ('keccak_absorb_label7', UNDEF, UNDEF, (150, 150), None, None),
+            ('keccak_absorb_label4', UNDEF, UNDEF, (2, 2), None, None),
+            ('keccak_absorb_label5', (17, 17), (85, 85), (5, 5), None, None),
+        ],
+    ),
     'sha3_vivadohls2018.3_undef/pqcrystals_fips202_ref_sha3_256_csynth.xml': Expected(
-        version='2018.3', top='pqcrystals_fips202_ref_sha3_256', resources=(10, 0, 7568, 39365, None), **A7,
-        loops=[('Loop1', (17, 17), (85, 85), (5, 5), None, None)]),
+        version='2018.3',
+        top='pqcrystals_fips202_ref_sha3_256',
+        resources=(10, 0, 7568, 39365, None),
+        **A7,
+        loops=[('Loop1', (17, 17), (85, 85), (5, 5), None, None)],
+    ),
     'topk_sort_vitis2022.1_range/csynth.xml': Expected(**TOPK),
     'topk_sort_vitis2022.1_range/topk_sort_csynth.xml': Expected(**TOPK),
     'vecdot_vitis2020.1_undef/VecDotProduct_csynth.xml': Expected(
-        version='2020.1', top='VecDotProduct', clock=(10.0, 2.7, 7.3), pipeline_type='dataflow',
-        latency=(None, None, None), interval=UNDEF, throughput=UNDEF, resources=(34, 0, 3726, 5322, 0), **ZU7),
+        version='2020.1',
+        top='VecDotProduct',
+        clock=(10.0, 2.7, 7.3),
+        pipeline_type='dataflow',
+        latency=(None, None, None),
+        interval=UNDEF,
+        throughput=UNDEF,
+        resources=(34, 0, 3726, 5322, 0),
+        **ZU7,
+    ),
     'vecdot_vitis2020.1_undef/VecReader_csynth.xml': Expected(
-        version='2020.1', top='VecReader', clock=(10.0, 2.7, 7.3), pipeline_type='none', latency=(1, None, None),
-        interval=(1, None), throughput=None, resources=(0, 0, 236, 221, 0), **ZU7,
-        loops=[('VITIS_LOOP_4_1', UNDEF, (2, None), None, 1, 3)]),
+        version='2020.1',
+        top='VecReader',
+        clock=(10.0, 2.7, 7.3),
+        pipeline_type='none',
+        latency=(1, None, None),
+        interval=(1, None),
+        throughput=None,
+        resources=(0, 0, 236, 221, 0),
+        **ZU7,
+        loops=[('VITIS_LOOP_4_1', UNDEF, (2, None), None, 1, 3)],
+    ),
 }
 
 #: ``<top>_csynth.rpt`` -> the XML of the same run.
 RPT_TO_XML = {
     'cl2tagger_vitis2023.2/JetTagger_csynth.rpt': 'cl2tagger_vitis2023.2/JetTagger_csynth.xml',
-    'conv2d_test_vivadohls2019.2_hls4ml/myproject_csynth.rpt':
-        'conv2d_test_vivadohls2019.2_hls4ml/myproject_csynth.xml',
-    'conv2d_test_vivadohls2019.2_hls4ml/zeropad2d_cl_me_ap_fixed_ap_fixed_config4_s_csynth.rpt':
-        'conv2d_test_vivadohls2019.2_hls4ml/zeropad2d_cl_me_ap_fixed_ap_fixed_config4_s_csynth.xml',
+    'conv2d_test_vivadohls2019.2_hls4ml/myproject_csynth.rpt': 'conv2d_test_vivadohls2019.2_hls4ml/myproject_csynth.xml',
+    'conv2d_test_vivadohls2019.2_hls4ml/zeropad2d_cl_me_ap_fixed_ap_fixed_config4_s_csynth.rpt': 'conv2d_test_vivadohls2019.2_hls4ml/zeropad2d_cl_me_ap_fixed_ap_fixed_config4_s_csynth.xml',
     'ece226_vitis2024.1_hls4ml/myproject_csynth.rpt': 'ece226_vitis2024.1_hls4ml/myproject_csynth.xml',
     'gaussian_vitis2020.2_loops/gaussian_csynth.rpt': 'gaussian_vitis2020.2_loops/gaussian_csynth.xml',
     'hgdream_vitis2023.1_hls4ml/myproject_csynth.rpt': 'hgdream_vitis2023.1_hls4ml/myproject_csynth.xml',
-    'hgdream_vitis2023.1_hls4ml/zeropad1d_cl_array_array_ap_ufixed_6_0_4_0_0_32u_config19_Pipeline_CopyMain_csynth.rpt':
-        'hgdream_vitis2023.1_hls4ml/zeropad1d_cl_array_array_ap_ufixed_6_0_4_0_0_32u_config19_Pipeline_CopyMain_csynth.xml',
+    'hgdream_vitis2023.1_hls4ml/zeropad1d_cl_array_array_ap_ufixed_6_0_4_0_0_32u_config19_Pipeline_CopyMain_csynth.rpt': 'hgdream_vitis2023.1_hls4ml/zeropad1d_cl_array_array_ap_ufixed_6_0_4_0_0_32u_config19_Pipeline_CopyMain_csynth.xml',
     'sha3_vivadohls2018.3_undef/keccak_absorb_csynth.rpt': 'sha3_vivadohls2018.3_undef/keccak_absorb_csynth.xml',
-    'sha3_vivadohls2018.3_undef/pqcrystals_fips202_ref_sha3_256_csynth.rpt':
-        'sha3_vivadohls2018.3_undef/pqcrystals_fips202_ref_sha3_256_csynth.xml',
+    'sha3_vivadohls2018.3_undef/pqcrystals_fips202_ref_sha3_256_csynth.rpt': 'sha3_vivadohls2018.3_undef/pqcrystals_fips202_ref_sha3_256_csynth.xml',
     'topk_sort_vitis2022.1_range/topk_sort_csynth.rpt': 'topk_sort_vitis2022.1_range/topk_sort_csynth.xml',
     'vecdot_vitis2020.1_undef/VecDotProduct_csynth.rpt': 'vecdot_vitis2020.1_undef/VecDotProduct_csynth.xml',
     'vecdot_vitis2020.1_undef/VecReader_csynth.rpt': 'vecdot_vitis2020.1_undef/VecReader_csynth.xml',
@@ -177,8 +304,11 @@ def test_latency_ns_uses_target_clock_like_the_tool(data, name: str) -> None:
     report = parse_csynth_xml(data / name)
     assert report.latency.clock_period_ns == report.clock_target_ns
     summary = ET.parse(data / name).getroot().find('PerformanceEstimates/SummaryOfOverallLatency')
-    for case, ours in (('Best', report.latency.best_ns), ('Average', report.latency.avg_ns),
-                       ('Worst', report.latency.worst_ns)):
+    for case, ours in (
+        ('Best', report.latency.best_ns),
+        ('Average', report.latency.avg_ns),
+        ('Worst', report.latency.worst_ns),
+    ):
         tool = summary.findtext(f'{case}-caseRealTimeLatency')
         match = re.fullmatch(r'([\d.]+) (ns|us|ms)', tool or '')
         if match is None:
@@ -215,12 +345,29 @@ def test_aggregate_csynth_xml_matches_top_report(data) -> None:
 @pytest.mark.parametrize('rpt', sorted(RPT_TO_XML))
 def test_csynth_rpt_matches_xml(data, rpt: str) -> None:
     text, xml = parse_csynth_rpt(data / rpt), parse_csynth_xml(data / RPT_TO_XML[rpt])
-    same = ('tool', 'version', 'top', 'part', 'family', 'clock_target_ns', 'clock_estimated_ns',
-            'clock_uncertainty_ns', 'pipeline_type', 'interval_min', 'interval_max', 'resources', 'available',
-            'utilization')
+    same = (
+        'tool',
+        'version',
+        'top',
+        'part',
+        'family',
+        'clock_target_ns',
+        'clock_estimated_ns',
+        'clock_uncertainty_ns',
+        'pipeline_type',
+        'interval_min',
+        'interval_max',
+        'resources',
+        'available',
+        'utilization',
+    )
     assert {key: getattr(text, key) for key in same} == {key: getattr(xml, key) for key in same}
     assert (text.latency.best, text.latency.worst, text.latency.best_ns, text.latency.worst_ns) == (
-        xml.latency.best, xml.latency.worst, xml.latency.best_ns, xml.latency.worst_ns)
+        xml.latency.best,
+        xml.latency.worst,
+        xml.latency.best_ns,
+        xml.latency.worst_ns,
+    )
     assert text.latency.avg is None  # the text report has no average
     if rpt.startswith('vecdot_vitis2020.1_undef/VecReader'):
         # the text shows the unknown trip count as '1 ~ ?' where the XML says 'undef'
@@ -279,8 +426,12 @@ def test_unknown_versions(data, tmp_path, version: str, message: str) -> None:
 def test_range_where_a_number_is_expected(data, tmp_path) -> None:
     text = (data / 'gaussian_vitis2020.2_loops/gaussian_csynth.xml').read_text()
     path = tmp_path / 'x_csynth.xml'
-    path.write_text(text.replace('<Interval-min>262674</Interval-min>',
-                                 '<Interval-min><range><min>1</min><max>2</max></range></Interval-min>'))
+    path.write_text(
+        text.replace(
+            '<Interval-min>262674</Interval-min>',
+            '<Interval-min><range><min>1</min><max>2</max></range></Interval-min>',
+        )
+    )
     with pytest.raises(ReportFormatError, match='<Interval-min> holds the range 1..2'):
         parse_csynth_xml(path)
 

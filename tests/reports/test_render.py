@@ -36,9 +36,24 @@ def _assert_aligned(text: str) -> None:
 
 def test_render_project_contains_key_numbers(data) -> None:
     text = render_table(parse_project(data / ECE226))
-    for needle in ('Project myproject', 'Vitis HLS 2024.1', 'xcu250-figd2104-2L-e', 'target 5', 'estimated 3.53',
-                   'dataflow', '1975', '390', '17966', '1728000', '1.04', 'C/RTL co-simulation: no report',
-                   'Vivado 2024.1 utilization (Optimized)', 'Vivado 2024.1 utilization (Routed)', '8565', '7722'):
+    for needle in (
+        'Project myproject',
+        'Vitis HLS 2024.1',
+        'xcu250-figd2104-2L-e',
+        'target 5',
+        'estimated 3.53',
+        'dataflow',
+        '1975',
+        '390',
+        '17966',
+        '1728000',
+        '1.04',
+        'C/RTL co-simulation: no report',
+        'Vivado 2024.1 utilization (Optimized)',
+        'Vivado 2024.1 utilization (Routed)',
+        '8565',
+        '7722',
+    ):
         assert needle in text, needle
     _assert_aligned(text)
 
@@ -74,7 +89,8 @@ def test_render_cosim_and_csim(data) -> None:
     csim = render_table(parse_csim_log(data / 'hgdream_vitis2023.1_hls4ml/myproject_csim.log'))
     assert csim.startswith('C simulation: FAILED\n') and "'csim_design' failed" in csim
     assert render_table(parse_csim_log(data / 'vecdot_vitis2020.1_undef/VecDotProduct_csim.log')).startswith(
-        'C simulation: passed (0 errors)')
+        'C simulation: passed (0 errors)'
+    )
 
 
 def test_render_utilization_fractional_bram_and_missing_uram(data) -> None:

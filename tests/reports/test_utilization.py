@@ -13,23 +13,75 @@ SHA3 = 'sha3_vivadohls2018.3_undef/pqcrystals_fips202_ref_sha3_256'
 #: file -> (Vivado version, design state, device, (used, available) of LUT, FF, Block RAM tiles, DSP, URAM)
 EXPECTED = {
     'dnd_hls4ml_vivado2020.1/vivado_synth.rpt': (
-        '2020.1', 'Synthesized', 'xczu9egffvb1156-2', (31277, 274080), (4555, 548160), (0.5, 912), (0, 2520), None),
+        '2020.1',
+        'Synthesized',
+        'xczu9egffvb1156-2',
+        (31277, 274080),
+        (4555, 548160),
+        (0.5, 912),
+        (0, 2520),
+        None,
+    ),
     'full_model_vivado2019.2_hls4ml/vivado_synth.rpt': (
-        '2019.2', 'Synthesized', 'xcu50fsvh2104-2L', (264101, 871680), (298539, 1743360), (377, 1344), (4752, 5952),
-        (115, 640)),
+        '2019.2',
+        'Synthesized',
+        'xcu50fsvh2104-2L',
+        (264101, 871680),
+        (298539, 1743360),
+        (377, 1344),
+        (4752, 5952),
+        (115, 640),
+    ),
     'lfads_vivado2022.2_hls4ml/vivado_synth.rpt': (
-        '2022.2', 'Synthesized', 'xcu50-fsvh2104-2L-e', (179437, 871680), (227971, 1743360), (251, 1344),
-        (2058, 5952), (0, 640)),
+        '2022.2',
+        'Synthesized',
+        'xcu50-fsvh2104-2L-e',
+        (179437, 871680),
+        (227971, 1743360),
+        (251, 1344),
+        (2058, 5952),
+        (0, 640),
+    ),
     'ece226_vitis2024.1_hls4ml/vivado_synth.rpt': (
-        '2024.1', 'Optimized', 'xcu250-figd2104-2L-e', (8565, 1728000), (4864, 3456000), (12, 2688), (467, 12288),
-        (0, 1280)),
+        '2024.1',
+        'Optimized',
+        'xcu250-figd2104-2L-e',
+        (8565, 1728000),
+        (4864, 3456000),
+        (12, 2688),
+        (467, 12288),
+        (0, 1280),
+    ),
     'ece226_vitis2024.1_hls4ml/vivado_utilization.rpt': (
-        '2024.1', 'Routed', 'xcu250-figd2104-2L-e', (7722, 1728000), (4864, 3456000), (12, 2688), (467, 12288),
-        (0, 1280)),
+        '2024.1',
+        'Routed',
+        'xcu250-figd2104-2L-e',
+        (7722, 1728000),
+        (4864, 3456000),
+        (12, 2688),
+        (467, 12288),
+        (0, 1280),
+    ),
     f'{SHA3}_utilization_synth.rpt': (
-        '2018.3', 'Synthesized', '7a75tlftg256-2L', (12355, 47200), (7337, 94400), (3, 105), (0, 180), None),
+        '2018.3',
+        'Synthesized',
+        '7a75tlftg256-2L',
+        (12355, 47200),
+        (7337, 94400),
+        (3, 105),
+        (0, 180),
+        None,
+    ),
     f'{SHA3}_utilization_routed.rpt': (
-        '2018.3', 'Fully Placed', '7a75tlftg256-2L', (12351, 47200), (7337, 94400), (3, 105), (0, 180), None),
+        '2018.3',
+        'Fully Placed',
+        '7a75tlftg256-2L',
+        (12351, 47200),
+        (7337, 94400),
+        (3, 105),
+        (0, 180),
+        None,
+    ),
 }
 
 
@@ -48,7 +100,12 @@ def test_utilization_values(data, name: str) -> None:
     assert isinstance(report, UtilizationReport)
     assert (report.vivado_version, report.design_state, report.device) == (version, state, device)
     assert [_pair(site) for site in (report.lut, report.ff, report.bram_tiles, report.dsp, report.uram)] == [
-        lut, ff, bram, dsp, uram]
+        lut,
+        ff,
+        bram,
+        dsp,
+        uram,
+    ]
     assert report.bram_18k_equiv == SiteUsage(bram[0] * 2, bram[1] * 2)
 
 

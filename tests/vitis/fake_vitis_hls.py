@@ -171,8 +171,10 @@ class Fake:
         if not path.is_file():
             self.tcl_error(f'couldn\'t read file "{path}": no such file or directory')
         text = path.read_text()
-        values = {m.group(1): m.group(2) or m.group(3) for m in re.finditer(r'^\s*set\s+(\w+)\s+(?:"([^"]*)"|(\S+))',
-                                                                             text, re.MULTILINE)}
+        values = {
+            m.group(1): m.group(2) or m.group(3)
+            for m in re.finditer(r'^\s*set\s+(\w+)\s+(?:"([^"]*)"|(\S+))', text, re.MULTILINE)
+        }
         block = re.search(r'array\s+set\s+opt\s*\{([^}]*)\}', text)
         if block:
             values.update(re.findall(r'(\w+)\s+(\S+)', block.group(1)))
@@ -215,7 +217,7 @@ class Fake:
             'INFO: [HLS 200-1510] Running: add_files -tb tb_data',
             "INFO: [HLS 200-10] Adding test bench file 'tb_data' to the project",
             'INFO: [HLS 200-1510] Running: open_solution solution1',
-            f"INFO: [HLS 200-10] {'Opening' if self.solution.is_dir() else 'Creating and opening'} solution "
+            f'INFO: [HLS 200-10] {"Opening" if self.solution.is_dir() else "Creating and opening"} solution '
             f"'{self.solution}'.",
             "INFO: [HLS 200-1505] Using default flow_target 'vivado'",
             'INFO: [HLS 200-1510] Running: config_compile -name_max_length 80',
@@ -305,14 +307,15 @@ class Fake:
         if self.failing('csim') and self.mode in ('fail', 'error_exit0'):
             self.copy(CSIM_COMPILE_FAIL, report)
             self.tcl_error(
-                f'firmware/{self.top}.cpp:42:5: error: use of undeclared identifier \'layer2_out\'',
+                f"firmware/{self.top}.cpp:42:5: error: use of undeclared identifier 'layer2_out'",
                 '1 error generated.',
                 f'make: *** [Makefile.rules:323: obj/{self.top}.o] Error 1',
                 "ERROR: [SIM 211-100] 'csim_design' failed: compilation error(s).",
                 'INFO: [SIM 211-3] *************** CSIM finish ***************',
             )
-        self.say('Processing input 0', 'Predictions', '0 1 0 0 0 0 0 0 0 0', 'Quantized predictions',
-                 '0 1 0 0 0 0 0 0 0 0')
+        self.say(
+            'Processing input 0', 'Predictions', '0 1 0 0 0 0 0 0 0 0', 'Quantized predictions', '0 1 0 0 0 0 0 0 0 0'
+        )
         (self.cwd / 'tb_data').mkdir(exist_ok=True)
         (self.cwd / 'tb_data' / 'csim_results.log').write_text('0 1 0 0 0 0 0 0 0 0 \n')
         self.say('INFO: Saved inference results to file: tb_data/csim_results.log')
@@ -346,7 +349,7 @@ class Fake:
         self.begin('synth', 'csynth_design')
         self.say(
             f"INFO: [HLS 200-10] Analyzing design file 'firmware/{self.top}.cpp' ...",
-            'INFO: [HLS 200-777] Using interface defaults for \'Vivado\' flow target.',
+            "INFO: [HLS 200-777] Using interface defaults for 'Vivado' flow target.",
             'INFO: [HLS 200-111] Finished Source Code Analysis and Preprocessing: CPU user time: 12.3 seconds.',
         )
         if self.failing('synth') and self.mode in ('fail', 'error_exit0'):
