@@ -404,3 +404,28 @@ def inputs(model: keras.Model, n: int = 400, scale: float = 4.0, seed: int = 1) 
     x = rng.normal(0, scale, shape)
     x[: n // 4] = np.round(x[: n // 4] * 8) / 16  # exact half-LSB ties for many grids
     return x.astype(np.float32)
+
+
+def keras_outputs(model: keras.Model, x: np.ndarray, min_distinct: int = 11) -> np.ndarray:
+    """Keras's outputs on ``x``; a model with fewer than ``min_distinct`` distinct output values tests nothing."""
+    out = np.asarray(model.predict(x, verbose=0))
+    assert np.unique(out).size >= min_distinct, 'degenerate test model: too few distinct outputs'
+    return out
+
+
+def assert_verified(model: keras.Model, x: np.ndarray, out_dir, io_type: str, min_distinct: int = 11) -> None:
+    """``hgq_hls4ml.verify``: csim equals Keras on every output element of a non-degenerate model."""
+    from hgq_hls4ml import verify
+
+    keras_out = keras_outputs(model, x, min_distinct)
+    report = verify(model, x, output_dir=out_dir, io_type=io_type)
+    assert report.bit_exact, f'{model.name} ({io_type}):\n{report}'
+    assert report.n_elements == keras_out.size
+
+
+def assert_csim_equal(hls_model, model: keras.Model, x: np.ndarray) -> None:
+    """hls4ml's own ``compile``/``predict``: csim equals Keras on every output element of a non-degenerate model."""
+    keras_out = keras_outputs(model, x)
+    hls_model.compile()
+    hw = np.asarray(hls_model.predict(x.astype(np.float64))).reshape(keras_out.shape)
+    np.testing.assert_array_equal(hw, keras_out)

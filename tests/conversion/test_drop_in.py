@@ -6,10 +6,9 @@ import warnings
 from pathlib import Path
 
 import hls4ml
-import numpy as np
 import pytest
 
-from .models import Case, build, inputs
+from .models import Case, assert_csim_equal, build, inputs
 from .test_layer_families import CASES as FAMILY_CASES
 
 BIT_EXACT_VALUES = (True, False, None)
@@ -65,20 +64,12 @@ def test_bit_exact_setting_gives_the_same_firmware(param, tmp_path):
         assert _firmware_differences(dirs[0], other) == [], f'bit_exact changes the firmware of {case.name}'
 
 
-def _csim_equal(hm, model, x) -> None:
-    hm.compile()
-    keras_out = np.asarray(model.predict(x, verbose=0))
-    assert np.unique(keras_out).size > 10, 'degenerate test model: too few distinct outputs'
-    hw = np.asarray(hm.predict(x.astype(np.float64))).reshape(keras_out.shape)
-    np.testing.assert_array_equal(hw, keras_out)
-
-
 @pytest.mark.parametrize('io_type', ['io_parallel', 'io_stream'])
 def test_harness_call_is_bit_exact(io_type, tmp_path):
     """HGQ2's own test harness: ``convert_from_keras_model(..., backend='Vitis', io_type=..., bit_exact=True)``."""
     model = build(Case('conv2d_harness', 'conv2d', min_bits=1, seed=3))
     hm = _convert(model, tmp_path / 'prj', io_type, bit_exact=True)
-    _csim_equal(hm, model, inputs(model, n=200))
+    assert_csim_equal(hm, model, inputs(model, n=200))
 
 
 def test_default_backend_is_bit_exact(tmp_path):
@@ -88,4 +79,4 @@ def test_default_backend_is_bit_exact(tmp_path):
         warnings.simplefilter('ignore', UserWarning)
         hm = hls4ml.converters.convert_from_keras_model(model, output_dir=str(tmp_path / 'prj'))
     assert hm.config.get_config_value('Backend') == 'Vivado'
-    _csim_equal(hm, model, inputs(model, n=300))
+    assert_csim_equal(hm, model, inputs(model, n=300))
