@@ -57,17 +57,18 @@ def quantizer_kif(q: Quantizer, shape: tuple[int, ...]) -> tuple[np.ndarray, np.
     return np.where(dead, 0, k), np.where(dead, 0, i), np.where(dead, 0, f)
 
 
-def quantize_config(q: Quantizer, shape: tuple[int, ...], name: str, src: str, dst: str) -> Config:
-    """An ``HGQQuantize`` config reading Keras tensor ``src`` and producing ``dst``."""
-    return node_config(
-        name,
-        'HGQQuantize',
-        [src],
-        [dst],
+def quantize_attrs(q: Quantizer, shape: tuple[int, ...]) -> dict:
+    """The attributes of an ``HGQQuantize`` node applying ``q`` to a tensor of ``shape``."""
+    return dict(
         kif=quantizer_kif(q, shape),
         round_mode=normalize_round_mode(q.quantizer.round_mode),
         overflow_mode=normalize_overflow_mode(q.quantizer.overflow_mode),
     )
+
+
+def quantize_config(q: Quantizer, shape: tuple[int, ...], name: str, src: str, dst: str) -> Config:
+    """An ``HGQQuantize`` config reading Keras tensor ``src`` and producing ``dst``."""
+    return node_config(name, 'HGQQuantize', [src], [dst], **quantize_attrs(q, shape))
 
 
 def multi_input_problems(layer: keras.Layer) -> list[str]:

@@ -102,9 +102,9 @@ def _(node: HGQUnaryLUT, inputs):
 
 
 def input_indexed_tables(node: Layer, deferred: dict, x: iv.QInterval) -> dict:
-    """Tables of the Keras table layer ``deferred['layer']`` indexed by the raw bits of its input's exact (proven)
-    type, of at most ``deferred['max_bits']`` bits (the limit in force when the model was converted)."""
-    from ..handlers.unary_lut import keras_function
+    """Tables of the element-wise function ``deferred['function']`` (a Keras table layer's) indexed by the raw bits
+    of its input's exact (proven) type, of at most ``deferred['max_bits']`` bits (the limit in force when the model
+    was converted)."""
     from ..layers.unary_lut import build_tables
 
     t, limit = x.union_type(), deferred['max_bits']
@@ -115,7 +115,7 @@ def input_indexed_tables(node: Layer, deferred: dict, x: iv.QInterval) -> dict:
         )
         raise UnsupportedLayerError([(node.name, node.class_name, reason)])
     kif = tuple(np.full(x.shape, v) for v in t.kif)
-    tables, ids = build_tables(keras_function(deferred['layer']), kif)
+    tables, ids = build_tables(deferred['function'], kif)
     return {'kif': kif, 'round_mode': 'TRN', 'overflow_mode': 'WRAP', 'tables': tables, 'table_id': ids}
 
 

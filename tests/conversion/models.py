@@ -204,6 +204,17 @@ def _trunk(arch: str):
         x = QEinsumDense('bsi,ij->bsj', output_shape=(4, 5), bias_axes='j', activation='relu')(inp)
         x = QEinsumDense('bsj,sjk->bk', output_shape=(3,), bias_axes='k')(x)
         return inp, QDense(2)(x)
+    if arch == 'softmax_axes':  # softmax over a middle axis, and over two non-adjacent axes without stability
+        inp = keras.Input((3, 4, 5))
+        a = QSoftmax(axis=1, enable_iq=True)(inp)
+        b = QSoftmax(axis=(1, 3), stable=False, enable_iq=True)(inp)
+        return inp, keras.layers.Concatenate()([a, b])
+    if arch == 'softmax_all':  # one softmax over every axis of a (4, 4) input
+        inp = keras.Input((4, 4))
+        return inp, QSoftmax(axis=(-2, -1), enable_iq=True)(inp)
+    if arch == 'attention_2d':  # attention over two sequence axes: the softmax normalises a 2D window of keys
+        q, k, v = keras.Input((2, 4, 8)), keras.Input((2, 4, 9)), keras.Input((2, 4, 10))
+        return [q, k, v], QMultiHeadAttention(num_heads=1, key_dim=8)(q, k, v)
     if arch == 'softmax_unstable':  # stable=False: the exponent table reads the (quantized) input directly
         inp = keras.Input((3, 6))
         x = QSoftmax(stable=False)(Quantizer()(QDense(5)(inp)))
@@ -378,7 +389,7 @@ def build(case: Case) -> keras.Model:
     ):
         inp, out = _trunk(case.arch)
         model = keras.Model(inp, out, name=case.name)
-    model(np.zeros((1, *inp.shape[1:]), dtype=np.float32))
+    model([np.zeros((1, *t.shape[1:]), dtype=np.float32) for t in model.inputs])
     _randomise_bits(model, case, rng)
     if case.arch.startswith('table'):
         _randomise_tables(model, rng)
@@ -397,13 +408,15 @@ def build(case: Case) -> keras.Model:
     return model
 
 
-def inputs(model: keras.Model, n: int = 400, scale: float = 4.0, seed: int = 1) -> np.ndarray:
-    """Samples well beyond the quantizers' ranges, plus exact grid points and ties."""
+def inputs(model: keras.Model, n: int = 400, scale: float = 4.0, seed: int = 1) -> np.ndarray | list[np.ndarray]:
+    """Samples well beyond the quantizers' ranges, plus exact grid points and ties (a list for several inputs)."""
     rng = np.random.default_rng(seed)
-    shape = (n, *model.inputs[0].shape[1:])
-    x = rng.normal(0, scale, shape)
-    x[: n // 4] = np.round(x[: n // 4] * 8) / 16  # exact half-LSB ties for many grids
-    return x.astype(np.float32)
+    xs = []
+    for t in model.inputs:
+        x = rng.normal(0, scale, (n, *t.shape[1:]))
+        x[: n // 4] = np.round(x[: n // 4] * 8) / 16  # exact half-LSB ties for many grids
+        xs.append(x.astype(np.float32))
+    return xs if len(xs) > 1 else xs[0]
 
 
 def keras_outputs(model: keras.Model, x: np.ndarray, min_distinct: int = 11) -> np.ndarray:

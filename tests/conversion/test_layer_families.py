@@ -60,6 +60,9 @@ CASES = [
     (Case('transformer_kif_sat_rnd', 'transformer', min_bits=1, seed=0), 'io_parallel'),
     (Case('einsum2_kif_sat_rnd', 'einsum2', min_bits=1, seed=61), 'io_parallel'),
     (Case('softmax_kif_sat_rnd', 'softmax', min_bits=1, seed=58), 'io_parallel'),
+    (Case('softmax_axes_kif_sat_rnd', 'softmax_axes', min_bits=1, seed=59), 'io_stream'),
+    (Case('softmax_all_kbi_wrap_trn', 'softmax_all', **KBI_WRAP_TRN, min_bits=1, seed=60), 'io_parallel'),
+    (Case('attention_2d_kif_sat_rnd', 'attention_2d', min_bits=1, seed=61), 'io_parallel'),
     (
         Case('softmax_kbi_wrap_trn', 'softmax', q_type='kbi', overflow='WRAP', round_mode='TRN', min_bits=1, seed=52),
         'io_stream',
