@@ -389,7 +389,8 @@ def build(case: Case) -> keras.Model:
     ):
         inp, out = _trunk(case.arch)
         model = keras.Model(inp, out, name=case.name)
-    model([np.zeros((1, *t.shape[1:]), dtype=np.float32) for t in model.inputs])
+    zeros = [np.zeros((1, *t.shape[1:]), dtype=np.float32) for t in model.inputs]
+    model(zeros if len(zeros) > 1 else zeros[0])
     _randomise_bits(model, case, rng)
     if case.arch.startswith('table'):
         _randomise_tables(model, rng)

@@ -78,7 +78,7 @@ def test_merge_with_broadcast_shapes_is_refused(tmp_path):
 
 def test_reduction_over_the_batch_axis_is_refused(tmp_path):
     inp = keras.Input((4,))
-    model = _built(inp, QSum(axes=(0, 1))(QDense(3)(inp)))
+    model = _built(inp, QSum(axes=(0, 1), name='q_sum')(QDense(3)(inp)))
     with pytest.raises(UnsupportedLayerError, match=r'q_sum \(QSum\): axes=\(0, 1\) include the batch axis'):
         convert(model, tmp_path / 'prj')
 
