@@ -11,8 +11,10 @@ from __future__ import annotations
 from math import log2, prod
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .base import Config, chain_configs, node_config
-from .conv import window_geometry
+from .conv import padding_amounts, window_geometry
 from .qlayer import QLayerHandler
 
 if TYPE_CHECKING:
@@ -27,6 +29,24 @@ def is_global(layer: keras.Layer) -> bool:
 
 def pool_window(layer: keras.Layer, in_shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(in_shape[:-1]) if is_global(layer) else tuple(layer.pool_size)
+
+
+def window_counts(
+    in_sizes: tuple[int, ...],
+    out_sizes: tuple[int, ...],
+    window: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: str,
+) -> np.ndarray:
+    """How many input elements (padding excluded, as Keras and hls4ml average them) each output position's window
+    covers, per spatial axis multiplied out."""
+    counts = np.ones((), dtype=np.int64)
+    for n_in, n_out, k, s in zip(in_sizes, out_sizes, window, strides):
+        before, _ = padding_amounts(padding, n_in, k, s)
+        start = np.arange(n_out) * s - before
+        axis = np.minimum(start + k, n_in) - np.maximum(start, 0)
+        counts = np.multiply.outer(counts, axis)
+    return counts
 
 
 def pooling3d_nodes(layer: keras.Layer, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> list:
@@ -67,7 +87,14 @@ class QPoolingHandler(QLayerHandler):
                     f'averages {area} elements; only power-of-two windows divide exactly (in Keras and in firmware)'
                 )
             if not is_global(layer) and layer.padding != 'valid':
-                found.append(f"padding={layer.padding!r}; averaging over a padded border is not exact, use 'valid'")
+                out_shape = tuple(layer.output.shape[1:])
+                counts = window_counts(in_shape[:-1], out_shape[:-1], layer.pool_size, layer.strides, layer.padding)
+                odd = sorted({int(c) for c in counts.ravel() if not log2(c).is_integer()})
+                if odd:
+                    found.append(
+                        f'padding={layer.padding!r}: border windows average {", ".join(map(str, odd))} elements; '
+                        "only power-of-two counts divide exactly (in Keras and in firmware), use 'valid'"
+                    )
         return found
 
     def core(self, layer: keras.Layer, src: str, dst: str, in_shape, out_shape) -> list[Config]:

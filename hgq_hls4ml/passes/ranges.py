@@ -261,7 +261,8 @@ def _(node: Concatenate, inputs):
 def _pool(node: Layer, x: iv.QInterval, index: np.ndarray) -> iv.QInterval:
     if node.get_attr('pool_op') == 'Max':
         return iv.window_max(x, index)
-    return iv.scale(iv.window_sum(x, index), 1.0 / pool_area(node))
+    counts = np.maximum((index >= 0).sum(axis=-1), 1)  # hls4ml, like Keras, averages the unpadded elements only
+    return iv.scale(iv.window_sum(x, index), 1.0 / counts)
 
 
 @node_range.register(Pooling1D)

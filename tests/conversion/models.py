@@ -155,6 +155,10 @@ def _trunk(arch: str):
         x = QAveragePooling1D(2)(x)
         c = keras.layers.Concatenate()([QGlobalMaxPooling1D()(x), QGlobalAveragePooling1D()(x)])
         return inp, QDense(3)(c)
+    if arch == 'avgpool_same':  # padded borders whose windows still average a power-of-two number of elements
+        inp = keras.Input((5, 8, 3))
+        x = QAveragePooling2D((2, 4), strides=(2, 4), padding='same')(inp)
+        return inp, QAveragePooling1D(2, strides=3, padding='same')(keras.layers.Reshape((6, 3))(x))
     if arch == 'lut_mlp':  # tables on the model input and between dense layers
         inp = keras.Input((6,))
         x = QDense(8)(QUnaryFunctionLUT('tanh')(inp))

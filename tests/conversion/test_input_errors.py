@@ -322,3 +322,12 @@ def test_table_limit_is_configurable(tmp_path):
     assert max_table_bits() == MAX_TABLE_BITS
     with pytest.raises(ValueError, match='non-negative integer'):
         convert(_table_model(), tmp_path / 'prj', max_table_bits=-1)
+
+
+def test_padded_average_of_odd_border_counts_is_refused(tmp_path):
+    """Keras divides a border window's sum by its 3 unpadded elements in float32: no fixed-point result equals it."""
+    inp = keras.Input((5, 2))
+    model = _built(inp, QAveragePooling1D(4, strides=3, padding='same', name='avg')(inp))
+    with pytest.raises(UnsupportedLayerError, match=r"avg \(QAveragePooling1D\): padding='same': border windows average 3"):
+        convert(model, tmp_path / 'prj')
+    assert not (tmp_path / 'prj').exists()

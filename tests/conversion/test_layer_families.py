@@ -74,6 +74,10 @@ CASES = [
     ),
     (Case('pool1d_kbi_wrap_rnd', 'pool1d', q_type='kbi', overflow='WRAP', min_bits=1, seed=24), 'io_parallel'),
     (Case('pool1d_kif_sat_rnd', 'pool1d', min_bits=1, seed=25), 'io_stream'),
+    (
+        Case('avgpool_same_kbi_wrap_rnd', 'avgpool_same', q_type='kbi', overflow='WRAP', min_bits=1, seed=26),
+        'io_parallel',
+    ),
     (Case('lut_mlp_kif_sat_rnd', 'lut_mlp', min_bits=1, seed=31), 'io_parallel'),
     # io_stream through the buffered stream adapter (recurrent, table sums, 3D convolutions, heterogeneous softmax)
     (Case('gru_seq_kif_sat_rnd_stream', 'gru_seq', min_bits=1, seed=141), 'io_stream'),
