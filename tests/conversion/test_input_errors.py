@@ -34,7 +34,7 @@ def _sign(v):
 def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_path):
     inp = keras.Input((4, 8))
     x, _ = QMultiHeadAttention(num_heads=2, key_dim=4)(inp, inp, return_attention_scores=True)  # option refused
-    x = QSoftmax(axis=1)(x)
+    x = QSoftmax(axis=0)(x)  # over the batch axis
     x = keras.layers.LayerNormalization()(x)
     x = QLIF(8, return_sequences=True, spike_grad=_sign)(x)  # supported class, unsupported option
     x = QAveragePooling1D(3)(x)  # supported class, unsupported option
@@ -55,7 +55,7 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
     } <= classes
     message = str(err.value)
     assert 'averages 3 elements' in message and 'keepdims=True' in message and "activation 'tanh'" in message
-    assert 'return_attention_scores is not supported' in message and 'last axis only' in message
+    assert 'return_attention_scores is not supported' in message and 'include the batch axis' in message
     assert "only HGQ2's atan surrogate (or surrogate_disable=True)" in message
     assert not (tmp_path / 'prj').exists()
 
@@ -328,6 +328,7 @@ def test_padded_average_of_odd_border_counts_is_refused(tmp_path):
     """Keras divides a border window's sum by its 3 unpadded elements in float32: no fixed-point result equals it."""
     inp = keras.Input((5, 2))
     model = _built(inp, QAveragePooling1D(4, strides=3, padding='same', name='avg')(inp))
-    with pytest.raises(UnsupportedLayerError, match=r"avg \(QAveragePooling1D\): padding='same': border windows average 3"):
+    match = r"avg \(QAveragePooling1D\): padding='same': border windows average 3"
+    with pytest.raises(UnsupportedLayerError, match=match):
         convert(model, tmp_path / 'prj')
     assert not (tmp_path / 'prj').exists()
