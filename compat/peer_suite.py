@@ -1,18 +1,25 @@
 """Run other projects' test suites against hgq_hls4ml and against upstream hls4ml, and report regressions.
 
-Usage::
+Usage (from the repository root, with the venv's python; KERAS_BACKEND defaults to jax)::
 
-    python compat/peer_suite.py hgq2 --repo PATH/TO/HGQ2 --every 16 --json hgq2.json
-    python compat/peer_suite.py hls4ml --repo PATH/TO/hls4ml --commit v1.3.0
+    python compat/peer_suite.py hgq2 --repo /work/.mirror/calad0i+HGQ2/repo --every 16 --json hgq2.json
+    python compat/peer_suite.py hls4ml --repo /work/.mirror/fastmachinelearning+hls4ml/repo --commit v1.3.0
 
 ``--repo`` is a work tree (its files as they are, or ``--commit``'s) or a bare mirror (``--commit``, default the
-tag of the installed release, else HEAD). The suite's test files are copied into a scratch folder per mode, so
-neither run writes into the checkout. The selection runs twice, in separate pytest processes with the same case
-list: ``plugin`` (hgq_hls4ml active) and ``upstream`` (``HGQ_HLS4ML_DISABLE=1``). ``peer_pytest_plugin.py``
-samples the cases, lifts the suite's opt-outs and records every phase's outcome as JSON lines, from which each case
-is classified: pass, skip, mismatch (the suite's firmware-vs-Keras assertion), refused (plugin: our typed refusal;
-upstream: a ``raise``/``assert`` of hls4ml's own code during conversion) or error. Exit code 1 if a case passes
-upstream but not with the plugin, or mismatches with the plugin; 2 if the suite could not be run.
+tag of the installed release, else HEAD); a test file missing at that commit is taken from the newest commit of
+HEAD that has it, and the header says so. The checkout's package sources are compared with the installed package
+(warning if some differ, refusal if most do). The suite's files are copied into a scratch folder per mode, so no run
+writes into the checkout. The selection runs twice, in separate pytest processes with the same case list and seeds:
+``plugin`` (hgq_hls4ml active) and ``upstream`` (``HGQ_HLS4ML_DISABLE=1``). ``peer_pytest_plugin.py`` samples
+the cases (``--every``: one in K, ``--order spread`` by default so parameter grids do not alias), switches the
+suite's opt-outs off and records every phase as JSON lines; each case is then classified: pass, skip (xfail too),
+mismatch (the suite's firmware-vs-Keras assertion), refused (plugin: our typed refusal; upstream: a ``raise`` or
+``assert`` in hls4ml's own code during conversion) or error. A pytest process that dies, or shows no progress for
+``--case-timeout`` s, is stopped; its case counts as an error and the rest are rerun. ``--report-only`` prints a
+finished ``--workdir``'s report again.
+
+Exit code 1 if a case passes upstream but not with the plugin, or mismatches with the plugin; 2 if the suite could
+not be run.
 """
 
 from __future__ import annotations
@@ -761,9 +768,7 @@ def to_json(suite: Suite, comp: Comparison, runs: dict[str, ModeRun], meta: dict
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
-    p = argparse.ArgumentParser(
-        description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('suite', choices=sorted(SUITES))
     p.add_argument('--repo', type=Path, required=True, help='work tree or (bare) git mirror of the suite')
     p.add_argument(

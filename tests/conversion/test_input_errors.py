@@ -259,8 +259,8 @@ def test_softmax_options_without_exact_firmware_are_refused(tmp_path):
     from hgq.layers import QSoftmax
 
     inp = keras.Input((4, 6))
-    model = _built(inp, QSoftmax(axis=1)(QDense(6)(inp)))
-    with pytest.raises(UnsupportedLayerError, match='normalizes the last axis only'):
+    model = _built(inp, QSoftmax(axis=0)(QDense(6)(inp)))  # any other axes convert (test_layer_families)
+    with pytest.raises(UnsupportedLayerError, match='include the batch axis; firmware normalises within one sample'):
         convert(model, tmp_path / 'prj')
 
 
