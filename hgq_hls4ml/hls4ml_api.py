@@ -78,7 +78,7 @@ def add_to_flow(flow: str, names: Iterable[str]) -> None:
 
 def insert_flow_after(backend_names: Iterable[str], flow: str, names: Iterable[str], after: str) -> None:
     """Register the flow ``flow`` of the passes ``names`` and run it in each backend's ``ip`` flow right after
-    that backend's flow ``after`` (e.g. ``'streaming'``)."""
+    Vivado's flow ``after`` (e.g. ``'streaming'``; Vitis's ``ip`` flow requires Vivado's own flows)."""
     from hls4ml.model.flow import get_flow, register_flow
 
     register_flow(flow, list(names), requires=None)
