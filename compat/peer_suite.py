@@ -2,8 +2,8 @@
 
 Usage (from the repository root, with the venv's python; KERAS_BACKEND defaults to jax)::
 
-    python compat/peer_suite.py hgq2 --repo /work/.mirror/calad0i+HGQ2/repo --every 16 --json hgq2.json
-    python compat/peer_suite.py hls4ml --repo /work/.mirror/fastmachinelearning+hls4ml/repo --commit v1.3.0
+    python compat/peer_suite.py hgq2 --repo PATH/TO/HGQ2 --every 16 --json hgq2.json
+    python compat/peer_suite.py hls4ml --repo PATH/TO/hls4ml --commit v1.3.0
 
 ``--repo`` is a work tree (its files as they are, or ``--commit``'s) or a bare mirror (``--commit``, default the
 tag of the installed release, else HEAD); a test file missing at that commit is taken from the newest commit of

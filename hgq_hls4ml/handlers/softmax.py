@@ -122,7 +122,9 @@ class QSoftmaxHandler(Handler):
             exp = {'deferred': {'function': function, 'max_bits': max_table_bits()}}
         inv_rows = (*rows[:-1], 1)
         inv = rows_part(table_part(layer.inv_table, inv_shape(shape, axes)), perm, inv_rows)
-        core = dict(exp=exp, inv=inv, stable=layer.stable, mask=None if mask is None else to_rows(mask, perm, rows))
+        if mask is not None:
+            mask = to_rows(np.broadcast_to(mask, shape), perm, rows)
+        core = dict(exp=exp, inv=inv, stable=layer.stable, mask=mask)
 
         nodes = [('iq', 'HGQQuantize', quantize_attrs(layer.iq, shape))] if layer.enable_iq else []
         nodes += [*to_layout, ('core', 'HGQSoftmax', core), *back]
