@@ -5,7 +5,8 @@ the Keras-3 handler registry, the optimizer and flow registries, the backends' t
 ``bit_exact`` stage, the model's selected optimizers, a template's default call parameters and a model's output
 variables. A new hls4ml release that moves one of these breaks here, in one place.
 
-Tested against hls4ml 1.3.0 (PyPI) and its development head of 2026-11 (see README, *hls4ml versions*).
+Tested against hls4ml 1.3.0 (PyPI) and its development head of 2026-06-10, ``v1.3.0-17-gef92ebd`` (README,
+*Drop-in*).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hls4ml.model.optimizer.passes.hgq_proxy_model import FixedPointQuantizer
 __all__ = [
     'FixedPointQuantizer',
     'OwnedStage',
+    'add_to_flow',
     'default_function_params',
     'install_handlers',
     'insert_flow_after',

@@ -31,6 +31,7 @@ def is_hgq_graph(model) -> bool:
 
 
 def has_tagged_nodes(model) -> bool:
+    """Whether some node still carries what our handlers put on theirs (an ``HGQQuantize``, a source tag)."""
     return any(isinstance(n, HGQQuantize) or n.get_attr('hgq_source_layer') for n in model.graph.values())
 
 
