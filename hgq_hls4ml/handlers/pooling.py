@@ -1,14 +1,15 @@
 """HGQ2 max/average pooling (1D, 2D, 3D, global) -> hls4ml ``Pooling1D/2D`` and ``GlobalPooling1D/2D``.
 
-hls4ml has no 3D pooling. A window's maximum is the maximum of its per-axis maxima, and a power-of-two window's
-average the average of its per-axis averages (exact, no rounding before the layer's output quantizer), so 3D
+Averages of any window size convert exactly (see :func:`..precision.interval.average`). hls4ml has no 3D pooling.
+A window's maximum is the maximum of its per-axis maxima, and a power-of-two window's average the average of its
+per-axis averages (exact, no rounding before the layer's output quantizer; other 3D windows are refused), so 3D
 pooling becomes a 2D pooling over (depth, height) with width and channels merged, then one over (rows, width) with
 a window of one row; global 3D pooling is a global 1D pooling over the flattened positions. Reshapes are free.
 """
 
 from __future__ import annotations
 
-from math import log2, prod
+from math import log2
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,6 +50,13 @@ def window_counts(
     return counts
 
 
+def odd_counts(layer: keras.Layer) -> list[int]:
+    """The non-power-of-two numbers of elements a (non-global) pooling layer's windows average."""
+    in_shape, out_shape = tuple(layer.input.shape[1:]), tuple(layer.output.shape[1:])
+    counts = window_counts(in_shape[:-1], out_shape[:-1], layer.pool_size, layer.strides, layer.padding)
+    return sorted({int(c) for c in counts.ravel() if not log2(c).is_integer()})
+
+
 def pooling3d_nodes(layer: keras.Layer, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> list:
     """The chain ``(suffix, class_name, attrs)`` computing a 3D pooling with hls4ml's 1D and 2D poolings."""
     kind = 'Max' if 'Max' in type(layer).__name__ else 'Average'
@@ -79,22 +87,13 @@ class QPoolingHandler(QLayerHandler):
             found.append(f'data_format={layer.data_format!r}; firmware pooling is channels_last')
         if is_global(layer) and layer.keepdims:
             found.append('keepdims=True; firmware global pooling returns one value per channel (add a Reshape after)')
-        if 'Average' in type(layer).__name__:
-            in_shape = tuple(layer.input.shape[1:])
-            area = prod(pool_window(layer, in_shape))
-            if not log2(area).is_integer():
+        if 'Average' in type(layer).__name__ and len(layer.input.shape) == 5 and not is_global(layer):
+            odd = odd_counts(layer)
+            if odd:
                 found.append(
-                    f'averages {area} elements; only power-of-two windows divide exactly (in Keras and in firmware)'
+                    f'3D average over windows of {", ".join(map(str, odd))} elements; firmware 3D pooling averages '
+                    'per axis, exact only for power-of-two windows'
                 )
-            if not is_global(layer) and layer.padding != 'valid':
-                out_shape = tuple(layer.output.shape[1:])
-                counts = window_counts(in_shape[:-1], out_shape[:-1], layer.pool_size, layer.strides, layer.padding)
-                odd = sorted({int(c) for c in counts.ravel() if not log2(c).is_integer()})
-                if odd:
-                    found.append(
-                        f'padding={layer.padding!r}: border windows average {", ".join(map(str, odd))} elements; '
-                        "only power-of-two counts divide exactly (in Keras and in firmware), use 'valid'"
-                    )
         return found
 
     def core(self, layer: keras.Layer, src: str, dst: str, in_shape, out_shape) -> list[Config]:

@@ -227,6 +227,33 @@ def window_sum(x: QInterval, index: np.ndarray) -> QInterval:
     return QInterval(win.lo.sum(axis=-1), win.hi.sum(axis=-1), win.f.max(axis=-1))
 
 
+#: Fractional bits below a quotient's first guaranteed bit that make it float32-faithful (see :func:`average`).
+FLOAT32_FAITHFUL_BITS = 26
+
+
+def average(total: QInterval, counts: np.ndarray, read: int | None = None) -> QInterval:
+    """Range of ``total / counts`` (window sums over per-element element counts), as ``ap_fixed`` divides.
+
+    A power-of-two count divides exactly. Any other count ``c`` leaves a non-terminating binary fraction, which an
+    ``ap_fixed`` division truncates (toward zero) to the dividend's fractional bits ``F``. A quantizer floors the
+    quotient to ``read`` bits (``TRN``; ``RND`` floors after adding half an LSB, so it reads one bit more). ``s / c``
+    (``s`` on the ``2**-f_sum`` grid) lies at least ``2**-max(f_sum, read) / c`` from any ``2**-read`` grid point it
+    is not on, so with ``F = max(f_sum, read) + ceil(log2(c))`` the truncation never reaches such a point and the
+    floor of the truncated quotient is the floor of the exact one. Where no quantizer reads it (``read=None``, e.g. a
+    model output), ``F = f_sum + ceil(log2(c))`` plus :data:`FLOAT32_FAITHFUL_BITS`: the truncated quotient then
+    rounds to the float32 nearest to ``s / c``.
+    """
+    counts = np.broadcast_to(np.asarray(counts, dtype=np.int64), total.shape)
+    exact = (counts & (counts - 1)) == 0
+    log2c = np.ceil(np.log2(counts)).astype(np.int64)
+    if read is None:
+        f_cut = total.f + log2c + FLOAT32_FAITHFUL_BITS
+    else:
+        f_cut = np.maximum(total.f, read) + log2c
+    f = np.where(total.is_zero, NO_BITS, np.where(exact, total.f + log2c, f_cut))
+    return QInterval(total.lo / counts, total.hi / counts, f)
+
+
 def exact_kif(x: QInterval) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per element: ``(k, i, f)`` of the narrowest type holding its range (``(0, 0, 0)`` for a constant zero)."""
     kif = np.zeros((3, x.lo.size), dtype=np.int64)

@@ -8,6 +8,7 @@ from hgq.layers import (
     QLIF,
     QAdd,
     QAveragePooling1D,
+    QAveragePooling3D,
     QDense,
     QGlobalMaxPooling1D,
     QMultiHeadAttention,
@@ -37,7 +38,7 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
     x = QSoftmax(axis=0)(x)  # over the batch axis
     x = keras.layers.LayerNormalization()(x)
     x = QLIF(8, return_sequences=True, spike_grad=_sign)(x)  # supported class, unsupported option
-    x = QAveragePooling1D(3)(x)  # supported class, unsupported option
+    x = QAveragePooling1D(2, data_format='channels_first')(x)  # supported class, unsupported option
     x = QGlobalMaxPooling1D(keepdims=True)(x)
     model = _built(inp, QDense(2, activation='tanh')(x))
     with pytest.raises(UnsupportedLayerError) as err:
@@ -54,7 +55,8 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
         'QDense',
     } <= classes
     message = str(err.value)
-    assert 'averages 3 elements' in message and 'keepdims=True' in message and "activation 'tanh'" in message
+    assert 'firmware pooling is channels_last' in message and 'keepdims=True' in message
+    assert "activation 'tanh'" in message
     assert 'return_attention_scores is not supported' in message and 'include the batch axis' in message
     assert "only HGQ2's atan surrogate (or surrogate_disable=True)" in message
     assert not (tmp_path / 'prj').exists()
@@ -324,11 +326,11 @@ def test_table_limit_is_configurable(tmp_path):
         convert(_table_model(), tmp_path / 'prj', max_table_bits=-1)
 
 
-def test_padded_average_of_odd_border_counts_is_refused(tmp_path):
-    """Keras divides a border window's sum by its 3 unpadded elements in float32: no fixed-point result equals it."""
-    inp = keras.Input((5, 2))
-    model = _built(inp, QAveragePooling1D(4, strides=3, padding='same', name='avg')(inp))
-    match = r"avg \(QAveragePooling1D\): padding='same': border windows average 3"
+def test_3d_average_over_odd_windows_is_refused(tmp_path):
+    """3D pooling runs as two nested 2D poolings: nested averages over 3 elements would round in between."""
+    inp = keras.Input((6, 6, 6, 2))
+    model = _built(inp, QAveragePooling3D(3, name='avg3d')(inp))
+    match = r'avg3d \(QAveragePooling3D\): 3D average over windows of 27 elements'
     with pytest.raises(UnsupportedLayerError, match=match):
         convert(model, tmp_path / 'prj')
     assert not (tmp_path / 'prj').exists()

@@ -21,6 +21,7 @@ from hgq_hls4ml.precision.fixed import NO_BITS, FixedType, frac_bits, union_type
 from hgq_hls4ml.precision.interval import (
     QInterval,
     add_constant,
+    average,
     check_exact,
     constant,
     from_kif,
@@ -350,3 +351,43 @@ def test_from_kif_marks_zero_width_elements() -> None:
     np.testing.assert_array_equal(x.hi, [3.5, 0.0, 6.0])
     np.testing.assert_array_equal(x.f, [1, NO_BITS, -1])
     np.testing.assert_array_equal(x.is_zero, [False, True, False])
+
+
+def _nearest_float32(x: Fraction) -> np.float32:
+    """The float32 nearest to ``x`` (ties to even), decided on exact fractions."""
+    guess = np.float32(float(x))
+    candidates = [np.nextafter(guess, np.float32(-np.inf)), guess, np.nextafter(guess, np.float32(np.inf))]
+    dist = [abs(Fraction(float(v)) - x) for v in candidates]
+    best = min(dist)
+    ties = [v for v, d in zip(candidates, dist) if d == best]
+    return min(ties, key=lambda v: int(np.array(v).view(np.int32)) & 1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    m=st.integers(-(2**12), 2**12),
+    f_sum=st.integers(-2, 8),
+    c=st.integers(1, 24),
+    read=st.one_of(st.none(), st.integers(-2, 12)),
+)
+def test_average_truncated_like_ap_fixed_floors_like_the_exact_quotient(m, f_sum, c, read) -> None:
+    """ap_fixed's division truncates toward zero at the result's fractional bits; flooring that to the bits a
+    quantizer reads equals flooring the exact quotient, and with nothing read it rounds to the nearest float32."""
+    total = QInterval(np.array([m * 2.0**-f_sum]), np.array([m * 2.0**-f_sum]), np.array([f_sum]))
+    out = average(total, np.array([c]), read)
+    exact = Fraction(m, c) * Fraction(2) ** -f_sum
+    if m == 0:
+        assert out.f[0] == NO_BITS
+        return
+    f = int(out.f[0])
+    grid = Fraction(2) ** f
+    truncated = int(exact * grid) / grid  # int() of a Fraction truncates toward zero
+    assert out.lo[0] == out.hi[0] == pytest.approx(float(exact), rel=1e-12)
+    if c & (c - 1) == 0:
+        assert truncated == exact
+    elif read is None:
+        assert _nearest_float32(truncated) == _nearest_float32(exact)
+    else:
+        assert f >= read
+        scale_ = Fraction(2) ** read
+        assert (truncated * scale_).__floor__() == (exact * scale_).__floor__()
