@@ -35,6 +35,7 @@ TYPE_PASSES = (
     ('hgq_input_precision', 'input_precision.InputPrecision'),
     ('hgq_unread_bits', 'unread_bits.DropUnreadBits'),
     ('hgq_exact_types', 'exact_types.ExactTypes'),
+    ('hgq_materialize', 'materialize.Materialize'),
 )
 BACKENDS = ('Vivado', 'Vitis')
 #: Our pass in place of hls4ml's ``bit_exact`` stage (see :func:`hgq_hls4ml.passes.base.exact_types_follow`).

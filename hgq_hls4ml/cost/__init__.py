@@ -6,8 +6,9 @@ upstream's). The proxy's definitions are in :mod:`hgq_hls4ml.cost.proxy`.
 
 from __future__ import annotations
 
+from ..analysis.counts import DSP_MIN_WIDTH
 from .ebops import keras_ebops
-from .proxy import DSP_MIN_WIDTH, cost
+from .proxy import cost
 from .report import CostReport, LayerCost
 
 __all__ = ['DSP_MIN_WIDTH', 'CostReport', 'LayerCost', 'cost', 'keras_ebops']

@@ -114,7 +114,7 @@ class QSoftmaxHandler(Handler):
         ]
 
         # stable=False: the exponent table reads the input directly; it is tabulated over the input's proven type
-        # once ranges are known (passes.ranges)
+        # once ranges are known (passes.materialize)
         if layer.stable:
             exp = rows_part(table_part(layer.exp_table, shape), perm, rows)
         else:

@@ -24,6 +24,7 @@ from hls4ml.backends.template import FunctionCallTemplate
 from hls4ml.model.layers import Layer
 from hls4ml.model.types import Source
 
+from ..analysis.graph import is_stream
 from ..hls4ml_api import default_function_params
 
 Statement = Callable[[Hashable, str, str], str]
@@ -146,10 +147,6 @@ class ElementwiseLayer(Layer):
     @property
     def kif(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.attributes['kif']
-
-
-def is_stream(node: Layer) -> bool:
-    return node.model.config.get_config_value('IOType') == 'io_stream'
 
 
 def element_source(node: Layer, fn_name: str, keys: Sequence[Hashable], stmt: Statement, preamble: str = '') -> str:

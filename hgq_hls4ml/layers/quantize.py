@@ -8,8 +8,8 @@ the layer's output type, which holds every element exactly. The C++ is generated
 from __future__ import annotations
 
 import numpy as np
-from hls4ml.model.layers import Layer
 
+from ..analysis.graph import input_type
 from ..precision.fixed import FixedType, element_type, rounding_safe_source, wrap_sm_mismatch
 from .codegen import ElementwiseLayer, GeneratedFunctionTemplate, element_source
 
@@ -34,12 +34,6 @@ def element_cast(
         return '0'
     wide = None if src_type is None else rounding_safe_source(src_type, t)
     return f'{t.cpp()}({src})' if wide is None else f'{t.cpp()}({wide.cpp()}({src}))'
-
-
-def input_type(node: Layer) -> FixedType:
-    """The node's input element type."""
-    p = node.get_input_variable().type.precision
-    return FixedType(bool(p.signed), int(p.width), int(p.integer))
 
 
 def _element_kifs(node: HGQQuantize) -> list[tuple[int, int, int]]:

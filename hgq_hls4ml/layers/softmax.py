@@ -15,9 +15,9 @@ from math import prod
 
 import numpy as np
 
+from ..analysis.graph import input_type, is_stream
 from ..precision.fixed import NO_BITS, FixedType, frac_bits, union_type
-from .codegen import ElementwiseLayer, GeneratedFunctionTemplate, is_stream
-from .quantize import input_type
+from .codegen import ElementwiseLayer, GeneratedFunctionTemplate
 from .unary_lut import is_constant, lookup, table_decl
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 from hls4ml.model.layers import Layer
 
+from ..analysis.graph import input_type
 from .codegen import GeneratedFunctionTemplate
 from .exact_accum import ExactAccumulators
-from .quantize import input_type
 from .unary_lut import TableData, is_constant, literal, lookup, table_decl, table_type
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from hls4ml.model.layers import Layer
 
-from ..layers.codegen import is_stream
+from ..analysis.graph import is_stream
 from ..layers.windows import output_patch_index
 from .base import HGQModelPass
 

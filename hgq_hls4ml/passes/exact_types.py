@@ -7,18 +7,20 @@ result type that quantizer's. Weight, bias and scale types are the narrowest tha
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
-from hls4ml.model.layers import Input, Layer, Pooling1D, Pooling2D, Reshape
+from hls4ml.model.layers import Input, Layer
 from hls4ml.model.types import FixedPrecisionType, NamedType
 
+from ..analysis.families.pooling import POOLING, average_counts, feeds_padded_max_pooling, pool_windows
+from ..analysis.graph import fused_quantizer, input_nodes, truncated_frac
+from ..analysis.ranges import NodeRange, accum_range, propagate
 from ..hls4ml_api import set_output_variable_type
 from ..layers import ExactAccumulators
-from ..layers.codegen import is_stream
-from ..layers.windows import PAD_SIDES
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, coarsen_types, rounding_safe_source, union_type
 from .base import HGQModelPass
-from .ranges import NodeRange, accum_range, fused_quantizer, input_nodes, output_nodes, propagate
 
 #: Constant arrays of hls4ml layers whose types follow their values.
 CONSTANT_ARRAYS = ('weight', 'bias', 'scale')
@@ -98,23 +100,25 @@ def set_constant_types(node: Layer) -> None:
         var.update_precision(named.precision)
 
 
-def feeds_padded_max_pooling(node: Layer) -> bool:
-    """Whether an io_parallel max pooling with padding reads the node's output (through in-place reshapes). hls4ml
-    pads with the input type's MSB set: the most negative value of a signed type, a large one of an unsigned type."""
-    if is_stream(node):
-        return False
-    for c in output_nodes(node):
-        if isinstance(c, Reshape) and feeds_padded_max_pooling(c):
-            return True
-        pads = (c.get_attr(f'pad_{side}', 0) for sides in PAD_SIDES.values() for side in sides)
-        if isinstance(c, (Pooling1D, Pooling2D)) and c.get_attr('pool_op') == 'Max' and any(pads):
-            return True
-    return False
-
-
 def signed(t: FixedType) -> FixedType:
     """``t`` with a sign bit (the same values)."""
     return t if t.signed else FixedType(True, t.width + 1, t.integer + 1, t.rounding, t.overflow)
+
+
+def warn_unquantized_average(node: Layer, in_shape: tuple[int, ...]) -> None:
+    """Warn where Keras's float32 quotient of a non-power-of-two average reaches the output unquantized."""
+    if node.get_attr('pool_op') != 'Average' or truncated_frac(node) is not None:
+        return
+    counts = average_counts(pool_windows(node, in_shape))
+    odd = sorted({int(c) for c in counts.ravel() if c & (c - 1)})
+    if odd:
+        warnings.warn(
+            f'{node.name}: averages over {", ".join(map(str, odd))} elements reach the output with no quantizer; '
+            'the firmware gives the quotient rounded to the nearest float32, while Keras may differ from it by one '
+            'float32 unit in the last place (its JAX backend multiplies by a rounded reciprocal). Quantize the '
+            "average (e.g. the next layer's input quantizer) for bit-exact firmware.",
+            stacklevel=2,
+        )
 
 
 class ExactTypes(HGQModelPass):
@@ -126,6 +130,8 @@ class ExactTypes(HGQModelPass):
             if not isinstance(node, Input):
                 padded = fused_quantizer(node) is None and feeds_padded_max_pooling(node)  # see fuse_quantizers
                 set_output_types(node, signed(result) if padded else result)
+            if isinstance(node, POOLING):
+                warn_unquantized_average(node, ranges[input_nodes(node)[0].name].out.shape)
             if 'accum_t' in node.attributes:
                 acc = accum_range(node, r.raw, [ranges[n.name].out for n in input_nodes(node)]).union_type()
                 acc = rounding_safe_source(acc, result) or acc  # see rounding_safe_source: an ap_types assertion

@@ -9,16 +9,14 @@ and an unsigned quantizer feeding a padded max pooling (hls4ml pads with the MSB
 
 from __future__ import annotations
 
-from hls4ml.model.layers import Activation, BatchNormalization, Conv1D, Conv2D, Dense, Input
+from hls4ml.model.layers import Input
 
-from ..layers.exact_accum import HGQConv3D
+from ..analysis.families import traits_of
+from ..analysis.families.pooling import feeds_padded_max_pooling
+from ..analysis.graph import fused_quantizer, input_nodes, output_nodes
 from ..layers.quantize import HGQQuantize
 from ..precision.fixed import NATIVE_OVERFLOW_MODES, element_type
 from .base import HGQModelPass
-from .exact_types import feeds_padded_max_pooling
-from .ranges import fused_quantizer, input_nodes, output_nodes
-
-FUSIBLE_PRODUCERS = (Input, Dense, Conv1D, Conv2D, HGQConv3D, BatchNormalization, Activation)
 
 
 def fusible(q: HGQQuantize) -> bool:
@@ -32,8 +30,10 @@ def fusible(q: HGQQuantize) -> bool:
         return False
     if k == 0 and feeds_padded_max_pooling(q):  # the result type gets a sign bit, which an unsigned quantizer lacks
         return False
+    traits = traits_of(producer)
     return (
-        isinstance(producer, FUSIBLE_PRODUCERS)
+        traits is not None
+        and traits.fuses_quantizer
         and fused_quantizer(producer) is None
         and len(output_nodes(producer)) == 1
     )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from hls4ml.model.layers import Reshape
 
+from ..analysis.graph import input_nodes, output_nodes
 from ..layers.quantize import HGQQuantize
 from .base import HGQModelPass
-from .ranges import input_nodes, output_nodes
 
 
 def hoistable(q: HGQQuantize) -> Reshape | None:

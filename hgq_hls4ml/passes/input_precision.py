@@ -13,11 +13,11 @@ import numpy as np
 from hls4ml.model.layers import Input, Layer, Reshape, Transpose
 from hls4ml.model.types import FixedPrecisionType
 
+from ..analysis.graph import fused_quantizer, output_nodes
 from ..errors import UnsupportedLayerError
 from ..layers import HGQQuantize, HGQTableSum, HGQUnaryLUT
 from ..precision.fixed import FLOAT32_GUARD_BITS, FixedType
 from .base import HGQModelPass
-from .ranges import fused_quantizer, output_nodes
 
 SHAPE_ONLY = (Reshape, Transpose)
 

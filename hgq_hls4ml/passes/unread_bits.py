@@ -4,70 +4,34 @@ A quantizer rounding ``RND`` to ``f`` fractional bits reads only bits down to ``
 depends on nothing lower), one truncating (``TRN``) only bits down to ``f``; its overflow acts on the rounded value.
 So a layer whose result reaches only such quantizers, directly or through operations that commute with flooring
 (ReLU, max pooling, data movement), can floor its result to those bits (an ``AP_TRN`` result type) without changing
-any quantized value. The node gets ``hgq_truncate_frac``, which :mod:`.ranges` applies to its output range, so the
-result type narrows and every type downstream follows. Other rounding modes need every bit and stop the search.
+any quantized value. The node gets ``hgq_truncate_frac``, which :mod:`hgq_hls4ml.analysis.ranges` applies to its
+output range, so the result type narrows and every type downstream follows. Other rounding modes need every bit and
+stop the search. Which layers cast or commute with flooring is declared per family (:class:`~..analysis.traits.Floor`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from hls4ml.model.layers import (
-    Activation,
-    BatchNormalization,
-    Concatenate,
-    Conv1D,
-    Conv2D,
-    Cropping1D,
-    Cropping2D,
-    Dense,
-    Einsum,
-    EinsumDense,
-    GlobalPooling1D,
-    GlobalPooling2D,
-    Layer,
-    Merge,
-    Pooling1D,
-    Pooling2D,
-    Reshape,
-    Resize,
-    Transpose,
-    ZeroPadding1D,
-    ZeroPadding2D,
-)
+from hls4ml.model.layers import Layer
 
-from ..layers.exact_accum import HGQConv3D
+from ..analysis.families import traits_of
+from ..analysis.graph import fused_quantizer, input_nodes, output_nodes, truncated_frac
+from ..analysis.traits import Floor
 from ..layers.quantize import HGQQuantize
 from .base import HGQModelPass
-from .ranges import PASSTHROUGH_CLASSES, fused_quantizer, input_nodes, output_nodes, truncated_frac
 
-#: Layers whose C++ writes each result element by one cast of an exact intermediate value (so AP_TRN floors it).
-CAST_RESULT = (
-    HGQConv3D,
-    Dense,
-    Conv1D,
-    Conv2D,
-    BatchNormalization,
-    EinsumDense,
-    Einsum,
-    Merge,
-    Pooling1D,
-    Pooling2D,
-    GlobalPooling1D,
-    GlobalPooling2D,
-)
-#: Data movement: flooring before or after is the same.
-MOVES = (Reshape, Transpose, Concatenate, ZeroPadding1D, ZeroPadding2D, Cropping1D, Cropping2D, Resize)
 #: Extra fractional bit a rounding mode reads below the quantizer's LSB (modes not listed read every bit).
 READ_BELOW_LSB = {'TRN': 0, 'RND': 1}
 
 
+def floor_of(node: Layer) -> Floor:
+    traits = traits_of(node)
+    return Floor.OPAQUE if traits is None else traits.floor_of(node)
+
+
 def floor_commutes(node: Layer) -> bool:
     """``node(floor(x)) == floor(node(x))`` element by element (monotone, maps the grid to itself, keeps 0)."""
-    if isinstance(node, Activation):
-        return node.get_attr('activation').lower() in ('relu', 'linear')
-    if isinstance(node, (Pooling1D, Pooling2D, GlobalPooling1D, GlobalPooling2D)):
-        return node.get_attr('pool_op') == 'Max'
-    return isinstance(node, MOVES) or node.class_name in PASSTHROUGH_CLASSES
+    return floor_of(node) in (Floor.CAST_COMMUTES, Floor.MOVES)
 
 
 def quantizer_reads(f: int, round_mode: str) -> int | None:
@@ -102,9 +66,8 @@ def frac_read(node: Layer) -> int | None:
 
 
 def truncatable(node: Layer) -> bool:
-    if fused_quantizer(node) is not None:
-        return False
-    return isinstance(node, CAST_RESULT) or (isinstance(node, Activation) and floor_commutes(node))
+    """Whether an ``AP_TRN`` result type floors ``node``'s result (one cast of an exact value per element)."""
+    return fused_quantizer(node) is None and floor_of(node) in (Floor.CAST, Floor.CAST_COMMUTES)
 
 
 def floored_frac(node: Layer) -> int | None:

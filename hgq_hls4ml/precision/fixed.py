@@ -78,6 +78,11 @@ class FixedType:
         return FixedType(self.signed, self.width, self.integer, rounding, overflow)
 
 
+def from_precision(p) -> FixedType:
+    """The width, integer bits and sign of an hls4ml ``FixedPrecisionType`` (modes left at their defaults)."""
+    return FixedType(bool(p.signed), int(p.width), int(p.integer))
+
+
 def wrap_sm_mismatch(k: np.ndarray, i: np.ndarray, f: np.ndarray, rounding: str) -> np.ndarray:
     """Elements whose ``AP_WRAP_SM`` cast differs from HGQ2's WRAP_SM quantizer.
 

@@ -58,6 +58,8 @@ from hgq.layers.rnn.gru import QGRUCell
 from hgq.layers.snn import QLIFCell
 from hgq.quantizer import Quantizer
 
+from hgq_hls4ml.csim.verify import at_keras_precision
+
 
 @dataclass(frozen=True)
 class Case:
@@ -159,6 +161,18 @@ def _trunk(arch: str):
         inp = keras.Input((5, 8, 3))
         x = QAveragePooling2D((2, 4), strides=(2, 4), padding='same')(inp)
         return inp, QAveragePooling1D(2, strides=3, padding='same')(keras.layers.Reshape((6, 3))(x))
+    if arch == 'avgpool_odd':  # padded windows of 2, 3, 6 and 8 elements, each read by a quantizer
+        inp = keras.Input((5, 8, 3))
+        x = QAveragePooling2D((2, 4), strides=(3, 2), padding='same')(inp)
+        x = QDense(4)(keras.layers.Reshape((8, 3))(x))
+        return inp, QDense(3)(QAveragePooling1D(3, strides=2, padding='same')(x))
+    if arch == 'avgpool_border3':  # HGQ2's own test model: border windows of 3 elements, the quotient the output
+        inp = keras.Input((5, 8))
+        return inp, QAveragePooling1D(4, strides=3, padding='same')(inp)
+    if arch == 'avgpool3':  # valid windows of 3 and a global average over 3 positions
+        inp = keras.Input((9, 3))
+        x = QAveragePooling1D(3)(inp)
+        return inp, QDense(2)(keras.layers.Concatenate()([QGlobalAveragePooling1D()(x), keras.layers.Flatten()(x)]))
     if arch == 'lut_mlp':  # tables on the model input and between dense layers
         inp = keras.Input((6,))
         x = QDense(8)(QUnaryFunctionLUT('tanh')(inp))
@@ -446,4 +460,4 @@ def assert_csim_equal(hls_model, model: keras.Model, x: np.ndarray) -> None:
     keras_out = keras_outputs(model, x)
     hls_model.compile()
     hw = np.asarray(hls_model.predict(x.astype(np.float64))).reshape(keras_out.shape)
-    np.testing.assert_array_equal(hw, keras_out)
+    np.testing.assert_array_equal(at_keras_precision(hw), keras_out)

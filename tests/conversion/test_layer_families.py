@@ -10,6 +10,7 @@ from hgq_hls4ml.passes.base import is_hgq_graph
 from .models import Case, assert_verified, build, inputs
 
 TABLE = dict(min_bits=1, max_bits=4, seed=5)  # table layers: inputs of up to 8 bits keep the C++ small
+KBI_WRAP_RND = dict(q_type='kbi', overflow='WRAP')
 KBI_WRAP_TRN = dict(q_type='kbi', overflow='WRAP', round_mode='TRN')
 HOM = dict(homogeneous=True)  # every quantizer folds into a type: no HGQQuantize layer is left
 CASES = [
@@ -78,6 +79,11 @@ CASES = [
         Case('avgpool_same_kbi_wrap_rnd', 'avgpool_same', q_type='kbi', overflow='WRAP', min_bits=1, seed=26),
         'io_parallel',
     ),
+    (
+        Case('avgpool_odd_kbi_wrap_rnd', 'avgpool_odd', q_type='kbi', overflow='WRAP', min_bits=1, seed=27),
+        'io_parallel',
+    ),
+    (Case('avgpool3_kif_sat_rnd', 'avgpool3', min_bits=1, seed=28), 'io_stream'),
     (Case('lut_mlp_kif_sat_rnd', 'lut_mlp', min_bits=1, seed=31), 'io_parallel'),
     # io_stream through the buffered stream adapter (recurrent, table sums, 3D convolutions, heterogeneous softmax)
     (Case('gru_seq_kif_sat_rnd_stream', 'gru_seq', min_bits=1, seed=141), 'io_stream'),

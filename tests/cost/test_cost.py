@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from hgq_hls4ml import CostReport, convert, cost
-from hgq_hls4ml.cost.proxy import DSP_MIN_WIDTH, constant_bits, csd_digits, product_counts
+from hgq_hls4ml.analysis.counts import DSP_MIN_WIDTH, constant_bits, csd_digits, product_counts
 
 from ..conversion.models import Case, build
 from .tiny import QKERNEL, tiny_model

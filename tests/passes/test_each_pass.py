@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from hgq_hls4ml import convert, verify
+from hgq_hls4ml.analysis.graph import input_nodes
 from hgq_hls4ml.csim.verify import first_divergence
 from hgq_hls4ml.layers import ExactAccumulators, HGQQuantize
-from hgq_hls4ml.passes.ranges import input_nodes
 
 from ..conversion.models import Case, build, inputs
 

@@ -1,0 +1,103 @@
+"""Products with constants or of two tensors: ``Dense``, ``Conv1D/2D``, ``HGQConv3D``, ``EinsumDense``, ``Einsum``
+and ``BatchNormalization`` (hls4ml's classes and our exact-accumulator subclasses of them)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hls4ml.model.layers import BatchNormalization, Conv1D, Conv2D, Dense, Einsum, EinsumDense
+
+from ...errors import UnsupportedLayerError
+from ...layers.exact_accum import HGQConv3D
+from ...layers.windows import conv_patch_index
+from ...precision import interval as iv
+from ..counts import constant_counts, variable_counts
+from ..graph import is_stream
+from ..traits import Declarations, Floor, LayerTraits
+
+
+def _with_bias(node, out: iv.QInterval) -> iv.QInterval:
+    bias = node.get_attr('bias')
+    return out if bias is None or bias.data is None else iv.add_constant(out, np.ravel(bias.data))
+
+
+def _dense_range(node, inputs):
+    return _with_bias(node, iv.matmul(inputs[0], node.get_attr('weight').data))
+
+
+def _dense_counts(node, inputs, out):
+    w = np.asarray(node.get_attr('weight_data'), dtype=np.float64)  # Keras layout, whatever the strategy
+    return constant_counts(node, 'pi,io->po', inputs[0].reshape(-1, w.shape[0]), w, node.get_attr('bias_data'), out)
+
+
+def _conv_range(node, inputs):
+    x = inputs[0]
+    weight = node.get_attr('weight').data
+    patches = x.take(conv_patch_index(node, x.shape[:-1]))
+    return _with_bias(node, iv.matmul(patches, weight.reshape(-1, weight.shape[-1])))
+
+
+def _conv_counts(node, inputs, out):
+    a = inputs[0]
+    w = np.asarray(node.get_attr('weight_data'), dtype=np.float64)
+    w = w.reshape(-1, w.shape[-1])
+    patches = np.append(a.ravel(), 0)[conv_patch_index(node, a.shape[:-1])].reshape(-1, w.shape[0])
+    return constant_counts(node, 'pi,io->po', patches, w, node.get_attr('bias_data'), out)
+
+
+def _parallel_only(node) -> None:
+    if is_stream(node):
+        reason = f'hls4ml implements {node.class_name} for io_parallel only'
+        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
+
+
+def _einsum_dense_range(node, inputs):
+    _parallel_only(node)
+    equation, kernel, bias = node.get_attr('hgq_einsum')
+    out = iv.einsum(equation, inputs[0], kernel)
+    return out if bias is None else iv.add_constant(out, np.broadcast_to(bias, out.shape))
+
+
+def _einsum_dense_counts(node, inputs, out):
+    if node.get_attr('hgq_einsum') is None:  # upstream's EinsumDense keeps no HGQ2 equation
+        return {'modelled': False}
+    equation, kernel, bias = node.get_attr('hgq_einsum')
+    return constant_counts(node, equation, inputs[0], np.asarray(kernel, dtype=np.float64), bias, out)
+
+
+def _einsum_range(node, inputs):
+    _parallel_only(node)
+    out = iv.bilinear_einsum(node.get_attr('equation'), *inputs)
+    return out.reshape(tuple(node.get_output_variable().shape))
+
+
+def _batchnorm_range(node, inputs):
+    x = inputs[0]
+    n_filt = node.get_attr('n_filt')
+    flat = x.reshape((-1, n_filt) if n_filt and n_filt > 0 else (-1,))
+    out = iv.add_constant(iv.scale(flat, np.ravel(node.get_attr('scale').data)), np.ravel(node.get_attr('bias').data))
+    return out.reshape(x.shape)
+
+
+def _batchnorm_counts(node, inputs, out):
+    scale, bias = (np.ravel(node.get_attr(name).data) for name in ('scale', 'bias'))
+    return constant_counts(node, 'pc,c->pc', inputs[0].reshape(-1, scale.size), scale, bias, out)
+
+
+_DENSE = LayerTraits(range=_dense_range, floor=Floor.CAST, counts=_dense_counts, fuses_quantizer=True)
+_CONV = LayerTraits(range=_conv_range, floor=Floor.CAST, counts=_conv_counts, fuses_quantizer=True)
+
+TRAITS: Declarations = {
+    Dense: _DENSE,
+    Conv1D: _CONV,
+    Conv2D: _CONV,
+    HGQConv3D: _CONV,
+    EinsumDense: LayerTraits(range=_einsum_dense_range, floor=Floor.CAST, counts=_einsum_dense_counts),
+    Einsum: LayerTraits(
+        range=_einsum_range,
+        floor=Floor.CAST,
+        counts=lambda node, inputs, out: variable_counts(node, node.get_attr('equation'), *inputs, out),
+    ),
+    BatchNormalization: LayerTraits(
+        range=_batchnorm_range, floor=Floor.CAST, counts=_batchnorm_counts, fuses_quantizer=True
+    ),
+}
