@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from .. import __version__
-from ..config import BACKENDS, IO_TYPES
 from ..vitis import STEP_TITLES, STEPS
 from .commands import DEFAULT_STEP, run_build, run_config, run_convert, run_report, run_verify
+from .config import BACKENDS, IO_TYPES
 from .exit_codes import ExitCode, exit_code_for, exit_code_table
 
 EPILOG = f"""\
