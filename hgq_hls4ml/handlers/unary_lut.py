@@ -14,7 +14,7 @@ import numpy as np
 
 from ..layers.unary_lut import build_tables, max_table_bits
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
-from .base import Config, Handler, node_config, static_shape, to_numpy
+from .base import Handler, NodeConfig, node_config, static_shape, to_numpy
 from .quantizer import quantizer_kif, quantizer_problems
 
 if TYPE_CHECKING:
@@ -82,6 +82,6 @@ class QUnaryFunctionLUTHandler(Handler):
         layer: QUnaryFunctionLUT,
         in_tensors: Sequence[keras.KerasTensor],
         out_tensors: Sequence[keras.KerasTensor],
-    ) -> list[Config]:
+    ) -> list[NodeConfig]:
         part = table_part(layer, static_shape(in_tensors[0], layer))
         return [node_config(layer.name, 'HGQUnaryLUT', [in_tensors[0].name], [out_tensors[0].name], **part)]
