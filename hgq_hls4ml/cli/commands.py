@@ -200,9 +200,9 @@ def run_report(args: argparse.Namespace) -> ExitCode:
 
 def run_build(args: argparse.Namespace) -> ExitCode:
     from ..errors import BuildError
-    from ..vitis import STEPS, build
+    from ..vitis import BUILD_STEPS, build
 
-    steps = tuple(step for step in STEPS if getattr(args, step)) or (DEFAULT_STEP,)
+    steps = tuple(step for step in BUILD_STEPS if getattr(args, step)) or (DEFAULT_STEP,)
     progress = ProgressLine()
     try:
         result = build(args.project_dir, steps, timeout=args.timeout, vitis_path=args.vitis_path, progress=progress)
