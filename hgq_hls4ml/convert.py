@@ -8,7 +8,7 @@ from typing import Any
 from .errors import ModelInputError, OutputDirError
 from .handlers import check_model_of
 from .handlers.precheck import class_path, connected_layers
-from .layers.unary_lut import MAX_TABLE_BITS, table_limit
+from .options import MAX_TABLE_BITS, table_limit
 
 
 def check_plugin() -> None:

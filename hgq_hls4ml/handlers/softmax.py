@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..layers.unary_lut import max_table_bits
+from ..options import max_table_bits
 from .base import Handler, NodeConfig, chain_configs, static_shape
 from .quantizer import quantize_attrs, quantizer_problems
 from .reduction import reduction_layout

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..layers.unary_lut import build_tables, max_table_bits
+from ..layers.unary_lut import build_tables
+from ..options import max_table_bits
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
 from .base import Handler, NodeConfig, node_config, static_shape, to_numpy
 from .quantizer import quantizer_kif, quantizer_problems
@@ -43,7 +44,7 @@ def table_part(lut: QUnaryFunctionLUT, shape: tuple[int, ...]) -> dict:
 
 def table_input_problems(layer: keras.Layer, shape: tuple[int, ...], what: str) -> list[str]:
     """Why the input quantizer of table layer ``layer`` cannot index tables over a tensor of ``shape``: it must be
-    on, fixed-point, and no element wider than :func:`~hgq_hls4ml.layers.unary_lut.max_table_bits`."""
+    on, fixed-point, and no element wider than :func:`~hgq_hls4ml.options.max_table_bits`."""
     if not layer.enable_iq:
         return [f'{what}: enable_iq=False: a table needs the input quantizer to bound its input']
     found = quantizer_problems(layer.iq, f'{what}: the input quantizer')
