@@ -1,23 +1,27 @@
-"""The benchmark's fixed, seeded HGQ2 models (random integer bit-widths like ``tests/conversion/models.py``)."""
+"""The benchmark's fixed, seeded HGQ2 models: every bit-width drawn at random, and their seeded input samples.
+
+Self-contained (the benchmark does not depend on the test suite): the draws are those of the test models'
+``_randomise_bits`` and ``inputs`` in ``tests/conversion/models.py`` at their defaults (bit-widths 0-6, integer
+bits -1..3, input scale 4), so a seed gives the same model and samples as before.
+"""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import keras
 import numpy as np
 from hgq.config import QuantizerConfigScope
 from hgq.layers import QAdd, QConv2D, QDense, QMaxPooling2D
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for the test helpers
-
-from tests.conversion.models import Case, _randomise_bits, inputs  # noqa: E402
-
 #: Seeded input samples per model.
 N_SAMPLES = 500
+#: Range of the random bit-widths (``b`` and ``f``; at least one bit when homogeneous) and integer bits (``i``).
+MIN_BITS, MAX_BITS = 0, 6
+MIN_INT_BITS, MAX_INT_BITS = -1, 3
+#: Standard deviation of the input samples: well beyond the quantizers' ranges.
+INPUT_SCALE = 4.0
 
 
 def _mlp() -> tuple[keras.KerasTensor, keras.KerasTensor]:
@@ -82,9 +86,26 @@ def build(spec: Spec) -> keras.Model:
         inp, out = spec.trunk()
         model = keras.Model(inp, out, name=spec.name)
     model(np.zeros((1, *inp.shape[1:]), dtype=np.float32))
-    case = Case(spec.name, spec.name, homogeneous=spec.homogeneous, seed=spec.seed)
-    _randomise_bits(model, case, np.random.default_rng(spec.seed))
+    randomise_bits(model, np.random.default_rng(spec.seed), homogeneous=spec.homogeneous)
     return model
+
+
+def randomise_bits(model: keras.Model, rng: np.random.Generator, homogeneous: bool) -> None:
+    """Assign random integer bit-widths to every quantizer variable (``b``/``f`` widths, ``i`` integers); one
+    value per variable if ``homogeneous``, else one per element."""
+    for w in model.weights:
+        leaf = w.path.rsplit('/', 1)[-1]
+        shape = tuple(w.shape)
+        if leaf in ('b', 'f'):
+            if homogeneous:
+                val = np.full(shape, rng.integers(MIN_BITS + 1, MAX_BITS + 1))
+            else:
+                val = rng.integers(MIN_BITS, MAX_BITS + 1, shape)
+            w.assign(val.astype(w.dtype))
+        elif leaf == 'i':
+            lo, hi = MIN_INT_BITS, MAX_INT_BITS
+            val = np.full(shape, rng.integers(lo, hi + 1)) if homogeneous else rng.integers(lo, hi + 1, shape)
+            w.assign(val.astype(w.dtype))
 
 
 def n_weights(model: keras.Model) -> int:
@@ -94,4 +115,8 @@ def n_weights(model: keras.Model) -> int:
 
 def sample_inputs(model: keras.Model, spec: Spec) -> np.ndarray:
     """Seeded samples well beyond the quantizers' ranges, with exact grid points and ties."""
-    return inputs(model, n=N_SAMPLES, seed=spec.seed)
+    rng = np.random.default_rng(spec.seed)
+    (t,) = model.inputs
+    x = rng.normal(0, INPUT_SCALE, (N_SAMPLES, *t.shape[1:]))
+    x[: N_SAMPLES // 4] = np.round(x[: N_SAMPLES // 4] * 8) / 16  # exact half-LSB ties for many grids
+    return x.astype(np.float32)

@@ -26,7 +26,7 @@ from .errors import (
     OutputDirError,
     UnsupportedLayerError,
 )
-from .layers.unary_lut import MAX_TABLE_BITS, table_limit
+from .options import MAX_TABLE_BITS, table_limit
 from .plugin import PluginStatus, plugin_status
 
 __version__ = '0.1.0'

@@ -8,7 +8,7 @@ from typing import Any
 from .errors import ModelInputError, OutputDirError
 from .handlers import check_model_of
 from .handlers.precheck import class_path, connected_layers
-from .layers.unary_lut import MAX_TABLE_BITS, table_limit
+from .options import MAX_TABLE_BITS, table_limit
 
 
 def check_plugin() -> None:
@@ -40,7 +40,8 @@ def check_model(model: Any) -> None:
     check_model_of(model.layers[0])
 
 
-def check_output_dir(output_dir: str | Path) -> Path:
+def resolve_output_dir(output_dir: str | Path) -> Path:
+    """The absolute directory hls4ml will write into, after checking its parent exists and it is no file."""
     path = Path(output_dir).resolve()
     if not path.parent.is_dir():
         raise OutputDirError(f'output directory {str(path)!r}: parent directory {str(path.parent)!r} does not exist')
@@ -71,7 +72,7 @@ def convert(
     check_plugin()
     with table_limit(max_table_bits):
         check_model(model)
-        path = check_output_dir(output_dir)
+        path = resolve_output_dir(output_dir)
         if hls_config is None:
             hls_config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
         if trace:

@@ -14,8 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, check_layer_names, dump_config, load_config, merge_hls_config, with_overrides
 from ..errors import HGQHls4mlError, OutputDirError, ToolNotFoundError
+from .config import ProjectConfig, check_layer_names, dump_config, load_config, merge_hls_config, with_overrides
 from .exit_codes import ExitCode
 from .inputs import RANDOM_SCALE, check_file, check_output_dir, load_inputs, load_model, make_output_dir, random_inputs
 from .progress import ProgressLine
@@ -47,9 +47,9 @@ def hls4ml_output(show: bool) -> Iterator[None]:
                 print(line.rstrip(), file=sys.stderr)
 
 
-def target_config(args: argparse.Namespace) -> Config:
+def target_config(args: argparse.Namespace) -> ProjectConfig:
     """``--config`` file (or defaults) with the command-line target options on top."""
-    config = load_config(args.config) if getattr(args, 'config', None) else Config()
+    config = load_config(args.config) if getattr(args, 'config', None) else ProjectConfig()
     return with_overrides(
         config,
         backend=args.backend,
@@ -72,7 +72,7 @@ def hls4ml_defaults(model: Any, backend: str) -> dict[str, Any]:
         return hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
 
 
-def hls_config_for(model: Any, config: Config) -> dict[str, Any]:
+def hls_config_for(model: Any, config: ProjectConfig) -> dict[str, Any]:
     """hls4ml's per-layer config for ``model`` with the user's settings merged in."""
     defaults = hls4ml_defaults(model, config.backend)
     check_layer_names(config, defaults.get('LayerName', {}), model.name)
@@ -200,9 +200,9 @@ def run_report(args: argparse.Namespace) -> ExitCode:
 
 def run_build(args: argparse.Namespace) -> ExitCode:
     from ..errors import BuildError
-    from ..vitis import STEPS, build
+    from ..vitis import BUILD_STEPS, build
 
-    steps = tuple(step for step in STEPS if getattr(args, step)) or (DEFAULT_STEP,)
+    steps = tuple(step for step in BUILD_STEPS if getattr(args, step)) or (DEFAULT_STEP,)
     progress = ProgressLine()
     try:
         result = build(args.project_dir, steps, timeout=args.timeout, vitis_path=args.vitis_path, progress=progress)

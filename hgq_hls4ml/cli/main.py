@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from .. import __version__
-from ..config import BACKENDS, IO_TYPES
-from ..vitis import STEP_TITLES, STEPS
+from ..vitis import BUILD_STEPS, STEP_TITLES
 from .commands import DEFAULT_STEP, run_build, run_config, run_convert, run_report, run_verify
+from .config import BACKENDS, IO_TYPES
 from .exit_codes import ExitCode, exit_code_for, exit_code_table
 
 EPILOG = f"""\
@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument('project_dir', metavar='DIR', help='hls4ml project directory (holding build_prj.tcl)')
     steps = p.add_argument_group('steps (any combination; they run in the order listed)')
-    for step in STEPS:
+    for step in BUILD_STEPS:
         default = ' (the default when no step is given)' if step == DEFAULT_STEP else ''
         steps.add_argument(f'--{step}', action='store_true', help=f'{STEP_TITLES[step]}{default}')
     p.add_argument(

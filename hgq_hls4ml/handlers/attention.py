@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import Config, Handler, static_shape, to_numpy
+from .base import Handler, NodeConfig, static_shape, to_numpy
 from .einsum import einsum_config
 from .einsum_dense import QEinsumDenseHandler
 from .precheck import class_path
@@ -121,7 +121,7 @@ class QMultiHeadAttentionHandler(Handler):
         return key_in, value_in, confs + v_confs
 
     @staticmethod
-    def _projections(parts: Sequence[tuple]) -> list[Config]:
+    def _projections(parts: Sequence[tuple]) -> list[NodeConfig]:
         """Configs of the projections ``(dense, input, output)``; an input quantizer that fused projections share
         (``fuse='qkv'``/``'kv'``) is emitted once per input tensor."""
         shared: dict[tuple[int, str], str] = {}
@@ -140,7 +140,7 @@ class QMultiHeadAttentionHandler(Handler):
         layer: QMultiHeadAttention,
         in_tensors: Sequence[keras.KerasTensor],
         out_tensors: Sequence[keras.KerasTensor],
-    ) -> list[Config]:
+    ) -> list[NodeConfig]:
         from keras import KerasTensor
 
         args = call_arguments(layer)

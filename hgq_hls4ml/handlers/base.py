@@ -19,7 +19,8 @@ from .precheck import check_model_of
 if TYPE_CHECKING:
     import keras
 
-Config = dict[str, Any]
+#: One hls4ml layer configuration (a node of the ModelGraph to be) as a handler emits it.
+NodeConfig = dict[str, Any]
 
 
 def static_shape(tensor: keras.KerasTensor, layer: keras.Layer) -> tuple[int, ...]:
@@ -51,12 +52,12 @@ class Handler(ABC):
     @abstractmethod
     def convert(
         self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
-    ) -> list[Config]:
+    ) -> list[NodeConfig]:
         """The hls4ml layer configs for one call of ``layer``."""
 
     def __call__(
         self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
-    ) -> tuple[Config, ...]:
+    ) -> tuple[NodeConfig, ...]:
         check_model_of(layer)
         confs = self.convert(layer, in_tensors, out_tensors)
         for conf in confs:
@@ -65,7 +66,7 @@ class Handler(ABC):
         return tuple(confs)
 
 
-def node_config(name: str, class_name: str, inputs: Sequence[str], outputs: Sequence[str], **attrs: Any) -> Config:
+def node_config(name: str, class_name: str, inputs: Sequence[str], outputs: Sequence[str], **attrs: Any) -> NodeConfig:
     """One hls4ml layer config, wired by Keras tensor names."""
     return {
         'name': name,
@@ -78,7 +79,7 @@ def node_config(name: str, class_name: str, inputs: Sequence[str], outputs: Sequ
 
 def chain_configs(
     layer_name: str, src: str, dst: str, nodes: Sequence[tuple[str, str, dict]], main: str | None = None
-) -> list[Config]:
+) -> list[NodeConfig]:
     """Configs of a chain of nodes ``(suffix, class_name, attrs)`` from ``src`` to ``dst``; the node whose suffix is
     ``main`` (default: the last) takes the Keras layer's name, the others ``{layer_name}_{suffix}``."""
     main = nodes[-1][0] if main is None else main

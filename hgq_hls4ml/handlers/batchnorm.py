@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import Config, node_config, to_numpy
+from .base import NodeConfig, node_config, to_numpy
 from .qlayer import QLayerHandler
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class QBatchNormalizationHandler(QLayerHandler):
             return [f'axis={layer.axis}; firmware batch normalization normalizes the last (channel) axis']
         return []
 
-    def core(self, layer: QBatchNormalization, src: str, dst: str, in_shape, out_shape) -> list[Config]:
+    def core(self, layer: QBatchNormalization, src: str, dst: str, in_shape, out_shape) -> list[NodeConfig]:
         scale, offset = (np.ravel(to_numpy(a)) for a in layer.qscaler_and_qoffset)
         return [
             node_config(

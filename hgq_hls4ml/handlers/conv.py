@@ -6,7 +6,7 @@ from math import ceil
 from typing import TYPE_CHECKING
 
 from ..layers.windows import AXES, PAD_SIDES
-from .base import Config, node_config, to_numpy
+from .base import NodeConfig, node_config, to_numpy
 from .qlayer import QLayerHandler
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class QConvHandler(QLayerHandler):
             found.append(f'groups={layer.groups}; hls4ml convolutions have no groups')
         return found
 
-    def core(self, layer: QBaseConv, src: str, dst: str, in_shape, out_shape) -> list[Config]:
+    def core(self, layer: QBaseConv, src: str, dst: str, in_shape, out_shape) -> list[NodeConfig]:
         kernel = to_numpy(layer.qkernel)
         bias = None if layer.qbias is None else to_numpy(layer.qbias)
         # no parallelization_factor: hls4ml's layer config key ParallelizationFactor sets it (default 1, written

@@ -5,7 +5,7 @@ from __future__ import annotations
 from math import prod
 from typing import TYPE_CHECKING
 
-from .base import Config, node_config, to_numpy
+from .base import NodeConfig, node_config, to_numpy
 from .qlayer import QLayerHandler
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 class QDenseHandler(QLayerHandler):
     handles = ('hgq.layers.core.dense.QDense', 'hgq.layers.core.dense.QBatchNormDense')
 
-    def core(self, layer: QDense, src: str, dst: str, in_shape, out_shape) -> list[Config]:
+    def core(self, layer: QDense, src: str, dst: str, in_shape, out_shape) -> list[NodeConfig]:
         kernel = to_numpy(layer.qkernel)
         bias = None if layer.qbias is None else to_numpy(layer.qbias)
         attrs = dict(weight_data=kernel, bias_data=bias, n_in=in_shape[-1], n_out=out_shape[-1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .base import Config, Handler, node_config, static_shape
+from .base import Handler, NodeConfig, node_config, static_shape
 from .quantizer import multi_input_problems, quantize_config, quantize_inputs
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def batch_problems(equation: str) -> list[str]:
 
 def einsum_config(
     name: str, equation: str, srcs: Sequence[str], dst: str, shapes: Sequence[tuple[int, ...]], out_shape
-) -> Config:
+) -> NodeConfig:
     """An hls4ml ``Einsum`` of two tensors; ``equation`` still has its batch index."""
     return node_config(
         name,
@@ -55,7 +55,7 @@ class QEinsumHandler(Handler):
 
     def convert(
         self, layer: QEinsum, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
-    ) -> list[Config]:
+    ) -> list[NodeConfig]:
         shapes = [static_shape(t, layer) for t in in_tensors]
         out_shape = static_shape(out_tensors[0], layer)
         confs, srcs = quantize_inputs(layer, shapes, [t.name for t in in_tensors])

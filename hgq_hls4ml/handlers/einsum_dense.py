@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import Config, node_config, to_numpy
+from .base import NodeConfig, node_config, to_numpy
 from .qlayer import QLayerHandler
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class QEinsumDenseHandler(QLayerHandler):
             return [f'equation {layer.equation!r} uses the batch index in the kernel']
         return []
 
-    def core(self, layer: QEinsumDense, src: str, dst: str, in_shape, out_shape) -> list[Config]:
+    def core(self, layer: QEinsumDense, src: str, dst: str, in_shape, out_shape) -> list[NodeConfig]:
         equation = strip_batch(layer.equation)
         kernel = to_numpy(layer.qkernel)
         bias = None if getattr(layer, 'bias', None) is None else to_numpy(layer.qbias)

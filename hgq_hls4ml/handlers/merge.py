@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import Config, Handler, node_config, static_shape
+from .base import Handler, NodeConfig, node_config, static_shape
 from .quantizer import multi_input_problems, quantize_config, quantize_inputs
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class QMergeHandler(Handler):
 
     def convert(
         self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
-    ) -> list[Config]:
+    ) -> list[NodeConfig]:
         shape = static_shape(in_tensors[0], layer)
         confs, srcs = quantize_inputs(layer, [shape] * len(in_tensors), [t.name for t in in_tensors])
         cls = type(layer).__name__

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import Config, chain_configs, node_config
+from .base import NodeConfig, chain_configs, node_config
 from .conv import padding_amounts, window_geometry
 from .qlayer import QLayerHandler
 
@@ -96,7 +96,7 @@ class QPoolingHandler(QLayerHandler):
                 )
         return found
 
-    def core(self, layer: keras.Layer, src: str, dst: str, in_shape, out_shape) -> list[Config]:
+    def core(self, layer: keras.Layer, src: str, dst: str, in_shape, out_shape) -> list[NodeConfig]:
         if len(in_shape) == 4:
             return chain_configs(layer.name, src, dst, pooling3d_nodes(layer, in_shape, out_shape))
         class_name = type(layer).__name__[1:]  # QMaxPooling2D -> MaxPooling2D (hls4ml's layer map)

@@ -6,7 +6,7 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from .base import Config, Handler, node_config, static_shape
+from .base import Handler, NodeConfig, node_config, static_shape
 from .quantizer import quantize_config, quantizer_problems
 
 if TYPE_CHECKING:
@@ -57,12 +57,12 @@ class QLayerHandler(Handler):
         in_tensors: Sequence[keras.KerasTensor],
         out_tensors: Sequence[keras.KerasTensor],
         quantized: str | None = None,
-    ) -> list[Config]:
+    ) -> list[NodeConfig]:
         """``quantized``: a tensor already holding ``layer.iq`` of the input (an input quantizer shared with another
         layer, emitted once)."""
         in_shape, out_shape = static_shape(in_tensors[0], layer), static_shape(out_tensors[0], layer)
         src, dst = in_tensors[0].name, out_tensors[0].name
-        confs: list[Config] = []
+        confs: list[NodeConfig] = []
         if quantized is not None:
             src = quantized
         elif layer.enable_iq and not self.core_quantizes_input:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode, wrap_sm_mismatch
-from .base import Config, Handler, node_config, static_shape, to_numpy
+from .base import Handler, NodeConfig, node_config, static_shape, to_numpy
 
 if TYPE_CHECKING:
     import keras
@@ -66,7 +66,7 @@ def quantize_attrs(q: Quantizer, shape: tuple[int, ...]) -> dict:
     )
 
 
-def quantize_config(q: Quantizer, shape: tuple[int, ...], name: str, src: str, dst: str) -> Config:
+def quantize_config(q: Quantizer, shape: tuple[int, ...], name: str, src: str, dst: str) -> NodeConfig:
     """An ``HGQQuantize`` config reading Keras tensor ``src`` and producing ``dst``."""
     return node_config(name, 'HGQQuantize', [src], [dst], **quantize_attrs(q, shape))
 
@@ -84,7 +84,7 @@ def multi_input_problems(layer: keras.Layer) -> list[str]:
 
 def quantize_inputs(
     layer: keras.Layer, shapes: Sequence[tuple[int, ...]], srcs: Sequence[str]
-) -> tuple[list[Config], list[str]]:
+) -> tuple[list[NodeConfig], list[str]]:
     """``HGQQuantize`` configs for each operand's input quantizer, and the tensors to read afterwards."""
     if not layer.enable_iq:
         return [], list(srcs)
@@ -105,6 +105,6 @@ class QuantizerHandler(Handler):
 
     def convert(
         self, layer: Quantizer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
-    ) -> list[Config]:
+    ) -> list[NodeConfig]:
         shape = static_shape(in_tensors[0], layer)
         return [quantize_config(layer, shape, layer.name, in_tensors[0].name, out_tensors[0].name)]

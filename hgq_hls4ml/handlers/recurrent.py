@@ -17,7 +17,7 @@ import numpy as np
 
 from ..layers.activation_table import ActivationTable
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
-from .base import Config, Handler, node_config, static_shape, to_numpy
+from .base import Handler, NodeConfig, node_config, static_shape, to_numpy
 from .qlayer import EXACT_ACTIVATIONS, activation_name
 from .quantizer import quantize_config, quantizer_kif, quantizer_problems
 
@@ -163,7 +163,7 @@ class QRecurrentHandler(Handler):
 
     def convert(
         self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
-    ) -> list[Config]:
+    ) -> list[NodeConfig]:
         shape = static_shape(in_tensors[0], layer)
         cell, src, confs = layer.cell, in_tensors[0].name, []
         if cell.enable_iq:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import Config, chain_configs
+from .base import NodeConfig, chain_configs
 from .qlayer import QLayerHandler
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class QReductionHandler(QLayerHandler):
             return [f'axes={layer.axes} include the batch axis; firmware reduces within one sample only']
         return []
 
-    def core(self, layer: QSum, src: str, dst: str, in_shape, out_shape) -> list[Config]:
+    def core(self, layer: QSum, src: str, dst: str, in_shape, out_shape) -> list[NodeConfig]:
         perm, sum_shape = reduction_layout(in_shape, tuple(a - 1 for a in layer.axes))
         nodes: list[tuple[str, str, dict]] = []
         if perm != sorted(perm):

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..layers.unary_lut import max_table_bits
-from .base import Config, Handler, chain_configs, static_shape
+from ..options import max_table_bits
+from .base import Handler, NodeConfig, chain_configs, static_shape
 from .quantizer import quantize_attrs, quantizer_problems
 from .reduction import reduction_layout
 from .unary_lut import keras_function, table_part, table_problems
@@ -91,7 +91,7 @@ class QSoftmaxHandler(Handler):
         in_tensors: Sequence[keras.KerasTensor],
         out_tensors: Sequence[keras.KerasTensor],
         mask: np.ndarray | None = None,
-    ) -> list[Config]:
+    ) -> list[NodeConfig]:
         """``mask`` (boolean, the input's shape): a static mask as HGQ2 applies it (``QSoftmax(x, mask=mask)``)."""
         shape = static_shape(in_tensors[0], layer)
         axes = softmax_axes(layer, shape)

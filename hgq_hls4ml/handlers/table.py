@@ -20,7 +20,7 @@ import numpy as np
 
 from ..layers.unary_lut import build_tables
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
-from .base import Config, node_config, to_numpy
+from .base import NodeConfig, node_config, to_numpy
 from .qlayer import QLayerHandler
 from .quantizer import quantizer_kif, quantizer_problems
 from .unary_lut import table_input_problems
@@ -140,6 +140,6 @@ class QTableHandler(QLayerHandler):
             found.append(f'equation {layer.equation!r} sums over or moves the batch axis')
         return found
 
-    def core(self, layer: QDenseT | QEinsumDenseT, src: str, dst: str, in_shape, out_shape) -> list[Config]:
+    def core(self, layer: QDenseT | QEinsumDenseT, src: str, dst: str, in_shape, out_shape) -> list[NodeConfig]:
         attrs = table_sum_attributes(layer, tuple(in_shape))
         return [node_config(layer.name, 'HGQTableSum', [src], [dst], out_shape=tuple(out_shape), **attrs)]

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..layers.unary_lut import build_tables, max_table_bits
+from ..layers.unary_lut import build_tables
+from ..options import max_table_bits
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
-from .base import Config, Handler, node_config, static_shape, to_numpy
+from .base import Handler, NodeConfig, node_config, static_shape, to_numpy
 from .quantizer import quantizer_kif, quantizer_problems
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def table_part(lut: QUnaryFunctionLUT, shape: tuple[int, ...]) -> dict:
 
 def table_input_problems(layer: keras.Layer, shape: tuple[int, ...], what: str) -> list[str]:
     """Why the input quantizer of table layer ``layer`` cannot index tables over a tensor of ``shape``: it must be
-    on, fixed-point, and no element wider than :func:`~hgq_hls4ml.layers.unary_lut.max_table_bits`."""
+    on, fixed-point, and no element wider than :func:`~hgq_hls4ml.options.max_table_bits`."""
     if not layer.enable_iq:
         return [f'{what}: enable_iq=False: a table needs the input quantizer to bound its input']
     found = quantizer_problems(layer.iq, f'{what}: the input quantizer')
@@ -82,6 +83,6 @@ class QUnaryFunctionLUTHandler(Handler):
         layer: QUnaryFunctionLUT,
         in_tensors: Sequence[keras.KerasTensor],
         out_tensors: Sequence[keras.KerasTensor],
-    ) -> list[Config]:
+    ) -> list[NodeConfig]:
         part = table_part(layer, static_shape(in_tensors[0], layer))
         return [node_config(layer.name, 'HGQUnaryLUT', [in_tensors[0].name], [out_tensors[0].name], **part)]

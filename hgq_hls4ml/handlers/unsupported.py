@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import UnsupportedLayerError
-from .base import Config, Handler
+from .base import Handler, NodeConfig
 from .precheck import layer_problems
 
 if TYPE_CHECKING:
@@ -64,5 +64,5 @@ class RefuseHandler(Handler):
 
     def convert(
         self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
-    ) -> list[Config]:
+    ) -> list[NodeConfig]:
         raise UnsupportedLayerError([(layer.name, type(layer).__name__, reason) for reason in self.problems(layer)])

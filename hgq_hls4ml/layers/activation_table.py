@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UnsupportedLayerError
+from ..options import max_table_bits
 from ..precision import interval as iv
-from .unary_lut import build_tables, code_values, max_table_bits, table_range, table_type
+from .unary_lut import build_tables, code_values, table_range, table_type
 
 #: Widest input tabulated in full (2**20 entries per element) unless ``max_table_bits`` is larger.
 MAX_TABULATED_BITS = 20

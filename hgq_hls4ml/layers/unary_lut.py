@@ -7,9 +7,7 @@ quantizer). Elements with the same input type and the same entries share one tab
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Hashable
 
 import numpy as np
 
@@ -21,27 +19,6 @@ from .quantize import element_cast
 
 #: Values per call of a Keras layer while tabulating it (bounds the memory of a table build).
 TABULATE_CHUNK = 2**18
-#: Default largest input width a table is built for (2**16 entries per table); see :func:`table_limit`.
-MAX_TABLE_BITS = 16
-_TABLE_BITS: ContextVar[int] = ContextVar('hgq_max_table_bits', default=MAX_TABLE_BITS)
-
-
-def max_table_bits() -> int:
-    """The largest table input width in force: :data:`MAX_TABLE_BITS`, or the one :func:`table_limit` set."""
-    return _TABLE_BITS.get()
-
-
-@contextmanager
-def table_limit(bits: int) -> Iterator[None]:
-    """Convert with tables of up to ``2**bits`` entries inside this block (``hgq_hls4ml.convert(...,
-    max_table_bits=bits)`` does this for its own call)."""
-    if isinstance(bits, bool) or not isinstance(bits, int) or bits < 0:
-        raise ValueError(f'max_table_bits must be a non-negative integer; got {bits!r}')
-    token = _TABLE_BITS.set(bits)
-    try:
-        yield
-    finally:
-        _TABLE_BITS.reset(token)
 
 
 class TableData:

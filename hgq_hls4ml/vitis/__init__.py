@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .driver import (
+    BUILD_STEPS,
     KILL_GRACE,
     STEP_TITLES,
-    STEPS,
     BuildResult,
     Progress,
     StepResult,
@@ -15,7 +15,7 @@ from .driver import (
 
 __all__ = [
     'KILL_GRACE',
-    'STEPS',
+    'BUILD_STEPS',
     'STEP_TITLES',
     'BuildResult',
     'Progress',

@@ -48,7 +48,7 @@ from ..errors import (
 from ..reports import ProjectReport, parse_project, render_table
 
 #: Build steps in execution order (the flags of hls4ml's ``build_opt.tcl``).
-STEPS: tuple[str, ...] = ('csim', 'synth', 'cosim', 'export', 'vsynth')
+BUILD_STEPS: tuple[str, ...] = ('csim', 'synth', 'cosim', 'export', 'vsynth')
 #: Human-readable step names (as in the ``***** ... *****`` markers of ``build_prj.tcl``).
 STEP_TITLES = {
     'csim': 'C simulation',
@@ -237,16 +237,16 @@ def _command(tool: Path) -> list[str]:
 
 def _check_steps(steps: Iterable[str] | str) -> tuple[str, ...]:
     names = [steps] if isinstance(steps, str) else list(steps)
-    valid = ', '.join(STEPS)
+    valid = ', '.join(BUILD_STEPS)
     if not names:
         raise UnknownStepError(f'no build step given; valid steps: {valid}')
-    unknown = [name for name in names if name not in STEPS]
+    unknown = [name for name in names if name not in BUILD_STEPS]
     if unknown:
         plural = 's' if len(unknown) > 1 else ''
         raise UnknownStepError(
             f'unknown build step{plural} {", ".join(map(repr, unknown))}; valid steps: {valid} (run in that order)'
         )
-    return tuple(step for step in STEPS if step in names)
+    return tuple(step for step in BUILD_STEPS if step in names)
 
 
 def _check_project(project_dir: str | Path) -> Path:
@@ -574,7 +574,7 @@ def build(
     progress: Callable[[Progress], None] | None = None,
     poll_interval: float = 0.5,
 ) -> BuildResult:
-    """Run the given steps (in :data:`STEPS` order, one tool process each) on an hls4ml project directory.
+    """Run the given steps (in :data:`BUILD_STEPS` order, one tool process each) on an hls4ml project directory.
 
     ``timeout`` is per step, in seconds. Returns a :class:`BuildResult` with the parsed reports when every step
     succeeds. A failed step raises :class:`~hgq_hls4ml.errors.BuildError` (or its subclass ``LicenseError``,

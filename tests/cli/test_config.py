@@ -1,4 +1,4 @@
-"""The YAML config: validation and round trip of ``hgq_hls4ml.config``, and ``config`` -> edit -> ``convert``."""
+"""The YAML config: validation and round trip of ``hgq_hls4ml.cli.config``, and ``config`` -> edit -> ``convert``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from hgq_hls4ml.config import (
-    Config,
+from hgq_hls4ml.cli.config import (
+    ProjectConfig,
     check_layer_names,
     dump_config,
     load_config,
@@ -36,7 +36,7 @@ def test_dump_and_load_round_trip(tmp_path):
     text = dump_config(config, model_name='m', layer_notes={'q_dense': 'QDense'})
     path = tmp_path / 'cfg.yml'
     path.write_text(text)
-    assert load_config(path) == Config(**FULL, source=str(path))
+    assert load_config(path) == ProjectConfig(**FULL, source=str(path))
     assert 'q_dense:  # QDense' in text
     assert '      # ReuseFactor: 2' in text  # q_dense_1 shows the Model value, commented out
     for key in ('backend', 'io_type', 'part', 'clock_period', 'project_name', 'hls_config'):

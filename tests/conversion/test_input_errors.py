@@ -317,7 +317,7 @@ def test_table_layer_beyond_the_table_size_limit_is_refused(tmp_path):
 
 def test_table_limit_is_configurable(tmp_path):
     from hgq_hls4ml import table_limit
-    from hgq_hls4ml.layers.unary_lut import MAX_TABLE_BITS, max_table_bits
+    from hgq_hls4ml.options import MAX_TABLE_BITS, max_table_bits
 
     with table_limit(17):
         assert max_table_bits() == 17

@@ -14,7 +14,7 @@ from hgq_hls4ml.layers.activation_table import (
     runs,
     saturated_integer_bits,
 )
-from hgq_hls4ml.layers.unary_lut import table_limit
+from hgq_hls4ml.options import table_limit
 
 
 def saturate(x: np.ndarray, k: int, i: int, f: int) -> np.ndarray:

@@ -26,7 +26,7 @@ from hgq_hls4ml.errors import (
     ToolNotFoundError,
     UnknownStepError,
 )
-from hgq_hls4ml.vitis import STEPS, BuildResult, Progress, build, driver, find_vitis_hls
+from hgq_hls4ml.vitis import BUILD_STEPS, BuildResult, Progress, build, driver, find_vitis_hls
 from tests.vitis.fake_tool import BUILD_OPT_TCL, PART, install_fake_vitis, make_project, write_wrapper
 
 MALFORMED = Path(__file__).resolve().parents[1] / 'data' / 'reports' / 'malformed'
@@ -98,10 +98,10 @@ def test_synth_ok(fake_vitis, hls_project):
 
 def test_all_steps_run_in_order_one_process_each(fake_vitis, hls_project):
     result = build(hls_project, ['vsynth', 'export', 'csim', 'cosim', 'synth'])
-    assert result.ok and result.requested == STEPS
-    assert [s.step for s in result.steps] == list(STEPS)
+    assert result.ok and result.requested == BUILD_STEPS
+    assert [s.step for s in result.steps] == list(BUILD_STEPS)
     assert all(s.status == 'ok' and s.returncode == 0 for s in result.steps)
-    assert [call['steps'] for call in fake_vitis.calls()] == [[step] for step in STEPS]
+    assert [call['steps'] for call in fake_vitis.calls()] == [[step] for step in BUILD_STEPS]
     markers = {
         'csim': 'C SIMULATION',
         'synth': 'C/RTL SYNTHESIS',
@@ -121,7 +121,7 @@ def test_all_steps_run_in_order_one_process_each(fake_vitis, hls_project):
     assert report.utilization_synth.lut.used == 8565
     table = result.table()
     assert ': OK' in table
-    for step in STEPS:
+    for step in BUILD_STEPS:
         assert f'logs/{step}.log' in table
     assert '17966' in table and '10099' in table and '8565' in table
 
@@ -146,7 +146,7 @@ def test_progress_reports_step_elapsed_and_last_line(fake_vitis, hls_project):
     build(hls_project, ('csim', 'synth'), progress=seen.append, poll_interval=0.02)
     assert [p.step for p in seen][0] == 'csim' and seen[0] == Progress('csim', 0.0, '')
     assert {p.step for p in seen} == {'csim', 'synth'}
-    assert [p.step for p in seen] == sorted((p.step for p in seen), key=STEPS.index)  # csim's, then synth's
+    assert [p.step for p in seen] == sorted((p.step for p in seen), key=BUILD_STEPS.index)  # csim's, then synth's
     for step in ('csim', 'synth'):
         times = [p.elapsed for p in seen if p.step == step]
         assert times == sorted(times) and times[-1] > 0.2
@@ -433,7 +433,7 @@ def test_bad_steps(fake_vitis, hls_project, steps):
     assert isinstance(info.value, ValueError)
     assert 'valid steps: csim, synth, cosim, export, vsynth' in str(info.value)
     for name in steps if isinstance(steps, tuple) else (steps,):
-        if name not in STEPS:
+        if name not in BUILD_STEPS:
             assert repr(name) in str(info.value)
     assert fake_vitis.calls() == []
 

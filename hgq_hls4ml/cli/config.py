@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 BACKENDS = ('Vitis', 'Vivado')
 IO_TYPES = ('io_parallel', 'io_stream')
@@ -48,7 +48,7 @@ _IDENTIFIER = re.compile(r'[A-Za-z_]\w*\Z')
 
 
 @dataclass(frozen=True)
-class Config:
+class ProjectConfig:
     """Settings for ``convert``/``verify`` (defaults: hls4ml's); ``source`` names the file in error messages."""
 
     backend: str = 'Vitis'
@@ -182,8 +182,8 @@ def _validate_hls_config(value: Any, problems: list[str]) -> dict[str, Any]:
     return result
 
 
-def validate_config(data: Any, source: str = '<config>') -> Config:
-    """A :class:`Config` from parsed YAML ``data`` (``None`` for an empty file); ``source`` names it in errors,
+def validate_config(data: Any, source: str = '<config>') -> ProjectConfig:
+    """A :class:`ProjectConfig` from parsed YAML ``data`` (``None`` for an empty file); ``source`` names it in errors,
     which list every problem at once."""
     problems: list[str] = []
     data = _mapping(data, 'the top level', problems)
@@ -192,10 +192,10 @@ def validate_config(data: Any, source: str = '<config>') -> Config:
     hls_config = _validate_hls_config(data.get('hls_config'), problems)
     if problems:
         raise _config_error(source, problems)
-    return Config(**top, hls_config=hls_config, source=source)
+    return ProjectConfig(**top, hls_config=hls_config, source=source)
 
 
-def load_config(path: str | Path) -> Config:
+def load_config(path: str | Path) -> ProjectConfig:
     """Read and validate a YAML configuration file."""
     path = Path(path)
     try:
@@ -214,7 +214,7 @@ def load_config(path: str | Path) -> Config:
     return validate_config(data, str(path))
 
 
-def with_overrides(config: Config, **overrides: Any) -> Config:
+def with_overrides(config: ProjectConfig, **overrides: Any) -> ProjectConfig:
     """``config`` with every override that is not ``None`` (command-line options win over the file)."""
     given = {k: v for k, v in overrides.items() if v is not None}
     problems: list[str] = []
@@ -224,7 +224,7 @@ def with_overrides(config: Config, **overrides: Any) -> Config:
     return replace(config, **given)
 
 
-def check_layer_names(config: Config, known: Iterable[str], model_name: str) -> None:
+def check_layer_names(config: ProjectConfig, known: Iterable[str], model_name: str) -> None:
     """Refuse ``hls_config.LayerName`` entries that name no layer of the model (all of them at once)."""
     known = list(known)
     problems = [
@@ -258,7 +258,7 @@ def _yaml_value(value: Any) -> str:
 
 
 def dump_config(
-    config: Config,
+    config: ProjectConfig,
     *,
     model_name: str | None = None,
     model_file: str | None = None,
