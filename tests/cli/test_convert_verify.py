@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+
+from hgq_hls4ml.cli.inputs import load_model, random_inputs
+from tests.conversion.models import keras_outputs
 
 PART = 'xc7z020clg400-1'
+
+
+@pytest.fixture(scope='module')
+def mlp_model(models):
+    """The saved ``mlp`` model, loaded here for the degenerate-model guard on the inputs ``verify`` is given."""
+    return load_model(models.mlp)
 
 
 def test_convert_writes_project_with_part_and_clock(run_cli, models, tmp_path):
@@ -32,7 +42,8 @@ def test_convert_writes_project_with_part_and_clock(run_cli, models, tmp_path):
     ]
 
 
-def test_verify_random_inputs_in_a_temporary_directory(run_cli, models, tmp_path):
+def test_verify_random_inputs_in_a_temporary_directory(run_cli, models, mlp_model, tmp_path):
+    keras_outputs(mlp_model, random_inputs(mlp_model, 50, 3))  # the inputs `--random 50 --seed 3` draws
     scratch = tmp_path / 'tmp'
     scratch.mkdir()
     proc = run_cli('verify', models.mlp, '--random', '50', '--seed', '3', env={'TMPDIR': str(scratch)})
@@ -42,9 +53,10 @@ def test_verify_random_inputs_in_a_temporary_directory(run_cli, models, tmp_path
     assert list(scratch.iterdir()) == []  # the temporary project is removed
 
 
-def test_verify_data_file_keeps_project(run_cli, models, tmp_path):
+def test_verify_data_file_keeps_project(run_cli, models, mlp_model, tmp_path):
     x = np.random.default_rng(7).normal(0, 4, (20, 10)).astype(np.float32)
     x[:5] = np.round(x[:5] * 8) / 16  # ties of the quantizers' grids
+    keras_outputs(mlp_model, x)
     np.save(tmp_path / 'x.npy', x)
     out = tmp_path / 'verify_prj'
     proc = run_cli('verify', models.mlp, '--data', 'x.npy', '-o', out, '--io-type', 'io_stream')

@@ -58,8 +58,6 @@ from hgq.layers.rnn.gru import QGRUCell
 from hgq.layers.snn import QLIFCell
 from hgq.quantizer import Quantizer
 
-from hgq_hls4ml.csim.verify import at_keras_precision
-
 
 @dataclass(frozen=True)
 class Case:
@@ -438,26 +436,56 @@ def inputs(model: keras.Model, n: int = 400, scale: float = 4.0, seed: int = 1) 
     return xs if len(xs) > 1 else xs[0]
 
 
-def keras_outputs(model: keras.Model, x: np.ndarray, min_distinct: int = 11) -> np.ndarray:
-    """Keras's outputs on ``x``; a model with fewer than ``min_distinct`` distinct output values tests nothing."""
-    out = np.asarray(model.predict(x, verbose=0))
-    assert np.unique(out).size >= min_distinct, 'degenerate test model: too few distinct outputs'
-    return out
+#: Fewest distinct values a bit-exact test's model may output on the test's inputs: with fewer, it tests nothing.
+MIN_DISTINCT = 11
 
 
-def assert_verified(model: keras.Model, x: np.ndarray, out_dir, io_type: str, min_distinct: int = 11) -> None:
-    """``hgq_hls4ml.verify``: csim equals Keras on every output element of a non-degenerate model."""
+def keras_outputs(model: keras.Model, x: np.ndarray | list[np.ndarray]) -> np.ndarray:
+    """Keras's outputs on ``x`` (one row per sample, every output concatenated), after the degenerate-model guard.
+
+    A model whose outputs take fewer than :data:`MIN_DISTINCT` distinct values (stuck at zero, saturated, a few
+    levels) tests nothing: the test fails as a "degenerate test model". A spiking layer last in the model (``QLIF``,
+    ``QSimpleSNN``) outputs spike trains, 0 and a few spike heights by construction; there the samples' trains must
+    be at least :data:`MIN_DISTINCT` different ones.
+    """
+    n = len(x[0] if isinstance(x, (list, tuple)) else x)
+    out = model.predict(x, verbose=0)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    rows = np.concatenate([np.asarray(o, dtype=np.float64).reshape(n, -1) for o in outs], axis=1)
+    if isinstance(model.layers[-1], (QLIF, QSimpleSNN)):
+        found, what = np.unique(rows, axis=0).shape[0], 'distinct spike trains'
+    else:
+        found, what = np.unique(rows).size, 'distinct output values'
+    assert found >= MIN_DISTINCT, (
+        f'degenerate test model {model.name}: {found} {what} on {n} samples, at least {MIN_DISTINCT} needed'
+    )
+    return rows
+
+
+def assert_bit_exact(
+    model: keras.Model,
+    x: np.ndarray | list[np.ndarray],
+    out_dir=None,
+    io_type: str = 'io_parallel',
+    *,
+    hls_model=None,
+    what: str = '',
+) -> None:
+    """The check of every test comparing C simulation with Keras: the guard of :func:`keras_outputs`, then
+    ``hgq_hls4ml.verify`` finds the firmware's outputs equal to Keras's on every element.
+
+    Without ``hls_model``, ``verify`` converts ``model`` into ``out_dir`` with ``io_type``; with it (a model converted
+    otherwise: through hls4ml's own API, with a configuration), it compiles and runs that one (hls4ml's ``predict``).
+    ``what`` adds to the failure message.
+    """
     from hgq_hls4ml import verify
 
-    keras_out = keras_outputs(model, x, min_distinct)
-    report = verify(model, x, output_dir=out_dir, io_type=io_type)
-    assert report.bit_exact, f'{model.name} ({io_type}):\n{report}'
-    assert report.n_elements == keras_out.size
-
-
-def assert_csim_equal(hls_model, model: keras.Model, x: np.ndarray) -> None:
-    """hls4ml's own ``compile``/``predict``: csim equals Keras on every output element of a non-degenerate model."""
-    keras_out = keras_outputs(model, x)
-    hls_model.compile()
-    hw = np.asarray(hls_model.predict(x.astype(np.float64))).reshape(keras_out.shape)
-    np.testing.assert_array_equal(at_keras_precision(hw), keras_out)
+    reference = keras_outputs(model, x)
+    if hls_model is None:
+        assert out_dir is not None, 'assert_bit_exact converts the model: give it out_dir'
+        report = verify(model, x, output_dir=out_dir, io_type=io_type)
+    else:
+        io_type = hls_model.config.get_config_value('IOType')
+        report = verify(model, x, hls_model=hls_model)
+    assert report.bit_exact, f'{model.name} ({io_type}){" " + what if what else ""}:\n{report}'
+    assert report.n_elements == reference.size

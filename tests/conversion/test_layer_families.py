@@ -7,7 +7,7 @@ from hgq_hls4ml import convert
 from hgq_hls4ml.layers import HGQQuantize
 from hgq_hls4ml.passes.base import is_hgq_graph
 
-from .models import Case, assert_verified, build, inputs
+from .models import Case, assert_bit_exact, build, inputs
 
 TABLE = dict(min_bits=1, max_bits=4, seed=5)  # table layers: inputs of up to 8 bits keep the C++ small
 KBI_WRAP_RND = dict(q_type='kbi', overflow='WRAP')
@@ -277,20 +277,19 @@ def _ids(param) -> str:
     return f'{case.name}-{io_type}'
 
 
-def _check(case: Case, io_type: str, tmp_path) -> None:
-    model = build(case)
-    assert_verified(model, inputs(model, n=300), tmp_path / 'prj', io_type)
-
-
 @pytest.mark.parametrize('param', CASES, ids=_ids)
 def test_bit_exact(param, tmp_path):
-    _check(*param, tmp_path)
+    case, io_type = param
+    model = build(case)
+    assert_bit_exact(model, inputs(model, n=300), tmp_path / 'prj', io_type)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize('param', SLOW_CASES, ids=_ids)
 def test_bit_exact_slow(param, tmp_path):
-    _check(*param, tmp_path)
+    case, io_type = param
+    model = build(case)
+    assert_bit_exact(model, inputs(model, n=300), tmp_path / 'prj', io_type)
 
 
 @pytest.mark.parametrize(

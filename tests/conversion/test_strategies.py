@@ -11,7 +11,7 @@ import pytest
 
 from hgq_hls4ml.errors import UnsupportedLayerError
 
-from .models import Case, assert_csim_equal, build, inputs
+from .models import Case, assert_bit_exact, build, inputs
 
 #: HGQ2's ``example/larger_jet_tagger.ipynb`` configuration.
 NOTEBOOK_DA = {'Model': {'Strategy': 'distributed_arithmetic', 'Precision': 'fixed<-1,0>', 'ReuseFactor': 1}}
@@ -40,22 +40,22 @@ def _firmware(hm) -> str:
     return '\n'.join(p.read_text() for p in sorted(root.rglob('*')) if p.suffix in ('.h', '.cpp'))
 
 
-def _check_bit_exact(hm, model) -> str:
-    """Compile, compare csim with Keras on every output element and return the generated C++."""
-    assert_csim_equal(hm, model, inputs(model, n=300))
+def _bit_exact_firmware(hm, model) -> str:
+    """:func:`assert_bit_exact` on the converted model, then its generated C++."""
+    assert_bit_exact(model, inputs(model, n=300), hls_model=hm)
     return _firmware(hm)
 
 
 @pytest.mark.parametrize('io_type', ['io_parallel', 'io_stream'])
 def test_model_level_distributed_arithmetic(io_type, tmp_path):
     model = build(CONV)
-    code = _check_bit_exact(_convert(model, tmp_path / 'prj', io_type, NOTEBOOK_DA), model)
+    code = _bit_exact_firmware(_convert(model, tmp_path / 'prj', io_type, NOTEBOOK_DA), model)
     assert len(set(re.findall(r'\bdense_da_\d+\b', code))) == 3  # both convolutions and the dense layer
 
 
 def test_einsum_dense_distributed_arithmetic(tmp_path):
     model = build(Case('einsum_strategy', 'einsum', min_bits=1, seed=41))
-    code = _check_bit_exact(_convert(model, tmp_path / 'prj', 'io_parallel', NOTEBOOK_DA), model)
+    code = _bit_exact_firmware(_convert(model, tmp_path / 'prj', 'io_parallel', NOTEBOOK_DA), model)
     assert re.search(r'\beinsum_\d+_da_0_of_\d+\b', code)
 
 
@@ -64,7 +64,7 @@ def test_layer_level_distributed_arithmetic(tmp_path):
     cfg = _name_config(model)
     (dense,) = _names(model, 'QDense')
     cfg['LayerName'][dense]['Strategy'] = 'distributed_arithmetic'
-    code = _check_bit_exact(_convert(model, tmp_path / 'prj', 'io_parallel', cfg), model)
+    code = _bit_exact_firmware(_convert(model, tmp_path / 'prj', 'io_parallel', cfg), model)
     assert len(set(re.findall(r'\bdense_da_\d+\b', code))) == 1
     for conv in _names(model, 'QConv2D'):  # the other layers keep their exact per-output accumulators
         assert f'hgq_conv2d_{conv}<' in code
@@ -80,7 +80,7 @@ def test_resource_strategy_with_reuse(tmp_path):
     hm = _convert(model, tmp_path / 'prj', 'io_parallel', cfg)
     assert [hm.graph[n].get_attr('reuse_factor') for n in names] == [3, 3, 3]
     assert {hm.graph[n].get_attr('strategy') for n in names} == {'resource'}
-    _check_bit_exact(hm, model)
+    _bit_exact_firmware(hm, model)
 
 
 def test_distributed_arithmetic_refusal_lists_every_layer(tmp_path):

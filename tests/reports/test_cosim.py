@@ -1,4 +1,4 @@
-"""Co-simulation report and C-simulation log parsing against shared/reports/EXPECTED.md."""
+"""Co-simulation report and C-simulation log parsing against tests/data/reports/EXPECTED.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""C-synthesis report parsing: every real ``*csynth*`` fixture against the values in shared/reports/EXPECTED.md."""
+"""C-synthesis report parsing: every real ``*csynth*`` fixture against the values in tests/data/reports/EXPECTED.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Locating and parsing all reports of a project directory; fixture provenance and parsing speed."""
+"""Locating and parsing all reports of a project directory; fixture provenance; every fixture parses."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import json
 import random
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
 from hgq_hls4ml.errors import NotBuiltError, ReportFormatError
 from hgq_hls4ml.reports import (
+    CosimReport,
+    CsimResult,
+    CsynthReport,
     ProjectReport,
+    UtilizationReport,
     find_reports,
     parse_cosim_rpt,
     parse_csim_log,
@@ -315,16 +318,22 @@ def test_fixture_copies_are_byte_identical_to_shared(data, shared, fixture_files
         assert (data / name).read_bytes() == (shared / name).read_bytes(), name
 
 
-def test_parsing_all_fixtures_is_fast(data, fixture_files) -> None:
+def test_every_fixture_of_a_known_kind_parses(data, fixture_files) -> None:
+    """Every real report named like one a parser reads parses to that parser's report (how fast is for
+    ``benchmarks/``, not for a test: a loaded machine makes any time bound flaky)."""
+    kinds = {
+        parse_csynth_xml: CsynthReport,
+        parse_csynth_rpt: CsynthReport,
+        parse_cosim_rpt: CosimReport,
+        parse_csim_log: CsimResult,
+        parse_utilization_rpt: UtilizationReport,
+    }
     jobs = [
         (parser, data / name)
-        for name in fixture_files('*')
+        for name in sorted(fixture_files('*'))
         for suffix, parser in PARSERS.items()
         if name.endswith(suffix) and not name.endswith('/csynth.rpt')
     ]
-    start = time.perf_counter()
-    for parser, path in jobs:
-        parser(path)
-    elapsed = time.perf_counter() - start
     assert len(jobs) >= 40
-    assert elapsed < 1.0, f'parsing {len(jobs)} fixtures took {elapsed:.2f} s'
+    for parser, path in jobs:
+        assert isinstance(parser(path), kinds[parser]), path

@@ -1,4 +1,4 @@
-"""Vivado report_utilization parsing against shared/reports/EXPECTED.md."""
+"""Vivado report_utilization parsing against tests/data/reports/EXPECTED.md."""
 
 from __future__ import annotations
 

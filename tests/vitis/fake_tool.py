@@ -30,6 +30,7 @@ _SETTINGS = {
     'fail_step': 'FAKE_VITIS_FAIL_STEP',
     'delay': 'FAKE_VITIS_DELAY',
     'ignore_term': 'FAKE_VITIS_IGNORE_TERM',
+    'hold': 'FAKE_VITIS_HOLD',
     'version': 'FAKE_VITIS_VERSION',
 }
 
@@ -98,7 +99,7 @@ class FakeVitis:
     monkeypatch: pytest.MonkeyPatch
 
     def set(self, **settings: object) -> FakeVitis:
-        """Set the fake's behaviour: ``mode``, ``fail_step``, ``delay``, ``ignore_term``, ``version``."""
+        """Set the fake's behaviour: ``mode``, ``fail_step``, ``delay``, ``ignore_term``, ``hold``, ``version``."""
         for key, value in settings.items():
             variable = _SETTINGS[key]
             if value is None:

@@ -21,16 +21,25 @@ and the message for cosim/export without synthesis results are this fake's own.
 Environment:
 
 - ``FAKE_VITIS_MODE``: ``ok`` (default); ``fail`` (ERROR lines, Tcl trace, exit 1); ``error_exit0`` (the same
-  ERROR lines, exit 0); ``hang`` (starts a child process that sleeps too, writes ``"<pid> <child pid>"`` to
-  ``fake_vitis.pids`` in the project directory, then sleeps forever); ``crash`` (partial output, then killed by
+  ERROR lines, exit 0); ``hang`` (starts a child process, waits until it is ready, prints ``Starting helper
+  <child pid>``, writes ``"<pid> <child pid>"`` to ``fake_vitis.pids`` in the project directory, then sleeps
+  forever, as does the child; see ``fake_vitis.events`` below); ``crash`` (partial output, then killed by
   SIGSEGV); ``license`` ([Common 17-345]); ``part`` ([HLS 200-1023] at ``set_part``); ``csim_mismatch`` (the
   testbench's main returns 1; other steps pass); ``no_vivado`` (vsynth: hls4ml's ``exec vivado`` finds no vivado).
 - ``FAKE_VITIS_FAIL_STEP``: apply the mode only in a run whose requested steps include this one (default: always).
 - ``FAKE_VITIS_DELAY``: seconds of "work" per step (default 0.2): half after opening the project, half after the
   step's first command.
 - ``FAKE_VITIS_IGNORE_TERM=1``: in ``hang`` mode, the tool and its child ignore SIGTERM (only SIGKILL stops them).
+- ``FAKE_VITIS_HOLD=1``: after a step's first command (``INFO: [HLS 200-1510] Running: csynth_design``, ...), print
+  nothing more until the file ``fake_vitis.go.<step>`` exists in the project directory (at most 60 s), so that a
+  test sees the step running before it lets the step go on.
 - ``FAKE_VITIS_RECORD``: append one JSON line per run (argv, cwd, pid, pgid, sid, steps) to this file.
 - ``FAKE_VITIS_VERSION``: version in the banner (default 2024.1).
+
+In ``hang`` mode the tool and its child append what happens to them to ``fake_vitis.events`` in the project
+directory, one line each, in order: ``child <pid> ready`` (its SIGTERM handler is installed), ``tool <pid> hanging``
+(just before ``fake_vitis.pids`` appears), then, per process, ``<tool|child> <pid> SIGTERM`` (it dies of the signal
+next) or ``<tool|child> <pid> SIGTERM ignored``. SIGKILL leaves no line: the tool's exit status (-9) shows it.
 """
 
 from __future__ import annotations
@@ -58,6 +67,10 @@ MARKERS = {
     'export': 'EXPORT IP',
     'vsynth': 'VIVADO SYNTHESIS',
 }
+PIDS = 'fake_vitis.pids'
+EVENTS = 'fake_vitis.events'
+#: Longest wait of the fake for something it expects (a test's go-ahead, its own child starting).
+PATIENCE = 60.0
 TCL_TRACE = [
     '    while executing',
     '"source build_prj.tcl"',
@@ -65,6 +78,42 @@ TCL_TRACE = [
     '    invoked from within',
     '"uplevel \\#0 [list source $arg] "',
 ]
+
+
+def log_event(events: Path, line: str) -> None:
+    """Append one line to the events file (one short ``O_APPEND`` write: lines of two processes do not mix)."""
+    with open(events, 'a') as file:
+        file.write(line + '\n')
+
+
+def wait_for(condition, seconds: float = PATIENCE) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` have passed; whether it holds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def handle_sigterm(events: Path, role: str, ignore: bool) -> None:
+    """On SIGTERM: log it, then die of it (the default action) or, with ``ignore``, go on."""
+
+    def on_term(signum: int, frame: object) -> None:
+        log_event(events, f'{role} {os.getpid()} SIGTERM{" ignored" if ignore else ""}')
+        if not ignore:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, on_term)
+
+
+def hang_child(events: Path, ignore: bool) -> None:
+    """The helper process of ``hang`` mode (``fake_vitis_hls.py --hang-child EVENTS 0|1``)."""
+    handle_sigterm(events, 'child', ignore)
+    log_event(events, f'child {os.getpid()} ready')
+    while True:
+        time.sleep(60)
 
 
 class Fake:
@@ -239,6 +288,8 @@ class Fake:
 
     def begin(self, step: str, command: str) -> None:
         self.say(f'***** {MARKERS[step]} *****', f'INFO: [HLS 200-1510] Running: {command}')
+        if os.environ.get('FAKE_VITIS_HOLD') == '1':
+            wait_for((self.cwd / f'fake_vitis.go.{step}').is_file)
         self.work()
         if not self.failing(step):
             return
@@ -261,11 +312,26 @@ class Fake:
         self.say(f'***** {MARKERS[step]} COMPLETED IN 0h{seconds // 60}m{seconds % 60}s *****')
 
     def hang(self) -> None:
-        if os.environ.get('FAKE_VITIS_IGNORE_TERM') == '1':
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # inherited by the child
-        child = subprocess.Popen([sys.executable, '-c', 'import time\nwhile True: time.sleep(60)'])
-        (self.cwd / 'fake_vitis.pids').write_text(f'{os.getpid()} {child.pid}\n')
+        """Hang with a child process; ``fake_vitis.pids`` appears only once both handle SIGTERM (module doc)."""
+        ignore = os.environ.get('FAKE_VITIS_IGNORE_TERM') == '1'
+        events = self.cwd / EVENTS
+        handle_sigterm(events, 'tool', ignore)
+        flag = '1' if ignore else '0'
+        child = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), '--hang-child', str(events), flag])
+        ready = f'child {child.pid} ready'
+
+        def started() -> bool:
+            return events.is_file() and ready in events.read_text().splitlines()
+
+        wait_for(lambda: started() or child.poll() is not None)
+        if not started():
+            self.say(f'ERROR: fake vitis_hls: helper {child.pid} did not start')
+            self.exit(1)
         self.say('INFO: [HLS 200-10] Analyzing design file ...', f'INFO: [HLS 200-10] Starting helper {child.pid}')
+        log_event(events, f'tool {os.getpid()} hanging')
+        partial = self.cwd / f'{PIDS}.partial'
+        partial.write_text(f'{os.getpid()} {child.pid}\n')
+        partial.replace(self.cwd / PIDS)  # whoever sees the file reads both pids
         while True:
             time.sleep(60)
 
@@ -466,4 +532,6 @@ class Fake:
 
 
 if __name__ == '__main__':
+    if sys.argv[1:2] == ['--hang-child']:
+        hang_child(Path(sys.argv[2]), sys.argv[3] == '1')
     Fake(os.environ.get('FAKE_VITIS_TOOL_NAME', 'vitis_hls')).run(sys.argv[1:])
