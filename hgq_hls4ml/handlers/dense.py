@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from math import prod
 from typing import TYPE_CHECKING
 
-from .base import NodeConfig, node_config, to_numpy
+from .base import NodeConfig, to_numpy
+from .einsum_dense import dense_config
 from .qlayer import QLayerHandler
 
 if TYPE_CHECKING:
@@ -18,8 +18,5 @@ class QDenseHandler(QLayerHandler):
     def core(self, layer: QDense, src: str, dst: str, in_shape, out_shape) -> list[NodeConfig]:
         kernel = to_numpy(layer.qkernel)
         bias = None if layer.qbias is None else to_numpy(layer.qbias)
-        attrs = dict(weight_data=kernel, bias_data=bias, n_in=in_shape[-1], n_out=out_shape[-1])
-        attrs['use_bias'] = bias is not None
-        if len(in_shape) > 1:
-            attrs['parallelization_factor'] = int(layer.parallelization_factor or prod(in_shape[:-1]))
-        return [node_config(layer.name, 'Dense', [src], [dst], data_format='channels_last', **attrs)]
+        parallelization = layer.parallelization_factor
+        return [dense_config(layer.name, src, dst, kernel, bias, in_shape, out_shape, parallelization)]
