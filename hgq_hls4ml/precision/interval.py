@@ -227,8 +227,8 @@ def window_sum(x: QInterval, index: np.ndarray) -> QInterval:
     return QInterval(win.lo.sum(axis=-1), win.hi.sum(axis=-1), win.f.max(axis=-1))
 
 
-#: Fractional bits below a quotient's first guaranteed bit that make it float32-faithful (see :func:`average`).
-FLOAT32_FAITHFUL_BITS = 26
+#: Significant bits of a float32 (with the implicit one), below which its rounding midpoints lie one bit further.
+FLOAT32_SIGNIFICAND_BITS = 24
 
 
 def average(total: QInterval, counts: np.ndarray, read: int | None = None) -> QInterval:
@@ -240,14 +240,15 @@ def average(total: QInterval, counts: np.ndarray, read: int | None = None) -> QI
     (``s`` on the ``2**-f_sum`` grid) lies at least ``2**-max(f_sum, read) / c`` from any ``2**-read`` grid point it
     is not on, so with ``F = max(f_sum, read) + ceil(log2(c))`` the truncation never reaches such a point and the
     floor of the truncated quotient is the floor of the exact one. Where no quantizer reads it (``read=None``, e.g. a
-    model output), ``F = f_sum + ceil(log2(c))`` plus :data:`FLOAT32_FAITHFUL_BITS`: the truncated quotient then
-    rounds to the float32 nearest to ``s / c``.
+    model output), the readers are float32's rounding midpoints, on the ``2**(e - 24)`` grid for ``|s / c|`` in
+    ``[2**e, 2**(e + 1))``; as ``|s / c| >= 2**-f_sum / c``, ``F = f_sum + 24 + 2 * ceil(log2(c))`` keeps the
+    truncated quotient on the same side of every midpoint, so it rounds to the float32 nearest to ``s / c``.
     """
     counts = np.broadcast_to(np.asarray(counts, dtype=np.int64), total.shape)
     exact = (counts & (counts - 1)) == 0
     log2c = np.ceil(np.log2(counts)).astype(np.int64)
     if read is None:
-        f_cut = total.f + log2c + FLOAT32_FAITHFUL_BITS
+        f_cut = total.f + 2 * log2c + FLOAT32_SIGNIFICAND_BITS
     else:
         f_cut = np.maximum(total.f, read) + log2c
     f = np.where(total.is_zero, NO_BITS, np.where(exact, total.f + log2c, f_cut))
