@@ -84,7 +84,7 @@ from hls4ml.model.layers import (
 from ..hls4ml_api import FixedPointQuantizer
 from ..layers import ExactAccumulators, HGQConv3D, HGQQuantize, HGQRecurrent, HGQTableSum, HGQUnaryLUT
 from ..layers.activation_table import LUT_INPUTS
-from ..layers.recurrent import CONSTANTS, final_step
+from ..layers.recurrent import final_step
 from ..layers.unary_lut import is_constant, table_type
 from ..layers.windows import conv_patch_index, pool_index
 from ..passes.ranges import PASSTHROUGH_CLASSES, NodeRange, input_nodes, propagate
@@ -280,9 +280,8 @@ def _(node: HGQUnaryLUT, inputs, out):
 
 @node_counts.register
 def _(node: HGQRecurrent, inputs, out):
-    attrs = node.attributes
-    _, step, _, _ = final_step(attrs)
-    n = node.get_attr('n_timesteps')
+    _, step, _, _ = final_step(node.spec, node.get_attr('hgq_input_range'))
+    n = node.spec.n_timesteps
     a = np.array([p[0] for p in step.products], dtype=np.int64)
     const = np.array([p[1] is not None for p in step.products], dtype=bool)
     bits, digits = constant_bits(np.array([p[1] or 0.0 for p in step.products]))
@@ -291,7 +290,7 @@ def _(node: HGQRecurrent, inputs, out):
     dsp = (a > DSP_MIN_WIDTH) & (b > DSP_MIN_WIDTH)
     casts = sum(w * mode_count(rnd, ovf) for w, rnd, ovf in step.casts)
     casts += sum(a * mode_count('TRN', 'SAT') + b * 2 ** max(a - LUT_INPUTS, 0) for a, b in step.lookups)
-    w = np.concatenate([np.ravel(attrs[k]) for k in CONSTANTS[attrs['cell']] if attrs[k] is not None] or [np.zeros(0)])
+    w = np.concatenate([np.ravel(c) for c in node.spec.constants] or [np.zeros(0)])
     return {
         'multiplies': a.size * n,
         'bops': (a * b).sum() * n,

@@ -146,7 +146,7 @@ def _(node: HGQRecurrent, inputs):
     x = inputs[0]  # (time, features); one step's types hold every step's input
     x_all = iv.QInterval(x.lo.min(axis=0), x.hi.max(axis=0), x.f.max(axis=0))
     node.set_attr('hgq_input_range', x_all)
-    return output_range(node.attributes, x_all)
+    return output_range(node.spec, x_all)
 
 
 @node_range.register

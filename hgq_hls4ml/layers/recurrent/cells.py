@@ -1,63 +1,69 @@
-"""The cells, one step each, traced by :class:`~.tracer.Step`: HGQ2's ``QSimpleRNNCell``, ``QGRUCell`` and the
+"""The cells, one traced step each (:class:`~.tracer.Step`): HGQ2's ``QSimpleRNNCell``, ``QGRUCell`` and the
 spiking ``QSimpleSNNCell``/``QLIFCell``."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from ...errors import UnsupportedLayerError
 from ...precision import interval as iv
+from ...precision.fixed import FixedType
+from .spec import ActivationSpec, QuantizerSpec, RecurrentSpec
 from .tracer import Step, Vec, concat, typed_literal
-
-#: Cell -> its constant attributes (inline in the C++; ``None`` if absent).
-CONSTANTS = {'simple_rnn': ('kernel', 'recurrent_kernel'), 'gru': ('kernel', 'recurrent_kernel'), 'snn': ('beta',)}
 
 #: Significant bits float32 holds exactly.
 FLOAT32_BITS = 24
 
 
-def activated(s: Step, prefix: str, pre: Vec, a: dict, attr: str, q: str | None) -> Vec:
-    """``q(act(pre))`` for the cell's activation ``attr`` (``q=None``: ``act(pre)``), by a table of Keras's own
-    function when the activation is neither linear nor ReLU."""
-    table = a['activation_tables'].get(attr)
-    if table is not None:
-        return s.table(prefix, pre, table)
-    out = s.activation(f'{prefix}_act', pre, a[f'cell_{attr}'])
-    return out if q is None else s.quantize(prefix, out, a[q])
+def activated(step: Step, prefix: str, pre: Vec, activation: ActivationSpec, quantizer: QuantizerSpec | None) -> Vec:
+    """``quantizer(activation(pre))`` (no quantizer if ``None``), by the activation's table if it has one (which
+    includes the quantizer)."""
+    if activation.table is not None:
+        return step.table(prefix, pre, activation.table)
+    out = step.activation(f'{prefix}_act', pre, activation.name)
+    return out if quantizer is None else step.quantize(prefix, out, quantizer)
 
 
-def simple_rnn_step(s: Step, a: dict, x: Vec, h: Vec) -> tuple[Vec, Vec]:
+def simple_rnn_step(step: Step, spec: RecurrentSpec, x: Vec, h: Vec) -> tuple[Vec, Vec]:
     """HGQ2's ``QSimpleRNNCell``: ``act(paq(iq(x) @ K + b + sq(h) @ R))``, the output and the new state."""
-    hs = s.quantize('hs', h, a['sq']) if a['sq'] is not None else h
-    w = np.concatenate([a['kernel'], a['recurrent_kernel']])
-    pre = s.dot('acc', concat(x, hs), w, a['input_bias'])
-    out = activated(s, 'act', s.quantize('pa', pre, a['paq']), a, 'activation', None)
+    state = h if spec.state_quantizer is None else step.quantize('state', h, spec.state_quantizer)
+    kernels = np.concatenate([spec.kernel, spec.recurrent_kernel])
+    pre = step.dot('pre', concat(x, state), kernels, spec.input_bias)
+    out = activated(step, 'out', step.quantize('pre_q', pre, spec.activation_quantizer), spec.activation, None)
     return out, out
 
 
-def gru_step(s: Step, a: dict, x: Vec, h: Vec) -> tuple[Vec, Vec]:
-    """HGQ2's ``QGRUCell`` (reset gate after or before the recurrent product): the new state, twice."""
-    u = a['n_units']
-    qh = s.quantize('qh', h, a['sq'])
-    mx = s.dot('mx', x, a['kernel'], a['input_bias'])
-    rk = a['recurrent_kernel']
-    if a['reset_after']:
-        mi = s.dot('mi', qh, rk, a['recurrent_bias'])
+def gru_step(step: Step, spec: RecurrentSpec, x: Vec, h: Vec) -> tuple[Vec, Vec]:
+    """HGQ2's ``QGRUCell`` (reset gate after or before the recurrent product): the new state
+    ``update * sq(h) + (1 - update) * candidate``, twice."""
+    u = spec.n_units
+    state = step.quantize('state', h, spec.state_quantizer)
+    x_part = step.dot('x_mat', x, spec.kernel, spec.input_bias)  # update, reset and candidate gates
+    if spec.reset_after:
+        h_part = step.dot('h_mat', state, spec.recurrent_kernel, spec.recurrent_bias)
     else:
-        mi = s.dot('mi', qh, rk[:, : 2 * u], np.zeros(2 * u))
-    zr = activated(s, 'zr', s.binary('zrp', mx[: 2 * u], mi[: 2 * u], '+'), a, 'recurrent_activation', 'praq')
-    z, r = zr[:u], zr[u:]
-    if a['reset_after']:
-        rec = s.binary('rec', r, s.quantize('rh', mi[2 * u :], a['rhq']), '*')
+        h_part = step.dot('h_mat', state, spec.recurrent_kernel[:, : 2 * u], np.zeros(2 * u))
+    gates_pre = step.binary('gates_pre', x_part[: 2 * u], h_part[: 2 * u], '+')
+    gates = activated(step, 'gates', gates_pre, spec.recurrent_activation, spec.gate_quantizer)
+    update, reset = gates[:u], gates[u:]
+    if spec.reset_after:
+        hidden = step.quantize('hidden_q', h_part[2 * u :], spec.recurrent_hidden_quantizer)
+        recurrent = step.binary('cand_rec', reset, hidden, '*')
     else:
-        rq = s.quantize('rh', s.binary('rqh', r, qh, '*'), a['rhq'])
-        rec = s.dot('rec', rq, rk[:, 2 * u :], np.zeros(u))
-    hh = activated(s, 'hh', s.binary('hhp', mx[2 * u :], rec, '+'), a, 'activation', 'paq')
-    out = s.binary('hn', s.binary('zh', z, qh, '*'), s.binary('zc', s.one_minus('omz', z), hh, '*'), '+')
-    return out, out
+        reset_state = step.binary('reset_state', reset, state, '*')
+        hidden = step.quantize('hidden_q', reset_state, spec.recurrent_hidden_quantizer)
+        recurrent = step.dot('cand_rec', hidden, spec.recurrent_kernel[:, 2 * u :], np.zeros(u))
+    candidate_pre = step.binary('cand_pre', x_part[2 * u :], recurrent, '+')
+    candidate = activated(step, 'cand', candidate_pre, spec.activation, spec.activation_quantizer)
+    kept = step.binary('kept', update, state, '*')
+    taken = step.binary('taken', step.one_minus('not_update', update), candidate, '*')
+    new = step.binary('new_state', kept, taken, '+')
+    return new, new
 
 
-def exact_in_float32(a: dict, v: Vec, what: str) -> Vec:
+def exact_in_float32(spec: RecurrentSpec, v: Vec, what: str) -> Vec:
     """``v``, after checking that Keras computes it exactly in float32 (at most 24 significant bits)."""
     wide = [(j, t) for j, t in enumerate(v.types) if t is not None and t.width - t.signed > FLOAT32_BITS]
     if wide:
@@ -67,31 +73,50 @@ def exact_in_float32(a: dict, v: Vec, what: str) -> Vec:
             f'{FLOAT32_BITS}: Keras rounds it, the firmware could not match (enable or narrow the state quantizer sq, '
             'or use a threshold/beta with fewer bits)'
         )
-        raise UnsupportedLayerError([(a['name'], a['keras_class'], reason)])
+        raise UnsupportedLayerError([(spec.layer_name, spec.keras_class, reason)])
     return v
 
 
-def snn_step(s: Step, a: dict, x: Vec, h: Vec) -> tuple[Vec, Vec]:
+def snn_step(step: Step, spec: RecurrentSpec, x: Vec, h: Vec) -> tuple[Vec, Vec]:
     """HGQ2's ``QSimpleSNNCell``/``QLIFCell``: the membrane ``mem = beta * h + iq(x)`` (``beta`` only for LIF) fires
     where ``mem > threshold``; the output is ``oq(spike * graded_spikes_factor)``, the new state ``sq(reset(mem))``
     (``subtract``: ``mem - threshold`` where fired; ``zero``: ``0`` where fired; ``none``: ``mem``)."""
-    decayed = h if a['beta'] is None else exact_in_float32(a, s.scale('dec', h, a['beta']), 'decayed membrane')
-    mem = exact_in_float32(a, s.binary('mem', decayed, x, '+'), 'membrane')
-    thr, u = a['threshold'], a['n_units']
-    spikes, fired, silent = s.spike('sp', mem, thr)
+    u, threshold, factor = spec.n_units, spec.threshold, spec.graded_spikes_factor
+    decayed = h
+    if spec.beta is not None:
+        decayed = exact_in_float32(spec, step.scale('decayed', h, spec.beta), 'decayed membrane')
+    membrane = exact_in_float32(spec, step.binary('mem', decayed, x, '+'), 'membrane')
+    spikes, fired, silent = step.spike('spike', membrane, threshold)
     zero = Vec(['0'] * u, iv.constant(np.zeros(u)), [None] * u)
-    gsf = a['graded_spikes_factor']
-    graded = Vec([typed_literal(g) if g else '0' for g in gsf], iv.constant(gsf), [None] * u)
-    out = s.select('out', spikes, graded, zero)
-    if a['oq'] is not None:
-        out = s.quantize('oq', out, a['oq'])
-    if a['reset_mechanism'] == 'subtract':
-        new = s.select('rst', spikes, exact_in_float32(a, s.offset('sub', fired, -thr), 'reset membrane'), silent)
-    elif a['reset_mechanism'] == 'zero':
-        new = s.select('rst', spikes, zero, silent)
+    graded = Vec([typed_literal(g) if g else '0' for g in factor], iv.constant(factor), [None] * u)
+    out = step.select('out', spikes, graded, zero)
+    if spec.output_quantizer is not None:
+        out = step.quantize('out_q', out, spec.output_quantizer)
+    if spec.reset_mechanism == 'subtract':
+        lowered = exact_in_float32(spec, step.offset('lowered', fired, -threshold), 'reset membrane')
+        new = step.select('reset', spikes, lowered, silent)
+    elif spec.reset_mechanism == 'zero':
+        new = step.select('reset', spikes, zero, silent)
     else:
-        new = mem
-    return out, s.quantize('sq', new, a['sq']) if a['sq'] is not None else new
+        new = membrane
+    return out, new if spec.state_quantizer is None else step.quantize('state_q', new, spec.state_quantizer)
 
 
-STEPS = {'simple_rnn': simple_rnn_step, 'gru': gru_step, 'snn': snn_step}
+#: Cell kind -> its step: ``(step, spec, x, h) -> (output, new state)``.
+CELL_STEPS: dict[str, Callable[[Step, RecurrentSpec, Vec, Vec], tuple[Vec, Vec]]] = {
+    'simple_rnn': simple_rnn_step,
+    'gru': gru_step,
+    'snn': snn_step,
+}
+
+
+def trace_step(
+    spec: RecurrentSpec, x_range: iv.QInterval, state_types: list[FixedType | None], state_range: iv.QInterval
+) -> tuple[Step, Vec, Vec]:
+    """One step on inputs ``x[base + i]`` of ``x_range`` and state ``h_j`` (of ``state_types``, ``None`` while
+    unknown, and ``state_range``): the traced step, its output and its new state."""
+    n_in, u = spec.n_in, spec.n_units
+    x = Vec(['0' if x_range.is_zero[i] else f'x[base + {i}]' for i in range(n_in)], x_range, [None] * n_in)
+    h = Vec([f'h_{j}' for j in range(u)], state_range, state_types)
+    step = Step()
+    return step, *CELL_STEPS[spec.cell](step, spec, x, h)

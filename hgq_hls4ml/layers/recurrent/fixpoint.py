@@ -8,11 +8,12 @@ import numpy as np
 from ...precision import interval as iv
 from ...precision.fixed import FixedType, union_type
 from ..activation_table import lookups_range
-from .cells import STEPS
+from .cells import trace_step
+from .spec import RecurrentSpec
 from .tracer import Step, Vec
 
 
-def assumed_state(a: dict, x_rng: iv.QInterval) -> iv.QInterval:
+def assumed_state(spec: RecurrentSpec, x_range: iv.QInterval) -> iv.QInterval:
     """The range a step assumes for the state it reads, whatever the step.
 
     ``QSimpleRNN``'s state is its last output: a pre-activation quantizer's output, through the activation (a
@@ -21,56 +22,45 @@ def assumed_state(a: dict, x_rng: iv.QInterval) -> iv.QInterval:
     returned) whatever the state. A spiking cell's state is its state quantizer's output if enabled, else every
     membrane reachable from the zero state within the sequence (the hull of the steps' ranges).
     """
-    if a['cell'] == 'snn' and a['sq'] is None:
-        u = a['n_units']
-        rng = iv.constant(np.zeros(u))
-        for _ in range(a['n_timesteps'] - 1):
-            rng = iv.hull(rng, _step(a, x_rng, [None] * u, rng)[2].rng)
-        return rng
-    q = a['paq'] if a['cell'] == 'simple_rnn' else a['sq']
-    out = iv.from_kif(*(np.asarray(v).ravel() for v in q['kif']), q['overflow_mode'])
-    if a['cell'] == 'simple_rnn' and 'activation' in a['activation_tables']:
-        return lookups_range(a['activation_tables']['activation'].lookups(iv.exact_kif(out)))
-    return iv.relu(out) if a['cell'] == 'simple_rnn' and a['cell_activation'] == 'relu' else out
+    if spec.cell == 'snn' and spec.state_quantizer is None:
+        u = spec.n_units
+        reached = iv.constant(np.zeros(u))
+        for _ in range(spec.n_timesteps - 1):
+            reached = iv.hull(reached, trace_step(spec, x_range, [None] * u, reached)[2].range)
+        return reached
+    q = spec.activation_quantizer if spec.cell == 'simple_rnn' else spec.state_quantizer
+    quantized = iv.from_kif(*q.kif, q.overflow_mode)
+    if spec.cell != 'simple_rnn':
+        return quantized
+    if spec.activation.table is not None:
+        return lookups_range(spec.activation.table.lookups(iv.exact_kif(quantized)))
+    return iv.relu(quantized) if spec.activation.name == 'relu' else quantized
 
 
-def _step(
-    a: dict, x_rng: iv.QInterval, state_types: list[FixedType | None], h_rng: iv.QInterval
-) -> tuple[Step, Vec, Vec]:
-    """One step on inputs ``x[base + i]`` and state ``h_j`` (of ``state_types``, ``None`` while unknown, and range
-    ``h_rng``): the step, its output and its new state."""
-    n_in, u = a['n_in'], a['n_units']
-    x = Vec(['0' if x_rng.is_zero[i] else f'x[base + {i}]' for i in range(n_in)], x_rng, [None] * n_in)
-    h = Vec([f'h_{j}' for j in range(u)], h_rng, state_types)
-    s = Step()
-    return s, *STEPS[a['cell']](s, a, x, h)
+def _step(spec: RecurrentSpec, x_range: iv.QInterval, state_types: list[FixedType | None]) -> tuple[Step, Vec, Vec]:
+    """One step from the state range :func:`assumed_state`: the traced step, its output and its new state."""
+    return trace_step(spec, x_range, state_types, assumed_state(spec, x_range))
 
 
-def run_step(a: dict, x_rng: iv.QInterval, state_types: list[FixedType | None]) -> tuple[Step, Vec, Vec]:
-    """One step from the state range :func:`assumed_state`: the step, its output and its new state."""
-    return _step(a, x_rng, state_types, assumed_state(a, x_rng))
-
-
-def state_types(a: dict, x_rng: iv.QInterval) -> tuple[list[FixedType], iv.QInterval]:
+def state_types(spec: RecurrentSpec, x_range: iv.QInterval) -> tuple[list[FixedType], iv.QInterval]:
     """Exact type of each state element (its new values and the initial 0) and the range of the outputs."""
-    _, out, new = run_step(a, x_rng, [None] * a['n_units'])
-    keep = iv.QInterval(np.minimum(new.rng.lo, 0.0), np.maximum(new.rng.hi, 0.0), new.rng.f)
-    types = [union_type(lo, hi, f) for lo, hi, f in zip(keep.lo, keep.hi, keep.f)]
-    return types, out.rng
+    _, out, new = _step(spec, x_range, [None] * spec.n_units)
+    kept = iv.QInterval(np.minimum(new.range.lo, 0.0), np.maximum(new.range.hi, 0.0), new.range.f)
+    types = [union_type(lo, hi, f) for lo, hi, f in zip(kept.lo, kept.hi, kept.f)]
+    return types, out.range
 
 
-def final_step(a: dict) -> tuple[list[FixedType], Step, Vec, Vec]:
-    """The state types, the step as generated, its output and the new state (after the range rule set
-    ``hgq_input_range``)."""
-    x_rng = a['hgq_input_range']
-    types, _ = state_types(a, x_rng)
-    return (types, *run_step(a, x_rng, types))
+def final_step(spec: RecurrentSpec, x_range: iv.QInterval) -> tuple[list[FixedType], Step, Vec, Vec]:
+    """The step as generated for inputs of ``x_range`` (every step's, as the range rule stored in
+    ``hgq_input_range``): the state types, the traced step, its output and its new state."""
+    types, _ = state_types(spec, x_range)
+    return (types, *_step(spec, x_range, types))
 
 
-def output_range(a: dict, x_rng: iv.QInterval) -> iv.QInterval:
-    """Range of the layer's output (every step's state, or the last)."""
-    rng = state_types(a, x_rng)[1]
-    if not a['return_sequences']:
-        return rng
-    t = a['n_timesteps']
-    return iv.QInterval(*(np.broadcast_to(v, (t, *v.shape)).copy() for v in (rng.lo, rng.hi, rng.f)))
+def output_range(spec: RecurrentSpec, x_range: iv.QInterval) -> iv.QInterval:
+    """Range of the layer's output (every step's state, or the last) for inputs of ``x_range`` at every step."""
+    out = state_types(spec, x_range)[1]
+    if not spec.return_sequences:
+        return out
+    t = spec.n_timesteps
+    return iv.QInterval(*(np.broadcast_to(v, (t, *v.shape)).copy() for v in (out.lo, out.hi, out.f)))

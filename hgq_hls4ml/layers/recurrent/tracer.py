@@ -13,6 +13,7 @@ from ...precision.fixed import FixedType, element_type, union_type
 from ..activation_table import ActivationTable, ByRuns, ByTable, lookup_values, lookups_range
 from ..quantize import element_cast
 from ..unary_lut import is_constant, literal, lookup, table_decl
+from .spec import QuantizerSpec
 
 
 @dataclass(frozen=True)
@@ -21,15 +22,16 @@ class Vec:
     declared types (``None``: a literal or an ``auto`` cast)."""
 
     names: list[str]
-    rng: iv.QInterval
+    range: iv.QInterval
     types: list[FixedType | None]
 
     def __getitem__(self, s: slice) -> Vec:
-        return Vec(self.names[s], iv.QInterval(self.rng.lo[s], self.rng.hi[s], self.rng.f[s]), self.types[s])
+        return Vec(self.names[s], iv.QInterval(self.range.lo[s], self.range.hi[s], self.range.f[s]), self.types[s])
 
 
 def concat(a: Vec, b: Vec) -> Vec:
-    return Vec(a.names + b.names, iv.concatenate([a.rng, b.rng], 0), a.types + b.types)
+    """``a`` then ``b``, as one vector."""
+    return Vec(a.names + b.names, iv.concatenate([a.range, b.range], 0), a.types + b.types)
 
 
 def comparison_tree(src: str, t: str, r: ByRuns) -> str:
@@ -86,20 +88,20 @@ class Step:
 
     def dot(self, prefix: str, x: Vec, w: np.ndarray, bias: np.ndarray) -> Vec:
         """``x @ w + bias``, each output accumulated in its exact type (partial sums may wrap; the result is exact)."""
-        rng = iv.add_constant(iv.matmul(x.rng, w), bias)
+        rng = iv.add_constant(iv.matmul(x.range, w), bias)
         out = self.declare(prefix, rng, lambda j, _: typed_literal(bias[j]) if bias[j] else '0')
         for j, name in enumerate(out.names):
             if name == '0':
                 continue
             live = [i for i, xi in enumerate(x.names) if xi != '0' and w[i, j] != 0]
             self.lines += [f'{name} += {x.names[i]} * {typed_literal(w[i, j])};' for i in live]
-            self.products += [(width(x.rng, i), float(w[i, j]), 0) for i in live]
+            self.products += [(width(x.range, i), float(w[i, j]), 0) for i in live]
             self.adders += [width(rng, j)] * max(len(live) - (bias[j] == 0), 0)
         return out
 
     def binary(self, prefix: str, a: Vec, b: Vec, op: str) -> Vec:
         """Element-wise ``a + b`` or ``a * b`` in the exact type of the result."""
-        rng = iv.add(a.rng, b.rng) if op == '+' else iv.multiply(a.rng, b.rng)
+        rng = iv.add(a.range, b.range) if op == '+' else iv.multiply(a.range, b.range)
         if op == '+':  # adding a constant zero is the other operand
             if all(n == '0' for n in b.names):
                 return a
@@ -113,13 +115,14 @@ class Step:
                     return y if x == '0' else x
                 self.adders.append(width(rng, j))
                 return f'{x} + {y}'
-            self.products.append((width(a.rng, j), None, width(b.rng, j)))
+            self.products.append((width(a.range, j), None, width(b.range, j)))
             return f'{x} * {y}'
 
         return self.declare(prefix, rng, expr)
 
     def one_minus(self, prefix: str, a: Vec) -> Vec:
-        rng = iv.add_constant(iv.negate(a.rng), np.ones(a.rng.shape))
+        """Element-wise ``1 - a``."""
+        rng = iv.add_constant(iv.negate(a.range), np.ones(a.range.shape))
         one = typed_literal(1.0)
 
         def expr(j: int, _: str) -> str:
@@ -134,14 +137,14 @@ class Step:
         """Element-wise ``a * c`` for constants ``c``."""
 
         def expr(j: int, _: str) -> str:
-            self.products.append((width(a.rng, j), float(c[j]), 0))
+            self.products.append((width(a.range, j), float(c[j]), 0))
             return f'{a.names[j]} * {typed_literal(c[j])}'
 
-        return self.declare(prefix, iv.scale(a.rng, c), expr)
+        return self.declare(prefix, iv.scale(a.range, c), expr)
 
     def offset(self, prefix: str, a: Vec, c: np.ndarray) -> Vec:
         """Element-wise ``a + c`` for constants ``c``."""
-        rng = iv.add_constant(a.rng, c)
+        rng = iv.add_constant(a.range, c)
 
         def expr(j: int, _: str) -> str:
             if a.names[j] == '0' or c[j] == 0:
@@ -154,29 +157,29 @@ class Step:
     def spike(self, prefix: str, mem: Vec, threshold: np.ndarray) -> tuple[list[str], Vec, Vec]:
         """``mem > threshold`` per element (``bool`` C++ names, or ``true``/``false`` when the range decides), and
         ``mem`` with its range narrowed to the values that fire and to those that do not."""
-        f = np.where(mem.rng.is_zero, 0, mem.rng.f).astype(np.float64)
+        f = np.where(mem.range.is_zero, 0, mem.range.f).astype(np.float64)
         below_top = np.floor(threshold * 2.0**f) / 2.0**f  # the largest grid value <= threshold
-        fires, silent = mem.rng.hi > threshold, mem.rng.lo <= threshold
+        fires, silent = mem.range.hi > threshold, mem.range.lo <= threshold
         names = []
         for j, name in enumerate(mem.names):
             if fires[j] and silent[j]:
                 self.lines.append(f'const bool {prefix}_{j} = {name} > {typed_literal(threshold[j])};')
-                self.adders.append(width(mem.rng, j))  # a comparison
+                self.adders.append(width(mem.range, j))  # a comparison
                 names.append(f'{prefix}_{j}')
             else:
                 names.append('true' if fires[j] else 'false')
-        lo, hi = mem.rng.lo, mem.rng.hi
-        above = iv.QInterval(np.where(fires & silent, np.maximum(lo, below_top + 2.0**-f), lo), hi, mem.rng.f)
-        below = iv.QInterval(lo, np.where(fires & silent, np.minimum(hi, below_top), hi), mem.rng.f)
+        lo, hi = mem.range.lo, mem.range.hi
+        above = iv.QInterval(np.where(fires & silent, np.maximum(lo, below_top + 2.0**-f), lo), hi, mem.range.f)
+        below = iv.QInterval(lo, np.where(fires & silent, np.minimum(hi, below_top), hi), mem.range.f)
         return names, Vec(mem.names, above, mem.types), Vec(mem.names, below, mem.types)
 
     def select(self, prefix: str, cond: list[str], a: Vec, b: Vec) -> Vec:
         """Element-wise ``cond ? a : b``."""
         on, off = np.array([c == 'true' for c in cond]), np.array([c == 'false' for c in cond])
-        both = iv.hull(a.rng, b.rng)
+        both = iv.hull(a.range, b.range)
 
         def pick(field: str) -> np.ndarray:
-            return np.where(on, getattr(a.rng, field), np.where(off, getattr(b.rng, field), getattr(both, field)))
+            return np.where(on, getattr(a.range, field), np.where(off, getattr(b.range, field), getattr(both, field)))
 
         rng = iv.QInterval(pick('lo'), pick('hi'), pick('f'))
 
@@ -188,16 +191,17 @@ class Step:
         return self.declare(prefix, rng, expr)
 
     def activation(self, prefix: str, a: Vec, name: str) -> Vec:
+        """Activation ``name`` computed exactly: ``a`` itself if linear, else ReLU's ``max(a, 0)``."""
         if name == 'linear':
             return a
-        rng = iv.relu(a.rng)
+        rng = iv.relu(a.range)
         self.adders += [width(rng, j) for j in range(len(a.names)) if a.names[j] != '0']  # a comparison each
         return self.declare(prefix, rng, lambda j, t: f'{a.names[j]} > 0 ? {t}({a.names[j]}) : {t}(0)')
 
     def table(self, prefix: str, a: Vec, act: ActivationTable) -> Vec:
         """Element-wise Keras function ``act``, exact (:mod:`.activation_table`): a lookup table read by the raw bits
         of the saturated input, or a comparison tree over the inputs where the output changes."""
-        lookups = act.lookups(iv.exact_kif(a.rng))
+        lookups = act.lookups(iv.exact_kif(a.range))
         outputs = [lookup_values(lk) for lk in lookups]
         rng = lookups_range(lookups)
         names: dict[bytes, str] = {}
@@ -213,16 +217,16 @@ class Step:
             if isinstance(lk, ByTable):
                 self.lookups.append((sum(lk.kif), width(rng, j)))
                 return lookup(names[lk.table.tobytes()], lk.table, lk.kif, 'TRN', 'SAT', src, a.types[j])
-            self.adders += [width(a.rng, j), width(rng, j)] * (lk.starts.size - 1)  # comparisons and multiplexers
+            self.adders += [width(a.range, j), width(rng, j)] * (lk.starts.size - 1)  # comparisons and multiplexers
             return comparison_tree(src, t, lk)
 
         return self.declare(prefix, rng, expr)
 
-    def quantize(self, prefix: str, a: Vec, q: dict) -> Vec:
+    def quantize(self, prefix: str, a: Vec, q: QuantizerSpec) -> Vec:
         """HGQ2 quantizer ``q`` (then its affine map, if any) on every element."""
-        k, i, f = (np.asarray(v).ravel() for v in q['kif'])
-        rnd, ovf = q['round_mode'], q['overflow_mode']
-        rng = iv.quantize(a.rng, k, i, f, rnd, ovf)
+        k, i, f = q.kif
+        rnd, ovf = q.round_mode, q.overflow_mode
+        rng = iv.quantize(a.range, k, i, f, rnd, ovf)
         names, types = [], []
         for j in range(len(k)):
             dead = a.names[j] == '0' or element_type(k[j], i[j], f[j]) is None
@@ -235,9 +239,9 @@ class Step:
                 names.append(f'{prefix}_{j}')
             types.append(None)
         out = Vec(names, rng, types)
-        if q['affine'] is None:
+        if q.affine is None:
             return out
-        scale, shift = q['affine']
+        scale, shift = q.affine
         rng = iv.add_constant(iv.scale(rng, np.full(rng.shape, scale)), np.full(rng.shape, shift))
         tail = f' + {typed_literal(shift)}' if shift else ''
 
