@@ -28,6 +28,7 @@ class HGQRecurrent(Layer):
 
     @property
     def spec(self) -> RecurrentSpec:
+        """The layer's description (attribute ``recurrent``)."""
         return self.get_attr('recurrent')
 
     def initialize(self) -> None:
