@@ -1,6 +1,6 @@
 """QSimpleRNN, QGRU, QSimpleSNN and QLIF, and Keras's plain ``RNN`` around one of their cells (``QSimpleRNNCell``,
 ``QGRUCell``, ``QSimpleSNNCell``, ``QLIFCell``) -> the input quantizer (``HGQQuantize`` over the whole sequence) and
-``HGQRecurrent``.
+``HGQRecurrent``, described by one :class:`~hgq_hls4ml.layers.recurrent.RecurrentSpec` (its attribute ``recurrent``).
 
 Every cell quantizer becomes per-unit ``(k, i, f)`` arrays; kernels, biases, LIF decay factors and graded spike
 factors are HGQ2's quantized values, thresholds the float32 ones. Float activations other than linear/ReLU
@@ -11,11 +11,12 @@ ranges are known. The firmware starts from a zero state and runs every time step
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..layers.activation_table import ActivationTable
+from ..layers.recurrent import ActivationSpec, QuantizerSpec, RecurrentSpec
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
 from .base import Handler, NodeConfig, node_config, static_shape, to_numpy
 from .qlayer import EXACT_ACTIVATIONS, activation_name
@@ -25,13 +26,13 @@ if TYPE_CHECKING:
     import keras
     from hgq.quantizer import Quantizer
 
-#: Cell quantizers besides the input one: attribute -> (what it is, gates per unit it covers).
+#: Cell quantizers besides the input one: :class:`RecurrentSpec` field -> (what it is, gates per unit it covers).
 CELL_QUANTIZERS = {
-    'sq': ('the state quantizer', 1),
-    'paq': ('the pre-activation quantizer', 1),
-    'praq': ('the recurrent (gate) activation quantizer', 2),
-    'rhq': ('the recurrent hidden-state quantizer', 1),
-    'oq': ('the output quantizer', 1),
+    'state_quantizer': ('the state quantizer', 1),
+    'activation_quantizer': ('the pre-activation quantizer', 1),
+    'gate_quantizer': ('the recurrent (gate) activation quantizer', 2),
+    'recurrent_hidden_quantizer': ('the recurrent hidden-state quantizer', 1),
+    'output_quantizer': ('the output quantizer', 1),
 }
 
 #: HGQ2 cell class -> cell kind.
@@ -52,11 +53,11 @@ def _cell_quantizers(layer: keras.Layer) -> dict[str, Quantizer | None]:
     cell, kind = layer.cell, _kind(layer)
     gru, snn = kind == 'gru', kind == 'snn'
     return {
-        'sq': cell.sq if gru or cell.enable_sq else None,
-        'paq': None if snn else cell.paq,
-        'praq': cell.praq if gru else None,
-        'rhq': cell.rhq if gru else None,
-        'oq': cell.oq if snn and cell.enable_oq else None,
+        'state_quantizer': cell.sq if gru or cell.enable_sq else None,
+        'activation_quantizer': None if snn else cell.paq,
+        'gate_quantizer': cell.praq if gru else None,
+        'recurrent_hidden_quantizer': cell.rhq if gru else None,
+        'output_quantizer': cell.oq if snn and cell.enable_oq else None,
     }
 
 
@@ -84,28 +85,56 @@ def _spiking_problems(cell: keras.Layer) -> list[str]:
     return found
 
 
-def _activation_tables(layer: keras.Layer) -> dict[str, ActivationTable]:
-    """A table of Keras's own float32 function per activation computed by table: ``QGRU``'s gate functions
-    include the quantizer after the activation (``praq``/``paq``), ``QSimpleRNN``'s is the activation alone (its
-    ``paq`` comes before)."""
-    cell, kind, tables = layer.cell, _kind(layer), {}
-    for attr in ACTIVATIONS[kind]:
-        act = activation_name(cell, attr)
-        if act in TABLE_ACTIVATIONS:
-            fn = getattr(cell, f'q{attr}' if kind == 'gru' else attr)
-            what = f'{attr} {act!r}'
-            tables[attr] = ActivationTable(lambda x, fn=fn: to_numpy(fn(x)), layer.name, type(layer).__name__, what)
-    return tables
+def _activation(layer: keras.Layer, attr: str) -> ActivationSpec:
+    """The cell's activation ``attr``, with a table of Keras's own float32 function if it is computed by table:
+    ``QGRU``'s include the quantizer after the activation (``praq``/``paq``), ``QSimpleRNN``'s is the activation
+    alone (its ``paq`` comes before)."""
+    cell, name = layer.cell, activation_name(layer.cell, attr)
+    if name not in TABLE_ACTIVATIONS:
+        return ActivationSpec(name, None)
+    fn = getattr(cell, f'q{attr}' if _kind(layer) == 'gru' else attr)
+    what = f'{attr} {name!r}'
+    return ActivationSpec(name, ActivationTable(lambda x: to_numpy(fn(x)), layer.name, type(layer).__name__, what))
 
 
-def _quantizer_part(q: Quantizer | None, n: int) -> dict | None:
+def _quantizer_spec(q: Quantizer | None, n: int) -> QuantizerSpec | None:
     if q is None:
         return None
+    return QuantizerSpec(
+        kif=quantizer_kif(q, (n,)),
+        round_mode=normalize_round_mode(q.quantizer.round_mode),
+        overflow_mode=normalize_overflow_mode(q.quantizer.overflow_mode),
+        affine=None if q.affine is None else tuple(float(v) for v in q.affine),
+    )
+
+
+def _spiking_fields(cell: keras.Layer) -> dict[str, Any]:
+    """A spiking cell's :class:`RecurrentSpec` fields."""
+    u = cell.units
     return {
-        'kif': quantizer_kif(q, (n,)),
-        'round_mode': normalize_round_mode(q.quantizer.round_mode),
-        'overflow_mode': normalize_overflow_mode(q.quantizer.overflow_mode),
-        'affine': None if q.affine is None else tuple(float(v) for v in q.affine),
+        'beta': _per_unit(cell.qlif_beta, u) if type(cell).__name__ == 'QLIFCell' else None,
+        'threshold': _per_unit(cell.threshold, u),
+        'graded_spikes_factor': _per_unit(cell.qgraded_spikes_factor, u),
+        'reset_mechanism': cell.reset_mechanism,
+    }
+
+
+def _rnn_fields(layer: keras.Layer) -> dict[str, Any]:
+    """A ``QSimpleRNNCell``'s or ``QGRUCell``'s :class:`RecurrentSpec` fields."""
+    cell, gru = layer.cell, _kind(layer) == 'gru'
+    gates = 3 if gru else 1
+    bias = to_numpy(cell.qbias) if cell.use_bias else np.zeros(gates * cell.units)
+    recurrent_bias = np.zeros(gates * cell.units)
+    if bias.ndim == 2:  # GRU with reset_after: input and recurrent biases
+        bias, recurrent_bias = bias
+    return {
+        'reset_after': bool(getattr(cell, 'reset_after', False)),
+        'kernel': to_numpy(cell.qkernel),
+        'recurrent_kernel': to_numpy(cell.qrecurrent_kernel),
+        'input_bias': bias,
+        'recurrent_bias': recurrent_bias,
+        'activation': _activation(layer, 'activation'),
+        'recurrent_activation': _activation(layer, 'recurrent_activation') if gru else None,
     }
 
 
@@ -140,7 +169,7 @@ class QRecurrentHandler(Handler):
             found += quantizer_problems(cell.iq, 'the input quantizer')
         for name, q in _cell_quantizers(layer).items():
             if q is not None:
-                found += quantizer_problems(q, CELL_QUANTIZERS[name][0], allow_affine=name == 'praq')
+                found += quantizer_problems(q, CELL_QUANTIZERS[name][0], allow_affine=name == 'gate_quantizer')
         if _kind(layer) == 'snn':
             found += _spiking_problems(cell)
         for attr in ACTIVATIONS[_kind(layer)]:
@@ -170,38 +199,19 @@ class QRecurrentHandler(Handler):
             confs.append(quantize_config(cell.iq, shape, f'{layer.name}_iq', src, f'{src}@{layer.name}_iq'))
             src = confs[-1]['output_keras_tensor_names'][0]
         u, kind = cell.units, _kind(layer)
-        attrs = {
-            'cell': kind,
-            'keras_class': type(layer).__name__,
-            'n_timesteps': shape[0],
-            'n_in': shape[1],
-            'n_units': u,
-            'return_sequences': bool(layer.return_sequences),
-            'go_backwards': bool(layer.go_backwards),
+        quantizers = {
+            name: _quantizer_spec(q, CELL_QUANTIZERS[name][1] * u) for name, q in _cell_quantizers(layer).items()
         }
-        if kind == 'snn':
-            attrs |= {
-                'beta': _per_unit(cell.qlif_beta, u) if type(cell).__name__ == 'QLIFCell' else None,
-                'threshold': _per_unit(cell.threshold, u),
-                'graded_spikes_factor': _per_unit(cell.qgraded_spikes_factor, u),
-                'reset_mechanism': cell.reset_mechanism,
-            }
-        else:
-            gates = 3 if kind == 'gru' else 1
-            bias = to_numpy(cell.qbias) if cell.use_bias else np.zeros(gates * u)
-            recurrent_bias = np.zeros(gates * u)
-            if bias.ndim == 2:  # GRU with reset_after: input and recurrent biases
-                bias, recurrent_bias = bias
-            attrs |= {
-                'reset_after': bool(getattr(cell, 'reset_after', False)),
-                'kernel': to_numpy(cell.qkernel),
-                'recurrent_kernel': to_numpy(cell.qrecurrent_kernel),
-                'input_bias': bias,
-                'recurrent_bias': recurrent_bias,
-                'cell_activation': activation_name(cell),
-                'cell_recurrent_activation': activation_name(cell, 'recurrent_activation'),
-            }
-        for name, q in _cell_quantizers(layer).items():
-            attrs[name] = _quantizer_part(q, CELL_QUANTIZERS[name][1] * u)
-        attrs['activation_tables'] = _activation_tables(layer)
-        return [*confs, node_config(layer.name, 'HGQRecurrent', [src], [out_tensors[0].name], **attrs)]
+        spec = RecurrentSpec(
+            cell=kind,
+            layer_name=layer.name,
+            keras_class=type(layer).__name__,
+            n_timesteps=shape[0],
+            n_in=shape[1],
+            n_units=u,
+            return_sequences=bool(layer.return_sequences),
+            go_backwards=bool(layer.go_backwards),
+            **quantizers,
+            **(_spiking_fields(cell) if kind == 'snn' else _rnn_fields(layer)),
+        )
+        return [*confs, node_config(layer.name, 'HGQRecurrent', [src], [out_tensors[0].name], recurrent=spec)]

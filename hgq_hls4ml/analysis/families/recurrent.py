@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...layers.activation_table import LUT_INPUTS
-from ...layers.recurrent import CONSTANTS, HGQRecurrent, final_step, output_range
+from ...layers.recurrent import HGQRecurrent, final_step, output_range
 from ...precision import interval as iv
 from ..counts import DSP_MIN_WIDTH, constant_bits, mode_count
 from ..traits import Declarations, LayerTraits
@@ -17,13 +17,12 @@ def step_input_range(x: iv.QInterval) -> iv.QInterval:
 
 
 def _range(node: HGQRecurrent, inputs):
-    return output_range(node.attributes, step_input_range(inputs[0]))
+    return output_range(node.spec, step_input_range(inputs[0]))
 
 
 def _counts(node: HGQRecurrent, inputs, out):
-    attrs = node.attributes
-    _, step, _, _ = final_step(attrs)
-    n = node.get_attr('n_timesteps')
+    _, step, _, _ = final_step(node.spec, node.get_attr('hgq_input_range'))
+    n = node.spec.n_timesteps
     a = np.array([p[0] for p in step.products], dtype=np.int64)
     const = np.array([p[1] is not None for p in step.products], dtype=bool)
     bits, digits = constant_bits(np.array([p[1] or 0.0 for p in step.products]))
@@ -32,7 +31,7 @@ def _counts(node: HGQRecurrent, inputs, out):
     dsp = (a > DSP_MIN_WIDTH) & (b > DSP_MIN_WIDTH)
     casts = sum(w * mode_count(rnd, ovf) for w, rnd, ovf in step.casts)
     casts += sum(a * mode_count('TRN', 'SAT') + b * 2 ** max(a - LUT_INPUTS, 0) for a, b in step.lookups)
-    w = np.concatenate([np.ravel(attrs[k]) for k in CONSTANTS[attrs['cell']] if attrs[k] is not None] or [np.zeros(0)])
+    w = np.concatenate([np.ravel(c) for c in node.spec.constants] or [np.zeros(0)])
     return {
         'multiplies': a.size * n,
         'bops': (a * b).sum() * n,
