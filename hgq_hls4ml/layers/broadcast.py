@@ -9,16 +9,16 @@ packet and asserts equal packets). Every element keeps its own range: output ele
 
 Hardware. io_parallel: ``out[j] = in[index[j]]`` for every element of an inlined function, i.e. wiring (each input
 element fans out to the outputs reading it; no logic, no register). io_stream: the operand arrives pixel by pixel
-and must be held while the other operand streams by, but only as long as it is still to be read: output pixel
-``p`` reads input pixel ``src[p]``; input pixels are first needed in their own order (broadcasting maps output
-pixels monotonically onto their first readers), so each is read from the stream when first needed and kept in a
-register slot until its last reader has been written. Slots are reused as pixels die (:func:`stream_schedule`), so
-the registers held are the most input pixels alive at once times the input channels: ``(N, C)`` with ``(1, C)``
-holds one pixel (``C`` elements, the whole operand), ``(N, C)`` with ``(N, 1)`` one element, ``(2, 3, 4)`` with
-``(1, 3, 1)`` three (the whole operand, since every pixel is read again after the last one arrives). The output
-is written one pixel per cycle, each as soon as the input pixel it reads has arrived: no output buffer and no
-delay beyond the operand's own arrival. With more than one slot, each output element is a multiplexer over the
-slots.
+and must be held while the other operand streams by, but only as long as it is still to be read: output pixel ``p``
+reads input pixel ``src[p]``; input pixels are first needed in their own order (input pixel ``q``'s first reader is
+``q``'s multi-index with 0 on the broadcast axes, an embedding that keeps row-major order), so each is read from the
+stream when first needed and kept in a register slot until its last reader has been written. Slots are reused as
+pixels die (:func:`stream_schedule`), so the registers held are the most input pixels alive at once times the input
+channels: ``(N, C)`` with ``(1, C)`` holds one pixel (``C`` elements, the whole operand), ``(N, C)`` with ``(N, 1)``
+one element, ``(2, 3, 4)`` with ``(1, 3, 1)`` three (the whole operand, since every pixel is read again after the
+last one arrives). The output is written one pixel per cycle, each as soon as the input pixel it reads has arrived:
+no output buffer and no delay beyond the operand's own arrival. With more than one slot, each output element is a
+multiplexer over the slots.
 
 (The shared buffered stream adapter, :func:`~.codegen.buffered_stream_source`, would also hold the whole output
 tensor, and start writing only after the operand's last pixel: the schedule above avoids both.)
