@@ -8,8 +8,8 @@ Live widths. Each tensor element has a width (0: a constant zero). Our per-eleme
 ``HGQUnaryLUT``) give each element the width of the narrowest type holding its proven range (the ranges of
 :mod:`hgq_hls4ml.analysis.ranges`; e.g. a signed quantizer after a ReLU needs no sign bit); upstream's
 ``FixedPointQuantizer`` the width in its mask (which upstream's own range analysis narrows likewise). Data
-movement (reshape, transpose, concatenation, stream repacking, cloning) keeps the widths and zero padding adds
-zeros; every other node gives all its elements the width of its result type.
+movement (reshape, transpose, concatenation, broadcasting, stream repacking, cloning) keeps the widths and zero
+padding adds zeros; every other node gives all its elements the width of its result type.
 
 Constants. A non-zero constant ``c = m * 2**-f`` (``m`` odd) has ``bits(c) = bit_length(m) + (c < 0)``
 significant bits and ``digits(c)`` non-zero digits in canonical signed-digit form. Zero constants cost nothing.
@@ -47,8 +47,8 @@ Per node:
   sequence length (the top-level pipeline unrolls the time loop); its weights are its kernels (a LIF
   layer's: its decay factors).
 
-  Concatenate, reshape, transpose, zero padding and inputs are free. Other node classes (e.g. ``HGQSoftmax``,
-  upstream's ``EinsumDense``) are reported with ``modelled=False`` and counted as zero.
+  Concatenate, reshape, transpose, broadcasting (``HGQBroadcast``), zero padding and inputs are free. Other node
+  classes (e.g. ``HGQSoftmax``, upstream's ``EinsumDense``) are reported with ``modelled=False`` and counted as zero.
 
 Every count grows with every width, except at the DSP threshold, where a product moves from LUTs to a DSP.
 

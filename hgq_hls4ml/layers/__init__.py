@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .broadcast import HGQBroadcast, HGQBroadcastFunctionTemplate
 from .exact_accum import (
     ExactAccumFunctionTemplate,
     ExactAccumulators,
@@ -30,11 +31,13 @@ LAYERS = (
     (HGQConv3D, HGQConv3DFunctionTemplate),
     (HGQRecurrent, HGQRecurrentFunctionTemplate),
     (HGQTableSum, HGQTableSumFunctionTemplate),
+    (HGQBroadcast, HGQBroadcastFunctionTemplate),
 )
 
 __all__ = [
     'LAYERS',
     'ExactAccumulators',
+    'HGQBroadcast',
     'HGQConv1D',
     'HGQConv2D',
     'HGQConv3D',

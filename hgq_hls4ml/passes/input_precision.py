@@ -15,11 +15,12 @@ from hls4ml.model.types import FixedPrecisionType
 
 from ..analysis.graph import fused_quantizer, output_nodes
 from ..errors import UnsupportedLayerError
-from ..layers import HGQQuantize, HGQTableSum, HGQUnaryLUT
+from ..layers import HGQBroadcast, HGQQuantize, HGQTableSum, HGQUnaryLUT
 from ..precision.fixed import FLOAT32_GUARD_BITS, FixedType
 from .base import HGQModelPass
 
-SHAPE_ONLY = (Reshape, Transpose)
+#: Layers that move values unchanged: the quantizers reading through them read the input's values.
+SHAPE_ONLY = (Reshape, Transpose, HGQBroadcast)
 
 
 #: Our layers that quantize what they read (attributes ``kif``, ``round_mode``, ``overflow_mode``).

@@ -148,6 +148,25 @@ def _trunk(arch: str):
         f = QMinimum()([e, d])
         dot = QDot()([QDense(4)(f), QDense(4)(f)])
         return inp, keras.layers.Concatenate()([QDense(2)(f), dot])
+    if arch == 'merge_broadcast':  # Keras broadcasting: (16, 8) with (1, 8), (8,) and (16, 1), both operand orders
+        inp = keras.Input((16, 8))
+        a = QDense(8)(inp)
+        s = QAveragePooling1D(16)(a)  # (1, 8): a summary added back, as in particle-flow taggers
+        x = QAdd()([a, s])
+        x = QSubtract()([s, x])
+        c = QDense(1)(x)  # (16, 1)
+        v = QDense(8)(QGlobalAveragePooling1D()(x))  # (8,): one rank fewer
+        y = QMinimum()([c, v])  # both operands broadcast, to (16, 8)
+        z = QAveragePow2()([s, v, x])  # (1, 8) + (8,) stays (1, 8) until x broadcasts it
+        return inp, QAdd()([y, z])
+    if arch == 'merge_broadcast_3d':  # (2, 3, 4) with (1, 3, 1) (two axes broadcast) and with (4,) (two ranks fewer)
+        inp = keras.Input((2, 3, 4))
+        x = QDense(4)(inp)
+        t = QSum(axes=(1, 3), keepdims=True)(x)  # (1, 3, 1)
+        y = QMultiply()([x, t])
+        z = QMaximum()([t, y])
+        v = QDense(4)(keras.layers.Flatten()(z))  # (4,)
+        return inp, QSubtract()([v, z])
     if arch == 'pool1d':
         inp = keras.Input((20, 3))
         x = QConv1D(4, 3, activation='relu')(inp)

@@ -20,6 +20,8 @@ from hgq.layers import (
 
 from hgq_hls4ml import convert
 from hgq_hls4ml.errors import ModelInputError, OutputDirError, UnsupportedLayerError
+from hgq_hls4ml.handlers.merge import broadcast_shape
+from hgq_hls4ml.layers import HGQBroadcast
 
 
 def _built(inp, out) -> keras.Model:
@@ -70,12 +72,25 @@ def test_attention_mask_from_the_data_is_refused(tmp_path):
         convert(model, tmp_path / 'prj')
 
 
-def test_merge_with_broadcast_shapes_is_refused(tmp_path):
+def test_merge_with_broadcast_shapes_converts(tmp_path):
+    """Shapes Keras broadcasts were refused once ('firmware merges need equal shapes'); now the smaller operand goes
+    through an ``HGQBroadcast`` (bit-exactness: the ``merge_broadcast`` cases of ``test_layer_families``)."""
     inp = keras.Input((4,))
     a, b = QDense(4)(inp), QDense(1)(inp)
-    model = _built(inp, QAdd()([a, b]))
-    with pytest.raises(UnsupportedLayerError, match='firmware merges need equal shapes'):
-        convert(model, tmp_path / 'prj')
+    hm = convert(_built(inp, QAdd(name='q_add')([a, b])), tmp_path / 'prj')
+    (moved,) = (n for n in hm.graph.values() if isinstance(n, HGQBroadcast))
+    assert moved.name == 'q_add_broadcast1' and tuple(moved.get_output_variable().shape) == (4,)
+    (merge,) = (n for n in hm.graph.values() if n.class_name == 'Merge')
+    assert moved.outputs[0] in merge.inputs
+
+
+def test_merge_of_shapes_that_do_not_broadcast_is_an_error():
+    """Keras refuses them when the model is built; the handler's own check agrees."""
+    inp = keras.Input((4,))
+    with pytest.raises(ValueError, match='Inputs have incompatible shapes'):
+        QAdd()([QDense(4)(inp), QDense(3)(inp)])
+    assert broadcast_shape([(4,), (3,)]) is None
+    assert broadcast_shape([(2, 1, 4), (3, 1)]) == (2, 3, 4)
 
 
 def test_reduction_over_the_batch_axis_is_refused(tmp_path):

@@ -73,6 +73,14 @@ CASES = [
         Case('merge_mlp_kif_satsym_rndconv', 'merge_mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=23),
         'io_parallel',
     ),
+    # broadcasting merges: the broadcast operand is wired (io_parallel) or held while the other streams by
+    (Case('merge_broadcast_kif_sat_rnd', 'merge_broadcast', min_bits=1, seed=161), 'io_parallel'),
+    (Case('merge_broadcast_kbi_wrap_trn', 'merge_broadcast', **KBI_WRAP_TRN, min_bits=1, seed=162), 'io_stream'),
+    (
+        Case('merge_broadcast_3d_kbi_wrap_rnd', 'merge_broadcast_3d', **KBI_WRAP_RND, min_bits=1, seed=163),
+        'io_parallel',
+    ),
+    (Case('merge_broadcast_3d_kif_sat_rnd', 'merge_broadcast_3d', min_bits=1, seed=164), 'io_stream'),
     (Case('pool1d_kbi_wrap_rnd', 'pool1d', q_type='kbi', overflow='WRAP', min_bits=1, seed=24), 'io_parallel'),
     (Case('pool1d_kif_sat_rnd', 'pool1d', min_bits=1, seed=25), 'io_stream'),
     (

@@ -199,6 +199,16 @@ def test_buffered_io_stream_layers_cost_as_in_io_parallel(arch, tmp_path):
     assert stream == par
 
 
+def test_broadcasts_are_wiring_and_a_broadcast_merge_counts_every_output_element(tmp_path):
+    """(2, 3, 4) times (1, 3, 1): 24 products of live elements (min_bits=1), not 3; the broadcasts cost nothing."""
+    model = build(Case('cost_merge_broadcast_3d', 'merge_broadcast_3d', min_bits=1, seed=33))
+    layers = {lay.name: lay for lay in cost(convert(model, tmp_path / 'prj'), model).layers}
+    moved = [lay for lay in layers.values() if lay.class_name == 'HGQBroadcast']
+    assert len(moved) == 3 and all(lay.modelled and lay.luts == lay.multiplies == 0 for lay in moved)
+    (product,) = (lay for lay in layers.values() if lay.class_name == 'Merge' and lay.multiplies)
+    assert product.multiplies == 24
+
+
 def test_plot_writes_png(merge_cnn, tmp_path):
     pytest.importorskip('matplotlib')
     _, report = merge_cnn

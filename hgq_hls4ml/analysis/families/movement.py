@@ -1,5 +1,6 @@
-"""Data movement: ``Reshape``, ``Transpose``, ``Concatenate``, zero padding, cropping, nearest upsampling, and the
-backend's stream ``Repack`` and ``Clone`` nodes. Values move unchanged, so flooring commutes with all of them."""
+"""Data movement: ``Reshape``, ``Transpose``, ``Concatenate``, zero padding, cropping, nearest upsampling, our
+``HGQBroadcast``, and the backend's stream ``Repack`` and ``Clone`` nodes. Values move unchanged, so flooring commutes
+with all of them."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from hls4ml.model.layers import (
 )
 
 from ...errors import UnsupportedLayerError
+from ...layers.broadcast import HGQBroadcast, broadcast_index
 from ...precision import interval as iv
 from ..traits import Declarations, Floor, LayerTraits
 
@@ -66,6 +68,12 @@ def _resize_range(node, inputs):
     return _spatial_take(x, rows)
 
 
+def _broadcast(node: HGQBroadcast, inputs, *_):
+    """Values (or widths) of the input, each output element its own input element's (Keras broadcasting)."""
+    x = inputs[0]
+    return x.reshape((-1,)).take(broadcast_index(x.shape or (1,), node.out_shape))
+
+
 def _free(node, inputs, out):
     return {}
 
@@ -102,6 +110,7 @@ TRAITS: Declarations = {
     Cropping1D: LayerTraits(range=_crop_range, floor=Floor.MOVES),
     Cropping2D: LayerTraits(range=_crop_range, floor=Floor.MOVES),
     Resize: LayerTraits(range=_resize_range, floor=Floor.MOVES),
+    HGQBroadcast: LayerTraits(range=_broadcast, floor=Floor.MOVES, counts=_free, widths=_broadcast),
     'Repack': _PASSTHROUGH,
     'Clone': _PASSTHROUGH,
 }
