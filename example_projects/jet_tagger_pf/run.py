@@ -73,6 +73,7 @@ def main() -> int:
     failed = 0
     for name, kwargs in CONVERSIONS.items():
         out_dir = Path(__file__).parent / 'build' / name
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         report = hgq_hls4ml.verify(model, x_test * 2, output_dir=out_dir, **kwargs)  # twice the training range
         print(f'[{name}] {report}  (total {time.perf_counter() - t0:.1f}s)')
