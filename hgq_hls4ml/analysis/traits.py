@@ -51,6 +51,9 @@ class LayerTraits:
     accum: AccumRule | None = None
     #: A homogeneous quantizer reading only this node can fold into its result type (an ``ap_fixed`` assignment).
     fuses_quantizer: bool = False
+    #: Scalar constants of the node whose C++ type ``<name>_t`` must hold them exactly, by name (besides its
+    #: ``weight``, ``bias`` and ``scale`` arrays, typed for every node).
+    constants: Callable[[Layer], dict[str, float]] | None = None
 
     def floor_of(self, node: Layer) -> Floor:
         return self.floor(node) if callable(self.floor) else self.floor

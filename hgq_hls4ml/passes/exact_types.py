@@ -13,6 +13,7 @@ import numpy as np
 from hls4ml.model.layers import Input, Layer
 from hls4ml.model.types import FixedPrecisionType, NamedType
 
+from ..analysis.families import traits_of
 from ..analysis.families.pooling import POOLING, average_counts, feeds_padded_max_pooling, pool_windows
 from ..analysis.graph import fused_quantizer, input_nodes, truncated_frac
 from ..analysis.ranges import NodeRange, accum_range, propagate
@@ -88,6 +89,16 @@ def set_output_types(node: Layer, t: FixedType) -> None:
     set_output_variable_type(node, named)
 
 
+def set_scalar_types(node: Layer) -> None:
+    """Types of the scalar constants the node's family names (a model-level ``Precision`` would give them its own)."""
+    traits = traits_of(node)
+    if traits is None or traits.constants is None:
+        return
+    for name, value in traits.constants(node).items():
+        t = iv.constant(np.array([value])).union_type()
+        node.set_attr(f'{name}_t', NamedType(f'{node.name}_{name}_t', hls_precision(t)))
+
+
 def set_constant_types(node: Layer) -> None:
     for name in CONSTANT_ARRAYS:
         var = node.get_attr(name)
@@ -145,3 +156,4 @@ class ExactTypes(HGQModelPass):
                     terms = live_terms(node, index)
                 node.set_attr('hgq_accumulators', element_accumulators(r.raw, result, terms))
             set_constant_types(node)
+            set_scalar_types(node)

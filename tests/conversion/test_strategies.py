@@ -91,3 +91,11 @@ def test_distributed_arithmetic_refusal_lists_every_layer(tmp_path):
     assert (name, cls, rest) == (_names(model, 'QGRU')[0], 'QGRU', [])
     assert 'no recurrent cell' in reason and "['Strategy'] = 'Latency'" in reason
     assert not (tmp_path / 'prj').exists()
+
+
+def test_model_level_precision_does_not_reach_a_relu_threshold(tmp_path):
+    """The notebook's ``'Precision': 'fixed<-1,0>'`` (a placeholder for DA) is the default of every type nobody sets:
+    a Keras ``ReLU`` becomes hls4ml's ThresholdedReLU, whose threshold type must hold its 0 exactly, not be that."""
+    model = build(Case('mlp_bn_da', 'mlp_bn', min_bits=1, seed=6))
+    code = _bit_exact_firmware(_convert(model, tmp_path / 'prj', 'io_parallel', NOTEBOOK_DA), model)
+    assert 'thresholded_relu' in code and re.search(r'thresholded_relu<\w+, \w+_param_t,', code)

@@ -45,5 +45,11 @@ def _counts(node, inputs, out):
 
 TRAITS: Declarations = {
     Activation: LayerTraits(range=_activation_range, floor=_floor, counts=_counts, fuses_quantizer=True),
-    ParametrizedActivation: LayerTraits(range=_parametrized_range, floor=_floor, counts=_counts, fuses_quantizer=True),
+    ParametrizedActivation: LayerTraits(
+        range=_parametrized_range,
+        floor=_floor,
+        counts=_counts,
+        fuses_quantizer=True,
+        constants=lambda node: {'param': float(node.get_attr('activ_param'))},  # e.g. ThresholdedReLU's threshold
+    ),
 }
