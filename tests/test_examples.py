@@ -17,7 +17,9 @@ README = REPO / 'README.md'
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('name', ['digits', 'residual_cnn', 'jet_transformer', 'sequence_gru', 'table_digits'])
+@pytest.mark.parametrize(
+    'name', ['digits', 'residual_cnn', 'jet_transformer', 'sequence_gru', 'table_digits', 'ptq_digits']
+)
 def test_example_is_bit_exact(name):
     env = {**os.environ, 'KERAS_BACKEND': 'jax'}
     res = subprocess.run(
