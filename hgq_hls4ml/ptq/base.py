@@ -143,5 +143,7 @@ def quantizers_of(model: keras.Model) -> list[tuple[str, str, Quantizer]]:
             walk(sub, owner)
 
     for layer in model.layers:
+        if isinstance(layer, Quantizer):
+            found.append((layer.name, layer.name, layer))
         walk(layer, layer.name)
     return found

@@ -16,8 +16,11 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from quantizers.fixed_point.fixed_point_ops_np import round_mode_registry_scaled_np
 
 from ..errors import ModelInputError
+from ..handlers.quantizer import quantizer_kif
+from ..precision.fixed import kif_range, normalize_round_mode
 from ..reports.render import _grid
 from .base import input_arrays, quantizers_of
 
@@ -119,35 +122,50 @@ class CheckReport:
 
 
 class _Tally:
-    """Counts of one quantizer, added to on every call."""
+    """Counts of one quantizer, added to on every call (in numpy, from the per-element bits the converter reads)."""
 
     def __init__(self, name: str, layer: str, q: Quantizer):
         self.name, self.layer, self.q = name, layer, q
         self.constant = q.config.place in CONSTANT_PLACES
         self.calls = self.values = self.overflows = self.missing_bits = 0
         self.max_excess = 0.0
+        self._round = round_mode_registry_scaled_np[normalize_round_mode(q.quantizer.round_mode)]
+        self._kif: dict[tuple[int, ...], tuple[np.ndarray, ...]] = {}
+
+    def _bits(self, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+        """``k, i, f, lo, hi`` per element of one sample of ``shape`` (all 0 for zero-bit elements)."""
+        if shape not in self._kif:
+            k, i, f = (a.astype(np.float64) for a in quantizer_kif(self.q, shape))
+            self._kif[shape] = (k, i, f, *kif_range(k, i, f, self.q.quantizer.overflow_mode))
+        return self._kif[shape]
 
     def add(self, x: Any) -> None:
-        from hgq.quantizer.internal.fixed_point_quantizer import minimal_i_given_xf
         from keras import ops
 
         self.calls += 1
         if self.constant and self.calls > 1:
             return
-        qi, x = self.q.quantizer, np.asarray(ops.convert_to_numpy(x), dtype=np.float64)
-        k, i, f = (np.asarray(ops.convert_to_numpy(qi.bw_mapper.bw_to_x(a, x.shape)), np.float64) for a in qi.kif)
-        lo, hi = (np.asarray(ops.convert_to_numpy(v), np.float64) for v in (self.q.min_(x.shape), self.q.max_(x.shape)))
-        rounded = np.asarray(ops.convert_to_numpy(qi.stateless_quantizer.round(x, f)), np.float64)
-        live = k + i + f > 0
+        x = np.asarray(ops.convert_to_numpy(x), dtype=np.float64)
+        x = x[None] if self.constant else x  # weights have no batch axis
+        k, i, f, lo, hi = self._bits(x.shape[1:])
+        rounded = self._round(x, f)
+        live = np.broadcast_to(k + i + f > 0, x.shape)
         excess = np.where(live, np.maximum(np.maximum(rounded - hi, lo - rounded), 0.0), 0.0)
         over = excess > 0
         self.values += int(live.sum())
         self.overflows += int(over.sum())
         if over.any():
             self.max_excess = max(self.max_excess, float(excess.max()))
-            need = np.asarray(ops.convert_to_numpy(minimal_i_given_xf(rounded[over], f[over], qi.symmetric)))
-            short = need - i[over] + ((k[over] == 0) & (rounded[over] < 0))
+            r, k, i, f = (np.broadcast_to(a, x.shape)[over] for a in (rounded, k, i, f))
+            short = _integer_bits(r, f, self.q.quantizer.symmetric) - i + ((k == 0) & (r < 0))  # a sign: 1 bit
             self.missing_bits = max(self.missing_bits, int(short.max()))
+
+
+def _integer_bits(r: np.ndarray, f: np.ndarray, symmetric: bool) -> np.ndarray:
+    """The fewest integer bits that hold each of ``r`` (a ``2**-f`` grid value), as HGQ2 counts them."""
+    if symmetric:
+        return np.ceil(np.log2(np.abs(r) + 2.0**-f))
+    return np.where(r >= 0, np.ceil(np.log2(np.abs(r) + 2.0**-f)), np.ceil(np.log2(np.abs(r))))
 
 
 def _uncalibrated(q: Quantizer) -> bool:

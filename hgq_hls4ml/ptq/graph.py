@@ -11,6 +11,11 @@ if TYPE_CHECKING:
     import keras
 
 
+def input_name(t: keras.KerasTensor) -> str:
+    """The name of the InputLayer that makes a model input."""
+    return t._keras_history.operation.name
+
+
 @dataclass(frozen=True)
 class Call:
     """One call of a layer in the model: the tensors it reads and writes (the float model's own)."""
@@ -31,15 +36,29 @@ class FloatGraph:
 
         self.model = model
         known = {id(t) for t in model.inputs}
-        self.calls: list[Call] = []
-        for layer in model.layers:
-            if isinstance(layer, keras.layers.InputLayer):
-                continue
-            nodes = [n for n in layer._inbound_nodes if all(id(t) in known for t in n.input_tensors)]
-            for node in nodes[:1]:
-                call = Call(layer, tuple(node.input_tensors), tuple(node.output_tensors), len(nodes))
-                self.calls.append(call)
-                known.update(id(t) for t in call.outputs)
+        pending = [
+            (layer, node)
+            for layer in model.layers
+            if not isinstance(layer, keras.layers.InputLayer)
+            for node in layer._inbound_nodes
+        ]
+        found: list[tuple[keras.Layer, object]] = []
+        progress = True
+        while progress:  # a node is taken once every tensor it reads is known: topological order
+            progress = False
+            for item in list(pending):
+                layer, node = item
+                if all(id(t) in known for t in node.input_tensors):
+                    found.append(item)
+                    pending.remove(item)
+                    known.update(id(t) for t in node.output_tensors)
+                    progress = True
+        uses = {}
+        for layer, _ in found:
+            uses[id(layer)] = uses.get(id(layer), 0) + 1
+        self.calls: list[Call] = [
+            Call(layer, tuple(node.input_tensors), tuple(node.output_tensors), uses[id(layer)]) for layer, node in found
+        ]
         self.producer = {id(t): call for call in self.calls for t in call.outputs}
         self.consumers: dict[int, list[Call]] = {}
         for call in self.calls:
@@ -78,7 +97,7 @@ class FloatGraph:
             for t in call.inputs:
                 if id(t) not in readable:
                     source = self.producer.get(id(t))
-                    what = f'the output of {(source.layer if source else t._keras_history.operation).name!r}'
+                    what = f'the output of {source.layer.name!r}' if source else f'the model input {input_name(t)!r}'
                     raise ArgumentError(
                         f'until={until!r} does not cut model {self.model.name!r} in two: {call.layer.name!r}, left '
                         f'out, also reads {what}; name a layer every path from the inputs to the outputs goes through'

@@ -102,9 +102,10 @@ def _build(graph: FloatGraph, kept: list[Call], outputs: list, inputs: list, ctx
     import keras
 
     from ..handlers.precheck import class_path
+    from .graph import input_name
     from .registry import MAPPERS
 
-    tensors = {id(t): keras.Input(t.shape[1:], dtype=t.dtype, name=t._keras_history.operation.name) for t in inputs}
+    tensors = {id(t): keras.Input(t.shape[1:], dtype=t.dtype, name=input_name(t)) for t in inputs}
     for call in kept:
         out = MAPPERS[class_path(call.layer)].build(call, [tensors[id(t)] for t in call.inputs], ctx)
         tensors[id(call.outputs[0])] = out
@@ -186,7 +187,7 @@ def quantize(
         mapper = MAPPERS.get(class_path(graph.call_of(until).layer))
         tail = mapper.float_tail(graph.call_of(until).layer) if mapper else None
         ctx.cut_activation = until if tail else None
-    problems = [(c.layer.name, type(c.layer).__name__, r) for c in kept for r in _reason(c, ctx)]
+    problems = list(dict.fromkeys((c.layer.name, type(c.layer).__name__, r) for c in kept for r in _reason(c, ctx)))
     if problems:
         hint = SUPPORTED
         if until is None:
