@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
     from .graph import Call
 
-#: Narrowest and widest widths accepted: a sign and one bit; wider products and sums than 16-bit operands give
-#: no longer fit float32's 24-bit mantissa, so Keras's own result would stop being exact.
+#: Narrowest and widest widths accepted: a sign and one bit, and 16 bits (sums of products of wider operands soon
+#: outgrow float32's 24-bit mantissa: Keras's own result would no longer be exact).
 MIN_BITS, MAX_BITS = 2, 16
 
 
@@ -111,6 +111,11 @@ def copy_weights(q: Quantizer, variable: Any, values: np.ndarray) -> None:
     fit_integer_bits(q, values)
 
 
+def input_name(t: keras.KerasTensor) -> str:
+    """The name of the InputLayer that makes a model input."""
+    return t._keras_history.operation.name
+
+
 def input_arrays(data: Any, model: keras.Model, what: str) -> list[np.ndarray]:
     """One float32 array per model input, from an array (one input) or a sequence of arrays, checked against the
     model's input shapes; ``what`` names the data in errors."""
@@ -120,8 +125,8 @@ def input_arrays(data: Any, model: keras.Model, what: str) -> list[np.ndarray]:
     for t, a in zip(model.inputs, arrays):
         if a.shape[1:] != tuple(t.shape[1:]) or len(a) == 0 or len(a) != len(arrays[0]):
             raise ArgumentError(
-                f'{what}: shape {a.shape} does not fit input {t.name!r} of shape {tuple(t.shape)} (N >= 1 samples, '
-                'as many for every input)'
+                f'{what}: shape {a.shape} does not fit input {input_name(t)!r} of shape {tuple(t.shape)} '
+                '(N >= 1 samples, as many for every input)'
             )
     return arrays
 

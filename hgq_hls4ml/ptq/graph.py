@@ -6,14 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import ArgumentError
+from .base import input_name
 
 if TYPE_CHECKING:
     import keras
-
-
-def input_name(t: keras.KerasTensor) -> str:
-    """The name of the InputLayer that makes a model input."""
-    return t._keras_history.operation.name
 
 
 @dataclass(frozen=True)
@@ -33,14 +29,17 @@ class FloatGraph:
 
     def __init__(self, model: keras.Model):
         import keras
+        from keras.src.ops.function import make_node_key
 
         self.model = model
+        own = getattr(getattr(model, '_functional', None) or model, '_nodes', None)  # a Sequential's graph: _functional
         known = {id(t) for t in model.inputs}
         pending = [
             (layer, node)
             for layer in model.layers
             if not isinstance(layer, keras.layers.InputLayer)
-            for node in layer._inbound_nodes
+            for index, node in enumerate(layer._inbound_nodes)
+            if own is None or make_node_key(layer, index) in own  # calls of the layer in other models are not ours
         ]
         found: list[tuple[keras.Layer, object]] = []
         progress = True

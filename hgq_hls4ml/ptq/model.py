@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ArgumentError, CalibrationWarning, UnsupportedLayerError
-from .base import MAX_BITS, MIN_BITS, Context, Widths, input_arrays
+from .base import MAX_BITS, MIN_BITS, Context, Widths, input_arrays, input_name
 
 if TYPE_CHECKING:
     import keras
@@ -102,7 +102,6 @@ def _build(graph: FloatGraph, kept: list[Call], outputs: list, inputs: list, ctx
     import keras
 
     from ..handlers.precheck import class_path
-    from .graph import input_name
     from .registry import MAPPERS
 
     tensors = {id(t): keras.Input(t.shape[1:], dtype=t.dtype, name=input_name(t)) for t in inputs}
