@@ -81,6 +81,13 @@ class Mapper(ABC):
     """Maps the float Keras layers named in ``handles`` (fully qualified class paths) to HGQ2 layers."""
 
     handles: ClassVar[tuple[str, ...]] = ()
+    #: The HGQ2 layer built quantizes what it reads (an input quantizer of its own).
+    quantizes_input: ClassVar[bool] = False
+
+    def shape_only(self, layer: keras.Layer) -> bool:
+        """Whether what is built only reshapes or passes on what it reads (no new values), as the converter lets a
+        model input go through on its way to a quantizer."""
+        return False
 
     def problems(self, layer: keras.Layer, ctx: Context) -> list[str]:
         """Reasons ``layer`` has no HGQ2 equivalent (none by default); the firmware's own limits on the layers

@@ -39,6 +39,7 @@ class KernelMapper(Mapper):
         f'{_CONV}2d.Conv2D',
         f'{_CONV}3d.Conv3D',
     )
+    quantizes_input = True
 
     def float_tail(self, layer: keras.Layer) -> str | None:
         act = activation_name(layer)

@@ -18,6 +18,7 @@ _M = 'keras.src.layers.merging.'
 
 class MergeMapper(Mapper):
     handles = tuple(f'{_M}{kind.lower()}.{kind}' for kind in ('Add', 'Subtract', 'Multiply', 'Maximum', 'Minimum'))
+    quantizes_input = True
 
     def build(self, call: Call, inputs: Sequence[keras.KerasTensor], ctx: Context) -> keras.KerasTensor:
         import hgq.layers

@@ -98,17 +98,40 @@ def _one(items: list) -> Any:
     return items[0] if len(items) == 1 else items
 
 
+def _needs_quantizer(graph: FloatGraph, kept: list[Call], t: keras.KerasTensor) -> bool:
+    """Whether model input ``t`` reaches, through reshapes only, a layer that does not quantize it: the converter
+    lets a model input reach quantizers only, so it then gets a quantizer of its own."""
+    from ..handlers.precheck import class_path
+    from .registry import MAPPERS
+
+    kept_ids = {id(call) for call in kept}
+    todo = [t]
+    while todo:
+        for call in graph.consumers.get(id(todo.pop()), []):
+            mapper = MAPPERS[class_path(call.layer)] if id(call) in kept_ids else None
+            if mapper is None or mapper.quantizes_input:
+                continue
+            if not mapper.shape_only(call.layer):
+                return True
+            todo.extend(call.outputs)
+    return False
+
+
 def _build(graph: FloatGraph, kept: list[Call], outputs: list, inputs: list, ctx: Context) -> keras.Model:
     import keras
+    from hgq.quantizer import Quantizer
 
     from ..handlers.precheck import class_path
     from .registry import MAPPERS
 
-    tensors = {id(t): keras.Input(t.shape[1:], dtype=t.dtype, name=input_name(t)) for t in inputs}
+    new_inputs = [keras.Input(t.shape[1:], dtype=t.dtype, name=input_name(t)) for t in inputs]
+    tensors = {}
+    for t, x in zip(inputs, new_inputs):
+        needed = _needs_quantizer(graph, kept, t)
+        tensors[id(t)] = Quantizer(ctx.widths.activation(), name=f'{input_name(t)}_q')(x) if needed else x
     for call in kept:
         out = MAPPERS[class_path(call.layer)].build(call, [tensors[id(t)] for t in call.inputs], ctx)
         tensors[id(call.outputs[0])] = out
-    new_inputs = [tensors[id(t)] for t in inputs]
     return keras.Model(_one(new_inputs), _one([tensors[id(t)] for t in outputs]), name=graph.model.name)
 
 

@@ -73,6 +73,7 @@ class BatchNormMapper(Mapper):
     per-channel scale and offset)."""
 
     handles = (BATCHNORM,)
+    quantizes_input = True
 
     def build(self, call: Call, inputs: Sequence[keras.KerasTensor], ctx: Context) -> keras.KerasTensor:
         from hgq.layers import QBatchNormalization

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 _R = 'keras.src.layers.regularization.'
 _HANDLED_ELSEWHERE = ('InputLayer', 'Concatenate', 'Dropout')
+_SHAPE_ONLY = ('Flatten', 'Reshape', 'Permute')
 
 
 class CopyMapper(Mapper):
@@ -28,11 +29,18 @@ class CopyMapper(Mapper):
     def problems(self, layer: keras.Layer, ctx: Context) -> list[str]:
         return PASSTHROUGH_LAYERS[class_path(layer)](layer)
 
+    def shape_only(self, layer: keras.Layer) -> bool:
+        return type(layer).__name__ in _SHAPE_ONLY or _dropped(layer)
+
     def build(self, call: Call, inputs: Sequence[keras.KerasTensor], ctx: Context) -> keras.KerasTensor:
         layer = call.layer
-        if type(layer).__name__ == 'Activation' and activation_name(layer) == 'linear':
+        if _dropped(layer):
             return inputs[0]
         return type(layer).from_config(layer.get_config())(inputs[0])
+
+
+def _dropped(layer: keras.Layer) -> bool:
+    return type(layer).__name__ == 'Activation' and activation_name(layer) == 'linear'
 
 
 class IdentityMapper(Mapper):
@@ -46,6 +54,9 @@ class IdentityMapper(Mapper):
         f'{_R}gaussian_noise.GaussianNoise',
         f'{_R}alpha_dropout.AlphaDropout',
     )
+
+    def shape_only(self, layer: keras.Layer) -> bool:
+        return True
 
     def build(self, call: Call, inputs: Sequence[keras.KerasTensor], ctx: Context) -> keras.KerasTensor:
         return inputs[0]

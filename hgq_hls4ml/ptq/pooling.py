@@ -20,6 +20,7 @@ _OPTIONS = ('pool_size', 'strides', 'padding', 'data_format', 'keepdims')
 
 class PoolingMapper(Mapper):
     handles = tuple(f'{_P}{mod}_pooling{d}d.{kind}Pooling{d}D' for kind, mod in _KINDS.items() for d in (1, 2, 3))
+    quantizes_input = True
 
     def build(self, call: Call, inputs: Sequence[keras.KerasTensor], ctx: Context) -> keras.KerasTensor:
         import hgq.layers

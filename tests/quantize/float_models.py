@@ -122,6 +122,7 @@ EXPECTED_CLASSES = {
     ],
     'movement': [
         'InputLayer',
+        'Quantizer',  # the padding after the Reshape reads the input: it gets a quantizer of its own
         'Reshape',
         'ZeroPadding2D',
         'QConv2D',
