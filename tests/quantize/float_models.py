@@ -78,6 +78,13 @@ def _conv3d() -> keras.Model:
     return keras.Model(inp, L.Dense(2, name='head')(x), name='conv3d')
 
 
+def _two_inputs() -> keras.Model:
+    """Two inputs, one read by a ReLU first (it gets a quantizer of its own)."""
+    a, b = keras.Input(name='a', shape=(4,)), keras.Input(name='b', shape=(3,))
+    x = L.Concatenate(name='concatenate')([L.Dense(5, name='dense_a')(a), L.ReLU(name='relu_b')(b)])
+    return keras.Model([a, b], L.Dense(2, name='head')(x), name='two_inputs')
+
+
 BUILDERS = {
     'dense_bn': _dense_bn,
     'conv2d_bn': _conv2d_bn,
@@ -85,7 +92,10 @@ BUILDERS = {
     'merges': _merges,
     'movement': _movement,
     'conv3d': _conv3d,
+    'two_inputs': _two_inputs,
 }
+#: Families tested in -m slow only (each quantization compiles its own Keras ops, 20-30 s).
+SLOW = ('conv3d', 'two_inputs')
 
 #: HGQ2 (or Keras) classes of the layers of the quantized model, per family (in any order).
 EXPECTED_CLASSES = {
@@ -134,6 +144,7 @@ EXPECTED_CLASSES = {
         'QDense',
     ],
     'conv3d': ['InputLayer', 'QConv3D', 'QMaxPooling3D', 'QGlobalAveragePooling3D', 'QDense'],
+    'two_inputs': ['InputLayer', 'InputLayer', 'QDense', 'Quantizer', 'ReLU', 'Concatenate', 'QDense'],
 }
 
 
@@ -148,11 +159,12 @@ def randomize_batchnorm(model: keras.Model, rng: np.random.Generator) -> None:
             layer.beta.assign(rng.normal(0, 1, n).astype(np.float32))
 
 
-def float_model(name: str, seed: int = 0) -> tuple[keras.Model, np.ndarray]:
-    """The family's model (seeded weights, random batch-norm statistics) and 200 calibration samples for it."""
+def float_model(name: str, seed: int = 0) -> tuple[keras.Model, np.ndarray | list[np.ndarray]]:
+    """The family's model (seeded weights, random batch-norm statistics) and 200 calibration samples for it (one
+    array per input)."""
     keras.utils.set_random_seed(seed)
     model = BUILDERS[name]()
     rng = np.random.default_rng(seed)
     randomize_batchnorm(model, rng)
-    x = rng.normal(0, 1, (200, *model.inputs[0].shape[1:])).astype(np.float32)
-    return model, x
+    xs = [rng.normal(0, 1, (200, *t.shape[1:])).astype(np.float32) for t in model.inputs]
+    return model, xs[0] if len(xs) == 1 else xs
