@@ -13,8 +13,8 @@ def _dense_bn() -> keras.Model:
     inp = keras.Input(name='x', shape=(6,))
     x = L.Dense(8, name='dense')(inp)
     x = L.BatchNormalization(name='dense_bn')(x)
-    x = L.ReLU()(x)
-    x = L.Dropout(0.3)(x)
+    x = L.ReLU(name='relu')(x)
+    x = L.Dropout(0.3, name='dropout')(x)
     return keras.Model(inp, L.Dense(4, name='head')(x), name='dense_bn')
 
 

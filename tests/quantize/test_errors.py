@@ -85,8 +85,8 @@ def test_until_keeps_the_prefix_and_names_what_is_left_out():
     q = quantize(model, x, until='dense_bn')
     assert [type(lay).__name__ for lay in q.layers] == ['InputLayer', 'QDense']
     assert q.quantize_report.folded == (('dense_bn', 'dense'),)
-    assert q.quantize_report.left_out == ('re_lu (ReLU)', 'dropout (Dropout)', 'head (Dense)')
-    assert "left out, still float after 'dense_bn': re_lu (ReLU)" in str(q.quantize_report)
+    assert q.quantize_report.left_out == ('relu (ReLU)', 'dropout (Dropout)', 'head (Dense)')
+    assert "left out, still float after 'dense_bn': relu (ReLU)" in str(q.quantize_report)
 
 
 @pytest.mark.parametrize(
