@@ -21,6 +21,8 @@ from .convert import convert
 from .cost import CostReport, cost
 from .csim import VerifyReport, verify
 from .errors import (
+    ArgumentError,
+    CalibrationWarning,
     HGQHls4mlError,
     ModelInputError,
     OutputDirError,
@@ -28,21 +30,28 @@ from .errors import (
 )
 from .options import MAX_TABLE_BITS, table_limit
 from .plugin import PluginStatus, plugin_status
+from .ptq import CheckReport, QuantizeReport, check, quantize
 
 __version__ = '0.1.0'
 
 __all__ = [
     'MAX_TABLE_BITS',
+    'ArgumentError',
+    'CalibrationWarning',
+    'CheckReport',
     'CostReport',
     'HGQHls4mlError',
     'ModelInputError',
     'OutputDirError',
     'PluginStatus',
+    'QuantizeReport',
     'UnsupportedLayerError',
     'VerifyReport',
+    'check',
     'convert',
     'cost',
     'plugin_status',
+    'quantize',
     'table_limit',
     'verify',
 ]

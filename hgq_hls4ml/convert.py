@@ -20,8 +20,8 @@ def check_plugin() -> None:
         raise ModelInputError(f'the hgq_hls4ml plugin is inactive: {status.reason}')
 
 
-def check_model(model: Any) -> None:
-    """Raise a clear error for anything that is not a built, fixed-shape Keras model with HGQ2 layers."""
+def check_keras_model(model: Any) -> None:
+    """Raise :class:`ModelInputError` unless ``model`` is a built ``keras.Model`` with fixed-shape inputs."""
     import keras
 
     if not isinstance(model, keras.Model):
@@ -34,6 +34,11 @@ def check_model(model: Any) -> None:
                 f'model {model.name!r}: input {t.name!r} has shape {tuple(t.shape)}; every non-batch dimension '
                 'must be fixed for firmware (use keras.Input(shape=(...)) with concrete sizes)'
             )
+
+
+def check_model(model: Any) -> None:
+    """Raise a clear error for anything that is not a built, fixed-shape Keras model with HGQ2 layers."""
+    check_keras_model(model)
     layers = connected_layers(model.layers[0])
     if not any(class_path(lay).startswith('hgq.') for lay in layers):
         raise ModelInputError(f'model {model.name!r} has no HGQ2 layer; hgq_hls4ml converts HGQ2 models only')

@@ -18,16 +18,26 @@ class ModelInputError(HGQHls4mlError, ValueError):
 class UnsupportedLayerError(HGQHls4mlError, ValueError):
     """One or more layers (or layer options) cannot be converted bit-exactly.
 
-    ``problems`` holds one ``(layer_name, class_name, reason)`` tuple per offending layer; the message lists all.
+    ``problems`` holds one ``(layer_name, class_name, reason)`` tuple per offending layer; the message lists all,
+    under a first line ending in ``what`` (what cannot be done to them), then ``hint`` if given.
     """
 
-    def __init__(self, problems: list[tuple[str, str, str]]):
+    def __init__(
+        self,
+        problems: list[tuple[str, str, str]],
+        what: str = 'converted bit-exactly by hgq_hls4ml',
+        hint: str = '',
+    ):
         self.problems = list(problems)
         lines = [f'  - {name} ({cls}): {reason}' for name, cls, reason in self.problems]
         n = len(self.problems)
-        super().__init__(
-            f'{n} layer{"s" if n != 1 else ""} cannot be converted bit-exactly by hgq_hls4ml:\n' + '\n'.join(lines)
-        )
+        text = f'{n} layer{"s" if n != 1 else ""} cannot be {what}:\n' + '\n'.join(lines)
+        super().__init__(text + (f'\n{hint}' if hint else ''))
+
+
+class ArgumentError(HGQHls4mlError, ValueError):
+    """An argument does not fit the model: a layer name it lacks, samples of the wrong shape, a bit width out of
+    range."""
 
 
 class OutputDirError(HGQHls4mlError, OSError):
@@ -84,3 +94,7 @@ class InputFileError(HGQHls4mlError, ValueError):
 
 class PluginInactiveError(HGQHls4mlError, RuntimeError):
     """The plugin is installed but failed to register, so an HGQ2 model cannot be converted bit-exactly."""
+
+
+class CalibrationWarning(UserWarning):
+    """Quantization calibrated on random inputs (no samples given): integer bits may not fit real data."""

@@ -18,7 +18,8 @@ README = REPO / 'README.md'
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    'name', ['digits', 'residual_cnn', 'jet_transformer', 'sequence_gru', 'table_digits', 'jet_tagger_pf']
+    'name',
+    ['digits', 'residual_cnn', 'jet_transformer', 'sequence_gru', 'table_digits', 'jet_tagger_pf', 'ptq_digits'],
 )
 def test_example_is_bit_exact(name):
     env = {**os.environ, 'KERAS_BACKEND': 'jax'}

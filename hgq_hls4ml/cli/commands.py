@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import shutil
 import sys
 import tempfile
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, redirect_stdout
@@ -14,10 +16,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import HGQHls4mlError, OutputDirError, ToolNotFoundError
+from ..errors import CalibrationWarning, HGQHls4mlError, OutputDirError, ToolNotFoundError
 from .config import ProjectConfig, check_layer_names, dump_config, load_config, merge_hls_config, with_overrides
 from .exit_codes import ExitCode
-from .inputs import RANDOM_SCALE, check_file, check_output_dir, load_inputs, load_model, make_output_dir, random_inputs
+from .inputs import (
+    RANDOM_SCALE,
+    check_file,
+    check_output_dir,
+    check_output_file,
+    load_inputs,
+    load_model,
+    make_output_dir,
+    random_inputs,
+)
 from .progress import ProgressLine
 
 #: What ``build`` runs when no step option is given.
@@ -159,12 +170,7 @@ def run_config(args: argparse.Namespace) -> ExitCode:
     config = target_config(args)
     model_path = Path(args.model)
     check_file(model_path, 'model file')
-    target = Path(args.output) if args.output else None
-    if target is not None:
-        if target.exists() and not args.force:
-            raise OutputDirError(f'{str(target)!r} exists; pass --force to overwrite it')
-        if not target.parent.is_dir():
-            raise OutputDirError(f'cannot write {str(target)!r}: directory {str(target.parent)!r} does not exist')
+    target = check_output_file(Path(args.output), args.force) if args.output else None
     model = load_model(model_path)
     defaults = hls4ml_defaults(model, config.backend)
     model_defaults = defaults['Model']
@@ -214,3 +220,50 @@ def run_build(args: argparse.Namespace) -> ExitCode:
     progress.close()
     print(result.table())
     return ExitCode.OK if result.ok else ExitCode.FAILED
+
+
+def run_quantize(args: argparse.Namespace) -> ExitCode:
+    from ..ptq import quantize
+
+    model_path = Path(args.model)
+    check_file(model_path, 'model file')
+    if args.samples:
+        check_file(Path(args.samples), 'samples file')
+    out = check_output_file(Path(args.output), args.force, suffix='.keras')
+    model = load_model(model_path)
+    xs = load_inputs(Path(args.samples), model) if args.samples else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', CalibrationWarning)
+        qmodel = quantize(
+            model,
+            xs,
+            weight_bits=args.weight_bits,
+            activation_bits=args.activation_bits,
+            per_channel=not args.per_tensor,
+            until=args.until,
+            seed=args.seed,
+        )
+    for warning in caught:
+        if issubclass(warning.category, CalibrationWarning):
+            print(f'warning: {warning.message}', file=sys.stderr)
+    try:
+        qmodel.save(out)
+    except OSError as exc:
+        raise OutputDirError(f'cannot write {str(out)!r}: {exc.strerror or exc}') from exc
+    print(qmodel.quantize_report)
+    print(f'wrote {out}')
+    data = f'--data {args.samples}' if args.samples else '--random 100'
+    print(f'next: hgq-hls4ml verify {out} {data}')
+    return ExitCode.OK
+
+
+def run_check(args: argparse.Namespace) -> ExitCode:
+    from ..ptq import check
+
+    model_path, data_path = Path(args.model), Path(args.data)
+    check_file(model_path, 'model file')
+    check_file(data_path, 'data file')
+    model = load_model(model_path)
+    report = check(model, load_inputs(data_path, model))
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.table())
+    return ExitCode.FAILED if report.problems else ExitCode.OK

@@ -116,6 +116,18 @@ def check_output_dir(path: Path, force: bool) -> Path:
     return path
 
 
+def check_output_file(path: Path, force: bool, suffix: str | None = None) -> Path:
+    """``path``, after checking it may be written: its directory exists, and it does not unless ``force``; with
+    ``suffix``, it ends in it."""
+    if suffix is not None and path.suffix != suffix:
+        raise OutputDirError(f'output file {str(path)!r}: the name must end in {suffix}')
+    if path.exists() and not force:
+        raise OutputDirError(f'{str(path)!r} exists; pass --force to overwrite it')
+    if not path.parent.is_dir():
+        raise OutputDirError(f'cannot write {str(path)!r}: directory {str(path.parent)!r} does not exist')
+    return path
+
+
 def make_output_dir(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)

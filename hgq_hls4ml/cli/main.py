@@ -11,8 +11,18 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from .. import __version__
+from ..ptq.base import MAX_BITS, MIN_BITS
 from ..vitis import BUILD_STEPS, STEP_TITLES
-from .commands import DEFAULT_STEP, run_build, run_config, run_convert, run_report, run_verify
+from .commands import (
+    DEFAULT_STEP,
+    run_build,
+    run_check,
+    run_config,
+    run_convert,
+    run_quantize,
+    run_report,
+    run_verify,
+)
 from .config import BACKENDS, IO_TYPES
 from .exit_codes import ExitCode, exit_code_for, exit_code_table
 
@@ -105,12 +115,29 @@ NON_EMPTY = 'write into a non-empty output directory'
 
 
 def _model_and_output(
-    p: argparse.ArgumentParser, metavar: str, output_help: str, force_help: str, required: bool = False
+    p: argparse.ArgumentParser,
+    metavar: str,
+    output_help: str,
+    force_help: str,
+    required: bool = False,
+    model_help: str = 'saved HGQ2 Keras model',
 ) -> None:
     """The MODEL.keras argument, ``-o/--output`` and ``--force``."""
-    p.add_argument('model', metavar='MODEL.keras', help='saved HGQ2 Keras model')
+    p.add_argument('model', metavar='MODEL.keras', help=model_help)
     p.add_argument('-o', '--output', required=required, metavar=metavar, help=output_help)
     p.add_argument('--force', action='store_true', help=force_help)
+
+
+def _seed(p: argparse.ArgumentParser, of: str) -> None:
+    p.add_argument(
+        '--seed',
+        type=_number(int, 'a whole number >= 0', lambda value: value >= 0),
+        default=0,
+        help=f'seed of {of} (default: 0)',
+    )
+
+
+DATA_HELP = 'inputs: .npy of shape (N, *input_shape), or .npz per input'
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,19 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _model_and_output(p, 'DIR', 'keep the project here (default: a temporary directory)', NON_EMPTY)
     data = p.add_mutually_exclusive_group(required=True)
-    data.add_argument('--data', metavar='X.npy', help='inputs: .npy of shape (N, *input_shape), or .npz per input')
+    data.add_argument('--data', metavar='X.npy', help=DATA_HELP)
     data.add_argument(
         '--random',
         type=_number(int, 'a positive whole number of samples', _positive),
         metavar='N',
         help='N random inputs, normal with sigma 4 (beyond most ranges)',
     )
-    p.add_argument(
-        '--seed',
-        type=_number(int, 'a whole number >= 0', lambda value: value >= 0),
-        default=0,
-        help='seed of --random (default: 0)',
-    )
+    _seed(p, '--random')
 
     p = _add(
         sub,
@@ -190,6 +212,35 @@ def build_parser() -> argparse.ArgumentParser:
         [_target(with_config=False)],
     )
     _model_and_output(p, 'CFG.yml', 'file to write (default: standard output)', 'overwrite an existing file')
+
+    p = _add(
+        sub,
+        'quantize',
+        run_quantize,
+        'post-training quantization: a float Keras model -> an HGQ2 model that convert and verify take',
+        epilog='Unsupported layers are all listed (exit 3); --until LAYER leaves the layers after LAYER out, float.',
+    )
+    _model_and_output(
+        p, 'OUT.keras', 'HGQ2 model to write', 'overwrite an existing file', True, 'saved float Keras model'
+    )
+    p.add_argument('--samples', metavar='X.npy', help=f'calibration {DATA_HELP} (default: random, with a warning)')
+    bits = _number(int, f'a whole number of bits from {MIN_BITS} to {MAX_BITS}', lambda v: MIN_BITS <= v <= MAX_BITS)
+    p.add_argument('--weight-bits', type=bits, default=8, metavar='B', help='width of weights, sign included (8)')
+    p.add_argument('--activation-bits', type=bits, default=8, metavar='B', help='width of activations (8)')
+    p.add_argument('--per-tensor', action='store_true', help='integer bits per tensor, not per channel')
+    p.add_argument('--until', metavar='LAYER', help='last layer to quantize; the layers after it stay float, left out')
+    _seed(p, 'the random calibration inputs drawn without --samples')
+
+    p = _add(
+        sub,
+        'check',
+        run_check,
+        'count the values each quantizer saturates or wraps on data; name the uncalibrated WRAP quantizers',
+        epilog='exit status 1 if a WRAP quantizer wraps on the data or is uncalibrated.',
+    )
+    p.add_argument('model', metavar='MODEL.keras', help='saved HGQ2 Keras model')
+    p.add_argument('--data', required=True, metavar='X.npy', help=DATA_HELP)
+    p.add_argument('--json', action='store_true', help='print JSON instead of a table')
     return parser
 
 

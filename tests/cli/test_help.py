@@ -11,6 +11,7 @@ from hgq_hls4ml import __version__
 from hgq_hls4ml.cli import main as cli_main
 from hgq_hls4ml.cli.exit_codes import MEANING, ExitCode, exit_code_for
 from hgq_hls4ml.errors import (
+    ArgumentError,
     BuildError,
     BuildTimeoutError,
     ConfigError,
@@ -26,7 +27,7 @@ from hgq_hls4ml.errors import (
     UnsupportedLayerError,
 )
 
-COMMANDS = ('convert', 'verify', 'build', 'report', 'config')
+COMMANDS = ('convert', 'verify', 'build', 'report', 'config', 'quantize', 'check')
 
 
 @pytest.mark.smoke
@@ -48,6 +49,8 @@ def test_top_level_help_lists_commands_and_exit_codes(run_cli):
         ('build', ['--csim', '--synth', '--cosim', '--export', '--vsynth', '--timeout', '--vitis-path']),
         ('report', ['--top', '--json']),
         ('config', ['--output', '--force', '--io-type', '--part']),
+        ('quantize', ['--output', '--force', '--samples', '--weight-bits', '--activation-bits', '--until', '--seed']),
+        ('check', ['--data', '--json']),
     ],
 )
 def test_command_help(run_cli, command, options):
@@ -81,6 +84,7 @@ def test_entry_points_and_usage_errors(run_cli):
         (UnsupportedLayerError([('d', 'QGRU', 'no')]), ExitCode.UNSUPPORTED),
         (ModelInputError('t'), ExitCode.UNSUPPORTED),
         (InputFileError('t'), ExitCode.USAGE),
+        (ArgumentError('t'), ExitCode.USAGE),
         (ConfigError('t'), ExitCode.USAGE),
         (OutputDirError('t'), ExitCode.USAGE),
         (ProjectError('t'), ExitCode.USAGE),

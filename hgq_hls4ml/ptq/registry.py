@@ -1,0 +1,22 @@
+"""Float Keras class path -> the :class:`~.base.Mapper` that builds its HGQ2 equivalent."""
+
+from __future__ import annotations
+
+from .base import Mapper
+from .kernels import KernelMapper
+from .merge import ConcatenateMapper, MergeMapper
+from .normalization import BatchNormMapper
+from .passthrough import CopyMapper, IdentityMapper
+from .pooling import PoolingMapper
+
+MAPPER_CLASSES: tuple[type[Mapper], ...] = (
+    KernelMapper,
+    BatchNormMapper,
+    PoolingMapper,
+    MergeMapper,
+    ConcatenateMapper,
+    CopyMapper,
+    IdentityMapper,
+)
+
+MAPPERS: dict[str, Mapper] = {path: cls() for cls in MAPPER_CLASSES for path in cls.handles}
