@@ -239,6 +239,11 @@ def _trunk(arch: str):
         x = QEinsumDense('bsi,ij->bsj', output_shape=(4, 5), bias_axes='j', activation='relu')(inp)
         x = QEinsumDense('bsj,sjk->bk', output_shape=(3,), bias_axes='k')(x)
         return inp, QDense(2)(x)
+    if arch == 'einsum_last_axis':  # per-token products over the last axis, batch-normalised: Dense in io_stream too
+        inp = keras.Input((6, 3))
+        x = QEinsumDenseBatchnorm('bnc,cC->bnC', output_shape=(6, 8), bias_axes='C', activation='relu')(inp)
+        x = QEinsumDense('bnc,cC->bnC', output_shape=(6, 4))(x)
+        return inp, QEinsumDense('bc,cC->bC', output_shape=4, bias_axes='C')(keras.layers.Flatten()(x))
     if arch == 'softmax_axes':  # softmax over a middle axis, and over two non-adjacent axes without stability
         inp = keras.Input((3, 4, 5))
         a = QSoftmax(axis=1, enable_iq=True)(inp)

@@ -210,13 +210,15 @@ def test_spiking_arithmetic_float32_rounds_is_refused(options, what, tmp_path):
     assert err.value.problems[0][:2] == ('lif', 'QLIF')
 
 
-def test_einsum_dense_in_io_stream_is_refused(tmp_path):
+def test_einsum_dense_other_than_a_last_axis_product_in_io_stream_is_refused(tmp_path):
+    """A product over the last axis converts as a Dense (tests/conversion/test_layer_families.py); others do not."""
     from hgq.layers import QEinsumDense
 
     inp = keras.Input((4, 6))
-    model = _built(inp, QEinsumDense('bsi,ij->bsj', output_shape=(4, 5))(inp))
-    with pytest.raises(UnsupportedLayerError, match='EinsumDense for io_parallel only'):
+    model = _built(inp, QEinsumDense('bsi,sij->bj', output_shape=(5,), name='contract')(inp))
+    with pytest.raises(UnsupportedLayerError, match=r'contract.*EinsumDense for io_parallel only'):
         convert(model, tmp_path / 'prj', io_type='io_stream')
+    assert not (tmp_path / 'prj').exists()
 
 
 def test_table_attention_in_io_stream_is_refused(tmp_path):

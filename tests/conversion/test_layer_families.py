@@ -69,6 +69,7 @@ CASES = [
         'io_stream',
     ),
     (Case('einsum_kif_sat_rnd', 'einsum', min_bits=1, seed=41), 'io_parallel'),
+    (Case('einsum_last_axis_kbi_wrap_trn', 'einsum_last_axis', **KBI_WRAP_TRN, min_bits=1, seed=42), 'io_stream'),
     (
         Case('merge_mlp_kif_satsym_rndconv', 'merge_mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=23),
         'io_parallel',
