@@ -82,7 +82,7 @@ from hls4ml.model.layers import (
 )
 
 from ..hls4ml_api import FixedPointQuantizer
-from ..layers import ExactAccumulators, HGQConv3D, HGQQuantize, HGQRecurrent, HGQTableSum, HGQUnaryLUT
+from ..layers import ExactAccumulators, HGQConv, HGQDense, HGQQuantize, HGQRecurrent, HGQTableSum, HGQUnaryLUT
 from ..layers.activation_table import LUT_INPUTS
 from ..layers.recurrent import CONSTANTS, final_step
 from ..layers.unary_lut import is_constant, table_type
@@ -314,6 +314,7 @@ def _(node: HGQTableSum, inputs, out):
     return {'luts': ((width * 2 ** np.maximum(a - LUT_INPUTS, 0) + cast) * varying).sum() + adders.sum()}
 
 
+@node_counts.register(HGQDense)
 @node_counts.register
 def _(node: Dense, inputs, out):
     w = np.asarray(node.get_attr('weight_data'), dtype=np.float64)  # Keras layout, whatever the strategy
@@ -322,7 +323,7 @@ def _(node: Dense, inputs, out):
 
 @node_counts.register(Conv1D)
 @node_counts.register(Conv2D)
-@node_counts.register(HGQConv3D)
+@node_counts.register(HGQConv)
 def _(node, inputs, out):
     a = inputs[0]
     w = np.asarray(node.get_attr('weight_data'), dtype=np.float64)

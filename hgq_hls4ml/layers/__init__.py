@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .exact_accum import (
-    ExactAccumFunctionTemplate,
     ExactAccumulators,
+    HGQConv,
     HGQConv1D,
     HGQConv1DFunctionTemplate,
     HGQConv2D,
@@ -12,6 +12,7 @@ from .exact_accum import (
     HGQConv3D,
     HGQConv3DFunctionTemplate,
     HGQDense,
+    HGQDenseFunctionTemplate,
 )
 from .quantize import HGQQuantize, HGQQuantizeFunctionTemplate
 from .recurrent import HGQRecurrent, HGQRecurrentFunctionTemplate
@@ -24,7 +25,7 @@ LAYERS = (
     (HGQQuantize, HGQQuantizeFunctionTemplate),
     (HGQUnaryLUT, HGQUnaryLUTFunctionTemplate),
     (HGQSoftmax, HGQSoftmaxFunctionTemplate),
-    (HGQDense, ExactAccumFunctionTemplate),
+    (HGQDense, HGQDenseFunctionTemplate),
     (HGQConv1D, HGQConv1DFunctionTemplate),
     (HGQConv2D, HGQConv2DFunctionTemplate),
     (HGQConv3D, HGQConv3DFunctionTemplate),
@@ -35,6 +36,7 @@ LAYERS = (
 __all__ = [
     'LAYERS',
     'ExactAccumulators',
+    'HGQConv',
     'HGQConv1D',
     'HGQConv2D',
     'HGQConv3D',

@@ -8,6 +8,10 @@ its output's grid, and two's-complement wrap-around of partial sums cancels once
 ``HGQDense``/``HGQConv1D``/``HGQConv2D`` replace hls4ml's layers for io_parallel with the latency strategy and reuse
 factor 1, where hls4ml's kernels are fully parallel too; ``HGQConv3D``, which hls4ml lacks, is always fully parallel
 (in io_stream on the whole buffered tensor, see :func:`~.codegen.buffered_stream_source`).
+
+They are plain hls4ml ``Layer`` subclasses, not subclasses of hls4ml's ``Dense``/``Conv1D``/``Conv2D``: hls4ml's
+passes that match those classes prepare hls4ml's own kernels (im2col ``fill_buffer_*`` functions, ``accum_t`` and
+``index_t`` types, strategy and partition attributes), none of which our C++ uses.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 from hls4ml.model.attributes import Attribute, TypeAttribute, WeightAttribute
-from hls4ml.model.layers import Conv1D, Conv2D, Dense, Layer
+from hls4ml.model.layers import Layer
 
 from ..precision.fixed import FixedType
 from .codegen import GeneratedFunctionTemplate
@@ -35,46 +39,71 @@ class ExactAccumulators:
 
     @property
     def patch_index(self) -> np.ndarray:
-        """Flat input index of each (output position, tap); ``-1`` reads zero padding. Dense: one position."""
+        """Flat input index of each (output position, tap); ``-1`` reads zero padding or an input element that is
+        constantly zero (``hgq_exact_types``). Dense: one position."""
         return self.attributes['hgq_patch_index']
 
 
-class HGQDense(ExactAccumulators, Dense):
-    """A flat-input ``Dense`` with per-output accumulators."""
+_CONSTANTS = [WeightAttribute('weight'), WeightAttribute('bias'), TypeAttribute('weight'), TypeAttribute('bias')]
 
 
-class HGQConv1D(ExactAccumulators, Conv1D):
-    """A channels-last ``Conv1D`` with per-filter accumulators."""
+class HGQDense(ExactAccumulators, Layer):
+    """A flat-input dense layer with per-output accumulators."""
+
+    _expected_attributes = [Attribute('n_in'), Attribute('n_out'), *_CONSTANTS]
+
+    def initialize(self) -> None:
+        self.add_output_variable([self.get_attr('n_out')])
+        self.add_weights()
+        self.add_bias()
+        self.set_attr('hgq_patch_index', np.arange(self.get_attr('n_in'))[None, :])
 
 
-class HGQConv2D(ExactAccumulators, Conv2D):
-    """A channels-last ``Conv2D`` with per-filter accumulators."""
+class HGQConv(ExactAccumulators, Layer):
+    """A channels-last convolution over ``n_axes`` spatial axes with per-output accumulators."""
+
+    n_axes: ClassVar[int]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if 'n_axes' in cls.__dict__:
+            axes = AXES[cls.n_axes]
+            cls._expected_attributes = [
+                *(Attribute(f'{kind}_{ax}') for ax in axes for kind in ('in', 'out', 'filt', 'stride')),
+                *(Attribute(f'pad_{side}') for ax in axes for side in PAD_SIDES[ax]),
+                Attribute('n_chan'),
+                Attribute('n_filt'),
+                *_CONSTANTS,
+            ]
+
+    def initialize(self) -> None:
+        axes = AXES[self.n_axes]
+        self.add_output_variable([*(self.get_attr(f'out_{ax}') for ax in axes), self.get_attr('n_filt')])
+        self.add_weights()
+        self.add_bias()
+        self.set_attr('hgq_patch_index', output_patch_index(self, tuple(self.get_attr(f'in_{ax}') for ax in axes)))
 
 
-class HGQConv3D(ExactAccumulators, Layer):
+class HGQConv1D(HGQConv):
+    """A channels-last 1D convolution with per-filter accumulators."""
+
+    n_axes = 1
+
+
+class HGQConv2D(HGQConv):
+    """A channels-last 2D convolution with per-filter accumulators."""
+
+    n_axes = 2
+
+
+class HGQConv3D(HGQConv):
     """A channels-last 3D convolution (hls4ml has none), always fully parallel."""
 
+    n_axes = 3
     no_distributed_arithmetic: ClassVar[str] = (
         "hls4ml's distributed-arithmetic code generator has no 3D convolution (it expresses Dense, Conv1D, Conv2D "
         'and EinsumDense)'
     )
-
-    _expected_attributes = [
-        *(Attribute(f'{kind}_{ax}') for ax in AXES[3] for kind in ('in', 'out', 'filt', 'stride')),
-        *(Attribute(f'pad_{side}') for ax in AXES[3] for side in PAD_SIDES[ax]),
-        Attribute('n_chan'),
-        Attribute('n_filt'),
-        WeightAttribute('weight'),
-        WeightAttribute('bias'),
-        TypeAttribute('weight'),
-        TypeAttribute('bias'),
-    ]
-
-    def initialize(self) -> None:
-        self.add_output_variable([*(self.get_attr(f'out_{ax}') for ax in AXES[3]), self.get_attr('n_filt')])
-        self.add_weights()
-        self.add_bias()
-        self.set_attr('hgq_patch_index', output_patch_index(self, tuple(self.get_attr(f'in_{ax}') for ax in AXES[3])))
 
 
 def _cpp_table(name: str, index: np.ndarray) -> str:
@@ -82,7 +111,7 @@ def _cpp_table(name: str, index: np.ndarray) -> str:
     return f'static const int {name}[{index.shape[0]}][{index.shape[1]}] = {{\n        {rows}}};'
 
 
-class ExactAccumFunctionTemplate(GeneratedFunctionTemplate):
+class HGQDenseFunctionTemplate(GeneratedFunctionTemplate):
     """A per-layer dot-product helper (templated on the accumulator type) called for every output element with that
     element's type (one unrolled loop per type over its outputs); it reads its inputs through the constant table of
     what each output position reads."""
@@ -137,17 +166,17 @@ void {fn_name}(input_t x[{n_in}], output_t y[{n_pos * n_col}], weight_t w[{n_tap
 """
 
 
-class HGQConv1DFunctionTemplate(ExactAccumFunctionTemplate):
+class HGQConv1DFunctionTemplate(HGQDenseFunctionTemplate):
     layer_class = HGQConv1D
     prefix = 'hgq_conv1d'
 
 
-class HGQConv2DFunctionTemplate(ExactAccumFunctionTemplate):
+class HGQConv2DFunctionTemplate(HGQDenseFunctionTemplate):
     layer_class = HGQConv2D
     prefix = 'hgq_conv2d'
 
 
-class HGQConv3DFunctionTemplate(ExactAccumFunctionTemplate):
+class HGQConv3DFunctionTemplate(HGQDenseFunctionTemplate):
     layer_class = HGQConv3D
     prefix = 'hgq_conv3d'
     buffered_stream = True

@@ -39,7 +39,7 @@ from hls4ml.model.layers import (
 
 from ..errors import UnsupportedLayerError
 from ..layers.codegen import is_stream
-from ..layers.exact_accum import HGQConv3D
+from ..layers.exact_accum import HGQConv, HGQDense
 from ..layers.quantize import HGQQuantize
 from ..layers.recurrent import HGQRecurrent, output_range
 from ..layers.softmax import HGQSoftmax, kept
@@ -149,6 +149,7 @@ def _(node: HGQRecurrent, inputs):
     return output_range(node.attributes, x_all)
 
 
+@node_range.register(HGQDense)
 @node_range.register
 def _(node: Dense, inputs):
     out = iv.matmul(inputs[0], node.get_attr('weight').data)
@@ -176,7 +177,7 @@ def _(node: Einsum, inputs):
 
 @node_range.register(Conv1D)
 @node_range.register(Conv2D)
-@node_range.register(HGQConv3D)
+@node_range.register(HGQConv)
 def conv_range(node: Layer, inputs: list[iv.QInterval]) -> iv.QInterval:
     x = inputs[0]
     weight = node.get_attr('weight').data

@@ -35,14 +35,15 @@ from hls4ml.model.layers import (
     ZeroPadding2D,
 )
 
-from ..layers.exact_accum import HGQConv3D
+from ..layers.exact_accum import HGQConv, HGQDense
 from ..layers.quantize import HGQQuantize
 from .base import HGQModelPass
 from .ranges import PASSTHROUGH_CLASSES, fused_quantizer, input_nodes, output_nodes, truncated_frac
 
 #: Layers whose C++ writes each result element by one cast of an exact intermediate value (so AP_TRN floors it).
 CAST_RESULT = (
-    HGQConv3D,
+    HGQConv,
+    HGQDense,
     Dense,
     Conv1D,
     Conv2D,
