@@ -135,6 +135,15 @@ def op_width(node: Layer) -> int | np.ndarray:
     return result_width(node) if accum is None else _width(accum)
 
 
+def accum_width(node: Layer) -> int | None:
+    """The node's accumulator width: the widest of its per-element ones for our layers with exact accumulators
+    (they have no layer-wide ``accum_t``), else hls4ml's ``accum_t``'s, if any."""
+    if isinstance(node, ExactAccumulators):
+        return max((t.width for t in node.accumulators if t is not None), default=None)
+    accum = node.get_attr('accum_t')
+    return None if accum is None else _width(accum)
+
+
 def _mode_name(mode: Any) -> str:
     """``'RND'`` from a string, an hls4ml mode enum or ``None`` (``''``)."""
     return str(getattr(mode, 'name', mode or '')).upper()
@@ -400,13 +409,12 @@ def layer_costs(hls_model: Any, ebops: dict[str, float] | None = None) -> list[L
         ins = [widths[n.name] for n in input_nodes(node)]
         out = widths[node.name] = element_widths(node, ins, ranges)
         counts = {} if node.class_name in PASSTHROUGH_CLASSES else node_counts(node, ins, out)
-        accum = node.get_attr('accum_t')
         found.append(
             LayerCost(
                 node.name,
                 node.class_name,
                 **{k: v if k == 'modelled' else int(v) for k, v in counts.items()},
-                accum_width=None if accum is None else _width(accum),
+                accum_width=accum_width(node),
                 result_width=result_width(node),
                 ebops=None if ebops is None else ebops.get(node.name),
             )
