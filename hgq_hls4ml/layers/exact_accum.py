@@ -66,22 +66,21 @@ class HGQDense(ExactAccumulators, Layer):
         self.set_attr('hgq_patch_index', np.arange(self.get_attr('n_in'))[None, :])
 
 
+def _conv_attributes(n_axes: int) -> list[Attribute]:
+    axes = AXES[n_axes]
+    return [
+        *(Attribute(f'{kind}_{ax}') for ax in axes for kind in ('in', 'out', 'filt', 'stride')),
+        *(Attribute(f'pad_{side}') for ax in axes for side in PAD_SIDES[ax]),
+        Attribute('n_chan'),
+        Attribute('n_filt'),
+        *_CONSTANTS,
+    ]
+
+
 class HGQConv(ExactAccumulators, Layer):
     """A channels-last convolution over ``n_axes`` spatial axes with per-output accumulators."""
 
     n_axes: ClassVar[int]
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if 'n_axes' in cls.__dict__:
-            axes = AXES[cls.n_axes]
-            cls._expected_attributes = [
-                *(Attribute(f'{kind}_{ax}') for ax in axes for kind in ('in', 'out', 'filt', 'stride')),
-                *(Attribute(f'pad_{side}') for ax in axes for side in PAD_SIDES[ax]),
-                Attribute('n_chan'),
-                Attribute('n_filt'),
-                *_CONSTANTS,
-            ]
 
     def initialize(self) -> None:
         axes = AXES[self.n_axes]
@@ -95,18 +94,21 @@ class HGQConv1D(HGQConv):
     """A channels-last 1D convolution with per-filter accumulators."""
 
     n_axes = 1
+    _expected_attributes = _conv_attributes(1)
 
 
 class HGQConv2D(HGQConv):
     """A channels-last 2D convolution with per-filter accumulators."""
 
     n_axes = 2
+    _expected_attributes = _conv_attributes(2)
 
 
 class HGQConv3D(HGQConv):
     """A channels-last 3D convolution (hls4ml has none), always fully parallel."""
 
     n_axes = 3
+    _expected_attributes = _conv_attributes(3)
     no_distributed_arithmetic: ClassVar[str] = (
         "hls4ml's distributed-arithmetic code generator has no 3D convolution (it expresses Dense, Conv1D, Conv2D "
         'and EinsumDense)'
