@@ -4,8 +4,10 @@
 measured in a fresh process of its own (``--worker``): convert through the plugin (``io_parallel`` by default),
 write the project, then ``hgq_hls4ml.verify`` on it (``hls_model.compile()``, the g++ build, then csim compared
 with Keras on every output element). Printed per model: convert time, size of ``firmware/`` and of
-``nnet_utils/nnet_code_gen.h``, the lines of C++ generated for our dense/convolution layers, the g++ build time
-and its peak memory (the largest child process, ``RUSAGE_CHILDREN``), and bit-exactness.
+``nnet_utils/nnet_code_gen.h``, the size of the C++ generated for our dense/convolution layers and of hls4ml's
+im2col ``fill_buffer_*`` classes in it (nothing calls them), the g++ build's time and peak memory (the largest
+child process, ``RUSAGE_CHILDREN``), the same for a build of the top function with only our dense/convolution
+layers' calls kept (what they alone cost g++), and bit-exactness.
 
 Models (defined here, seeded, every quantizer bit-width drawn at random like the tests' models):
 
@@ -93,17 +95,50 @@ def sample_inputs(model, n: int = N_SAMPLES):
     return rng.normal(0, 2.0, (n, *model.inputs[0].shape[1:])).astype(np.float32)
 
 
-def our_code_lines(code: str) -> int:
-    """Lines of the functions generated for our dense/convolution layers (each ends at a line ``}``)."""
-    lines, inside = 0, False
-    for line in code.splitlines():
+def our_code_bytes(code: str) -> int:
+    """Size of the functions generated for our dense/convolution layers (each from its template line to the ``}``
+    closing it at the start of a line)."""
+    size, inside, previous = 0, False, ''
+    for line in code.splitlines(keepends=True):
         if not inside and OUR_FUNCTION.match(line):
-            inside = True
+            inside, size = True, size + len(previous)
         if inside:
-            lines += 1
-            if line == '}':
-                inside = False
-    return lines
+            size += len(line)
+            inside = line.rstrip('\n') != '}'
+        previous = line
+    return size
+
+
+def im2col_bytes(code: str) -> int:
+    """Size of hls4ml's im2col ``fill_buffer_*`` classes (with their template line, to the closing ``};``)."""
+    return sum(len(m) for m in re.findall(r'template<[^\n]*>\nclass fill_buffer_\w+ .*?\n};\n', code, re.S))
+
+
+#: A layer's call in the top function (``nnet::relu<...>(...)``; weight loading is not a layer).
+LAYER_CALL = re.compile(r'^\s*nnet::(?!load_weights)\w+<')
+OUR_CALL = re.compile(r'\bnnet::hgq_(?:dense|conv[123]d)_\w+<')
+#: Run a command and print its children's CPU time (s) and peak memory (KiB) as JSON.
+PROBE = (
+    'import json, resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); '
+    'r = resource.getrusage(resource.RUSAGE_CHILDREN); print(json.dumps([r.ru_utime + r.ru_stime, r.ru_maxrss]))'
+)
+
+
+def our_layers_build(project: Path) -> dict:
+    """The g++ compile of the top function with only our dense/convolution layers' calls kept (the other layers'
+    outputs left uninitialised): what our layers alone cost the build."""
+    top = project / 'firmware' / 'myproject.cpp'
+    lines = [line for line in top.read_text().splitlines() if not LAYER_CALL.match(line) or OUR_CALL.search(line)]
+    ours = top.with_name('myproject_ours_only.cpp')
+    ours.write_text('\n'.join(lines) + '\n')
+    cmd = ['g++', '-O3', '-fPIC', '-std=c++17', '-Ifirmware/ap_types/', '-DWEIGHTS_DIR="."', '-c', str(ours)]
+    try:
+        probe = [sys.executable, '-c', PROBE, *cmd, '-o', os.devnull]
+        out = subprocess.run(probe, cwd=project, capture_output=True, check=True)
+    finally:
+        ours.unlink()
+    cpu, peak_kib = json.loads(out.stdout)
+    return {'ours_gxx_cpu_s': cpu, 'ours_gxx_peak_mb': peak_kib / 1024}
 
 
 def measure(name: str, out_dir: Path, io_type: str) -> dict:
@@ -123,8 +158,10 @@ def measure(name: str, out_dir: Path, io_type: str) -> dict:
             p.stat().st_size for p in firmware.rglob('*') if p.is_file() and 'ap_types' not in p.parts
         ),
         'code_gen_bytes': len(code_gen.encode()),
-        'our_layer_lines': our_code_lines(code_gen),
+        'our_layer_bytes': our_code_bytes(code_gen),
+        'im2col_bytes': im2col_bytes(code_gen),
     }
+    ours = our_layers_build(out_dir)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     report = hgq_hls4ml.verify(model, x, hls_model=hls_model)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -139,6 +176,7 @@ def measure(name: str, out_dir: Path, io_type: str) -> dict:
         'bit_exact': report.bit_exact,
         'n_elements': report.n_elements,
         **sizes,
+        **ours,
     }
 
 
@@ -160,10 +198,13 @@ ROWS = (
     ('firmware/ (kB)', 'firmware_bytes', ',.0f'),
     ('generated files (kB)', 'generated_bytes', ',.0f'),
     ('nnet_code_gen.h (kB)', 'code_gen_bytes', ',.0f'),
-    ('our dense/conv C++ (lines)', 'our_layer_lines', ',d'),
+    ('  of it our dense/conv (kB)', 'our_layer_bytes', ',.1f'),
+    ("  of it hls4ml's im2col (kB)", 'im2col_bytes', ',.1f'),
     ('compile() (s)', 'compile_s', '.1f'),
     ('g++ CPU (s)', 'gxx_cpu_s', '.1f'),
     ('g++ peak memory (MB)', 'gxx_peak_mb', ',.0f'),
+    ('g++ CPU, our layers alone (s)', 'ours_gxx_cpu_s', '.1f'),
+    ('  peak memory (MB)', 'ours_gxx_peak_mb', ',.0f'),
     ('bit-exact', 'bit_exact', ''),
 )
 
