@@ -67,6 +67,7 @@ from ..analysis.counts import result_width, type_width
 from ..analysis.families import traits_of
 from ..analysis.graph import input_nodes
 from ..analysis.ranges import NodeRange, propagate
+from ..layers import ExactAccumulators
 from .ebops import keras_ebops
 from .report import CostReport, LayerCost
 
@@ -77,6 +78,15 @@ def element_widths(node: Layer, inputs: list[np.ndarray], ranges: dict[str, Node
     if traits is not None and traits.widths is not None:
         return traits.widths(node, inputs, ranges)
     return np.full(tuple(node.get_output_variable().shape), result_width(node), dtype=np.int64)
+
+
+def accum_width(node: Layer) -> int | None:
+    """The node's accumulator width: the widest of its per-element ones for our layers with exact accumulators
+    (they have no layer-wide ``accum_t``), else hls4ml's ``accum_t``'s, if any."""
+    if isinstance(node, ExactAccumulators):
+        return max((t.width for t in node.accumulators if t is not None), default=None)
+    accum = node.get_attr('accum_t')
+    return None if accum is None else type_width(accum)
 
 
 def node_counts(node: Layer, inputs: list[np.ndarray], out: np.ndarray) -> dict[str, Any]:
@@ -97,13 +107,12 @@ def layer_costs(hls_model: Any, ebops: dict[str, float] | None = None) -> list[L
         ins = [widths[n.name] for n in input_nodes(node)]
         out = widths[node.name] = element_widths(node, ins, ranges)
         counts = node_counts(node, ins, out)
-        accum = node.get_attr('accum_t')
         found.append(
             LayerCost(
                 node.name,
                 node.class_name,
                 **{k: v if k == 'modelled' else int(v) for k, v in counts.items()},
-                accum_width=None if accum is None else type_width(accum),
+                accum_width=accum_width(node),
                 result_width=result_width(node),
                 ebops=None if ebops is None else ebops.get(node.name),
             )

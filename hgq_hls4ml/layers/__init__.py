@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from .broadcast import HGQBroadcast, HGQBroadcastFunctionTemplate
 from .exact_accum import (
-    ExactAccumFunctionTemplate,
     ExactAccumulators,
+    HGQConv,
     HGQConv1D,
     HGQConv1DFunctionTemplate,
     HGQConv2D,
@@ -13,6 +12,7 @@ from .exact_accum import (
     HGQConv3D,
     HGQConv3DFunctionTemplate,
     HGQDense,
+    HGQDenseFunctionTemplate,
 )
 from .quantize import HGQQuantize, HGQQuantizeFunctionTemplate
 from .recurrent import HGQRecurrent, HGQRecurrentFunctionTemplate
@@ -25,19 +25,18 @@ LAYERS = (
     (HGQQuantize, HGQQuantizeFunctionTemplate),
     (HGQUnaryLUT, HGQUnaryLUTFunctionTemplate),
     (HGQSoftmax, HGQSoftmaxFunctionTemplate),
-    (HGQDense, ExactAccumFunctionTemplate),
+    (HGQDense, HGQDenseFunctionTemplate),
     (HGQConv1D, HGQConv1DFunctionTemplate),
     (HGQConv2D, HGQConv2DFunctionTemplate),
     (HGQConv3D, HGQConv3DFunctionTemplate),
     (HGQRecurrent, HGQRecurrentFunctionTemplate),
     (HGQTableSum, HGQTableSumFunctionTemplate),
-    (HGQBroadcast, HGQBroadcastFunctionTemplate),
 )
 
 __all__ = [
     'LAYERS',
     'ExactAccumulators',
-    'HGQBroadcast',
+    'HGQConv',
     'HGQConv1D',
     'HGQConv2D',
     'HGQConv3D',

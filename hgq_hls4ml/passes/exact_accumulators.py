@@ -8,15 +8,16 @@ are set later by ``hgq_exact_types``.
 
 from __future__ import annotations
 
-import numpy as np
 from hls4ml.model.layers import Layer
 
 from ..analysis.graph import is_stream
-from ..layers.windows import output_patch_index
 from .base import HGQModelPass
 
 #: hls4ml class name -> ours.
 REPLACEMENTS = {'Dense': 'HGQDense', 'Conv1D': 'HGQConv1D', 'Conv2D': 'HGQConv2D'}
+#: Attributes of hls4ml's node that ours does not take: its weight variables (ours are made from the data) and
+#: hls4ml's single accumulator type (ours are per element; the type would only be an unused typedef).
+DROPPED = ('weight', 'bias', 'accum_t')
 
 
 def fully_parallel(node: Layer) -> bool:
@@ -29,14 +30,13 @@ def fully_parallel(node: Layer) -> bool:
     )
 
 
-def patch_index(node: Layer) -> np.ndarray | None:
-    """What each output position reads (see ``ExactAccumulators.patch_index``), or ``None`` if not replaceable."""
-    shape = tuple(node.get_input_variable().shape)
+def replaceable(node: Layer) -> bool:
+    """A flat-input ``Dense`` or a channels-last ``Conv1D``/``Conv2D`` built fully parallel."""
+    if node.class_name not in REPLACEMENTS or not fully_parallel(node):
+        return False
     if node.class_name == 'Dense':
-        return np.arange(shape[0])[None, :] if len(shape) == 1 else None
-    if node.class_name in ('Conv1D', 'Conv2D') and node.get_attr('data_format', 'channels_last') == 'channels_last':
-        return output_patch_index(node, shape[:-1])
-    return None
+        return len(node.get_input_variable().shape) == 1
+    return node.get_attr('data_format', 'channels_last') == 'channels_last'
 
 
 class UseExactAccumulators(HGQModelPass):
@@ -44,10 +44,8 @@ class UseExactAccumulators(HGQModelPass):
 
     def run(self, model) -> None:
         for node in list(model.graph.values()):
-            index = patch_index(node) if node.class_name in REPLACEMENTS and fully_parallel(node) else None
-            if index is None:
+            if not replaceable(node):
                 continue
-            attrs = {k: v for k, v in node.attributes.items() if k not in ('weight', 'bias')}
-            attrs['hgq_patch_index'] = index
+            attrs = {k: v for k, v in node.attributes.items() if k not in DROPPED}
             new = model.make_node(REPLACEMENTS[node.class_name], node.name, attrs, node.inputs.copy(), node.outputs)
             model.replace_node(node, new)

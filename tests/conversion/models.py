@@ -114,6 +114,11 @@ def _trunk(arch: str):
         x = QConv2D(2, 2, strides=2)(x)
         x = keras.layers.Reshape((-1,))(x)
         return inp, QDense(3)(x)
+    if arch.startswith('conv2d_size'):  # one 'same' convolution, the input size in the name (generated code size)
+        n = int(arch.removeprefix('conv2d_size'))
+        inp = keras.Input((n, n, 2))
+        x = QConv2D(3, 3, padding='same')(inp)
+        return inp, QDense(2)(keras.layers.Flatten()(x))
     if arch == 'conv3d':  # our 3D convolution; 3D poolings as hls4ml 2D/global 1D poolings
         inp = keras.Input((4, 5, 5, 2))
         x = QConv3D(3, (2, 3, 3), activation='relu', padding='same')(inp)

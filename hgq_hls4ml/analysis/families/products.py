@@ -1,5 +1,5 @@
-"""Products with constants or of two tensors: ``Dense``, ``Conv1D/2D``, ``HGQConv3D``, ``EinsumDense``, ``Einsum``
-and ``BatchNormalization`` (hls4ml's classes and our exact-accumulator subclasses of them)."""
+"""Products with constants or of two tensors: ``Dense``, ``Conv1D/2D``, ``EinsumDense``, ``Einsum`` and
+``BatchNormalization`` (hls4ml's classes), and our exact-accumulator ``HGQDense`` and ``HGQConv1D/2D/3D``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 from hls4ml.model.layers import BatchNormalization, Conv1D, Conv2D, Dense, Einsum, EinsumDense
 
 from ...errors import UnsupportedLayerError
-from ...layers.exact_accum import HGQConv3D
+from ...layers.exact_accum import HGQConv, HGQDense
 from ...layers.windows import conv_patch_index
 from ...precision import interval as iv
 from ..counts import constant_counts, variable_counts
@@ -88,9 +88,10 @@ _CONV = LayerTraits(range=_conv_range, floor=Floor.CAST, counts=_conv_counts, fu
 
 TRAITS: Declarations = {
     Dense: _DENSE,
+    HGQDense: _DENSE,
     Conv1D: _CONV,
     Conv2D: _CONV,
-    HGQConv3D: _CONV,
+    HGQConv: _CONV,
     EinsumDense: LayerTraits(range=_einsum_dense_range, floor=Floor.CAST, counts=_einsum_dense_counts),
     Einsum: LayerTraits(
         range=_einsum_range,
