@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .broadcast import HGQBroadcast, HGQBroadcastFunctionTemplate
 from .exact_accum import (
     ExactAccumulators,
     HGQConv,
@@ -31,12 +32,14 @@ LAYERS = (
     (HGQConv3D, HGQConv3DFunctionTemplate),
     (HGQRecurrent, HGQRecurrentFunctionTemplate),
     (HGQTableSum, HGQTableSumFunctionTemplate),
+    (HGQBroadcast, HGQBroadcastFunctionTemplate),
 )
 
 __all__ = [
     'LAYERS',
     'ExactAccumulators',
     'HGQConv',
+    'HGQBroadcast',
     'HGQConv1D',
     'HGQConv2D',
     'HGQConv3D',
