@@ -105,11 +105,16 @@ namespace nnet {
 const char *hgq_hls4ml_weights_dir() { return weights_dir; }
 }'
 
+# build LIB [PCH]: compile the translation units at the same time (with the precompiled header PCH, if given),
+# link LIB. A build that fails on the precompiled header is done again without it.
 build() {
-  local pids=() failed=0 pid
-  ${CC} ${CFLAGS} ${INCFLAGS} -D "WEIGHTS_DIR=${WEIGHTS_DIR}" -c "firmware/${PROJECT}.cpp" -o "${PROJECT}.o" &
+  local pids=() failed=0 pid pch=()
+  [ -z "$2" ] || pch=(-include "$2")
+  ${CC} ${CFLAGS} ${INCFLAGS} "${pch[@]}" -D "WEIGHTS_DIR=${WEIGHTS_DIR}" -c "firmware/${PROJECT}.cpp" \
+    -o "${PROJECT}.o" > "${PROJECT}.log" 2>&1 &
   pids+=($!)
-  ${CC} ${CFLAGS} ${INCFLAGS} -D "WEIGHTS_DIR=${WEIGHTS_DIR}" -c "${PROJECT}_bridge.cpp" -o "${PROJECT}_bridge.o" &
+  ${CC} ${CFLAGS} ${INCFLAGS} "${pch[@]}" -D "WEIGHTS_DIR=${WEIGHTS_DIR}" -c "${PROJECT}_bridge.cpp" \
+    -o "${PROJECT}_bridge.o" > "${PROJECT}_bridge.log" 2>&1 &
   pids+=($!)
   printf '%s\n' "${WEIGHTS_DIR_CPP}" | ${CC} ${CFLAGS} -xc++ -c - -o "${PROJECT}_weights_dir.o" &
   pids+=($!)
@@ -117,8 +122,13 @@ build() {
   if [ "${failed}" = 0 ]; then
     ${CC} ${CFLAGS} ${INCFLAGS} -shared "${PROJECT}.o" "${PROJECT}_bridge.o" "${PROJECT}_weights_dir.o" \
       ${LDFLAGS} -ldl -o "$1" || failed=1
+  elif [ -n "$2" ] && grep -qi 'pch\|precompiled' "${PROJECT}.log" "${PROJECT}_bridge.log"; then
+    rm -f "${PROJECT}.o" "${PROJECT}_bridge.o" "${PROJECT}_weights_dir.o" "${PROJECT}.log" "${PROJECT}_bridge.log"
+    build "$1"
+    return
   fi
-  rm -f "${PROJECT}.o" "${PROJECT}_bridge.o" "${PROJECT}_weights_dir.o"
+  cat "${PROJECT}.log" "${PROJECT}_bridge.log"
+  rm -f "${PROJECT}.o" "${PROJECT}_bridge.o" "${PROJECT}_weights_dir.o" "${PROJECT}.log" "${PROJECT}_bridge.log"
   return "${failed}"
 }
 
@@ -130,17 +140,46 @@ else
   SHA256=
 fi
 
-# Every input of the build: this script but its stamp, the flags, the compiler, and every file under firmware/
-# (but the libraries and the weights, which the library reads at run time) and the bridge, with their names.
-# No key (no cache) if any of it cannot be read.
+# sha256 (40 hex digits) of its input and the compiler; fails if any of it cannot be read
+key_of() (
+  set -o pipefail
+  compiler="$(command -v "${CC}" && ${CC} --version && ${CC} -dumpmachine)" || exit 1
+  { cat && printf '%s\n' "${compiler}"; } | ${SHA256} | cut -c1-40
+)
+
+# "name" lines of every file found by find with these arguments (sorted), and their sha256
+files_hash() (
+  set -o pipefail
+  find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 ${SHA256}
+)
+
+# The library's key: this script but its stamp, the flags, the compiler, and every file under firmware/ (but the
+# libraries and the weights, which the library reads at run time) and the bridge, with their names.
 cache_key() (
   set -o pipefail
-  files="$(find firmware "${PROJECT}_bridge.cpp" -type f ! -name '*.so' ! -name '*.tmp' \
-    ! -path 'firmware/weights/*.txt' -print0 | LC_ALL=C sort -z | xargs -0 ${SHA256})" || exit 1
-  compiler="$(command -v "${CC}" && ${CC} --version && ${CC} -dumpmachine)" || exit 1
-  {
-    grep -v '^LIB_STAMP=' "${SCRIPT}" && printf '%s\n' "${CFLAGS}" "${INCFLAGS}" "${LDFLAGS}" "${compiler}" "${files}"
-  } | ${SHA256} | cut -c1-40
+  files="$(files_hash firmware "${PROJECT}_bridge.cpp" ! -name '*.so' ! -name '*.tmp' \
+    ! -path 'firmware/weights/*.txt')" || exit 1
+  { grep -v '^LIB_STAMP=' "${SCRIPT}" && printf '%s\n' "${CFLAGS}" "${INCFLAGS}" "${LDFLAGS}" "${files}"; } | key_of
+)
+
+# The ap_types headers, precompiled once per header contents, flags and compiler, in the cache; prints the header
+# to -include (g++ takes the header itself where it cannot use the precompiled one, <header>.gch).
+PCH_HEADER='#include "ap_fixed.h"
+#include "ap_int.h"
+#include "hls_stream.h"'
+precompiled_header() (
+  set -o pipefail
+  files="$(files_hash firmware/ap_types)" || exit 1
+  key="$(printf '%s\n' "${PCH_HEADER}" "${CFLAGS}" "${INCFLAGS}" "${WEIGHTS_DIR}" "${files}" | key_of)" || exit 1
+  header="${CACHE_DIR}/ap_types-${key}.h"
+  if [ ! -f "${header}.gch" ]; then
+    mkdir -p "${CACHE_DIR}" || exit 1
+    printf '%s\n' "${PCH_HEADER}" > "${header}.$$.tmp" && mv -f "${header}.$$.tmp" "${header}" || exit 1
+    ${CC} ${CFLAGS} ${INCFLAGS} -D "WEIGHTS_DIR=${WEIGHTS_DIR}" -x c++-header "${header}" -o "${header}.gch.$$.tmp" \
+      && mv -f "${header}.gch.$$.tmp" "${header}.gch"
+    rm -f "${header}.gch.$$.tmp"
+  fi
+  [ -f "${header}.gch" ] && touch "${header}" "${header}.gch" && echo "${header}"
 )
 
 CACHE_DIR="${HGQ_HLS4ML_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/hgq_hls4ml}/csim"
@@ -157,7 +196,9 @@ if [ -n "${KEY}" ] && [ -f "${CACHE_DIR}/${KEY}.so" ] \
 fi
 rm -f "${LIB}.$$.tmp"
 
-build "${LIB}.$$.tmp" || { rm -f "${LIB}.$$.tmp"; exit 1; }
+PCH=
+[ -z "${KEY}" ] || PCH="$(precompiled_header 2> /dev/null)" || PCH=
+build "${LIB}.$$.tmp" "${PCH}" || { rm -f "${LIB}.$$.tmp"; exit 1; }
 mv -f "${LIB}.$$.tmp" "${LIB}"
 
 if [ -n "${KEY}" ]; then
@@ -166,8 +207,9 @@ if [ -n "${KEY}" ]; then
     echo "hgq_hls4ml build cache: stored ${KEY} (${CACHE_DIR})"
   fi
   rm -f "${CACHE_DIR}/${KEY}.so.$$.tmp"
-  # libraries not used for 30 days, and copies left by interrupted builds
-  find "${CACHE_DIR}" -maxdepth 1 \( -name '*.so' -mtime +30 -o -name '*.tmp' -mmin +60 \) -delete 2> /dev/null || true
+  # what was not used for 30 days, and what interrupted builds left
+  find "${CACHE_DIR}" -maxdepth 1 \( -name '*.so' -mtime +30 -o -name 'ap_types-*' -mtime +30 \
+    -o -name '*.tmp' -mmin +60 \) -delete 2> /dev/null || true
 fi
 """
 
