@@ -6,10 +6,11 @@ that a rewritten library is a new file the loader has not seen). After hls4ml's 
 :class:`CsimBuildScript` replaces that script, in the projects of graphs the plugin converted only, by one that
 builds the same library
 
-- at ``-O1`` instead of ``-O3`` (``HGQ_HLS4ML_CSIM_OPT`` overrides): csim needs correct results, not the fastest
-  binary. g++'s optimiser is most of the build time and memory of a large model; ``-O1`` runs the simulation as
-  fast as ``-O3`` (within noise), ``-O0`` builds faster still but simulates 25x slower (README, *C-simulation build
-  speed*);
+- at ``-O1 -fno-tree-pta`` instead of ``-O3`` (``HGQ_HLS4ML_CSIM_OPT`` overrides): csim needs correct results,
+  not the fastest binary. g++'s optimiser is most of the build time and memory of a large model, and its points-to
+  analysis (``tree PTA``) alone three quarters of an io_stream CNN's at ``-O1`` (it grows faster than linearly with
+  a function's size). These flags simulate as fast as ``-O3``; ``-O0`` builds faster still but simulates 25-30x
+  slower (README, *C-simulation build speed*);
 - compiling its translation units at the same time;
 - through a cache keyed by the content hash of every source file of the project (``firmware/``, the bridge), this
   script without its stamp, the flags and the compiler: building an unchanged project again, or another one
@@ -42,17 +43,20 @@ PASS_NAME = 'hgq_csim_build_script'
 NO_CACHE_ENV = 'HGQ_HLS4ML_NO_BUILD_CACHE'
 CACHE_DIR_ENV = 'HGQ_HLS4ML_CACHE_DIR'
 OPT_ENV = 'HGQ_HLS4ML_CSIM_OPT'
-#: The optimisation level of the csim library (hls4ml's own script uses -O3).
-DEFAULT_OPT = '-O1'
+#: The optimisation flags of the csim library (hls4ml's own script uses -O3).
+DEFAULT_OPT = '-O1 -fno-tree-pta'
 #: Marks our script, so that writing a project twice rewrites it from hls4ml's each time.
 MARK = '# hgq_hls4ml csim build'
 
 _TEMPLATE = r"""#!/bin/bash
 @MARK@ @VERSION@: hls4ml's build_lib.sh for this HGQ2 project, rewritten by hgq_hls4ml.
-# The same C-simulation library (what hls4ml's compile() loads), built at @OPT@ instead of -O3 (override:
-# HGQ_HLS4ML_CSIM_OPT), its translation units at the same time, and cached by the content hash of every source
-# file, this script without its stamp, the flags and the compiler. HGQ_HLS4ML_NO_BUILD_CACHE=1 builds without
-# the cache; HGQ_HLS4ML_CACHE_DIR moves it (default ~/.cache/hgq_hls4ml). Vivado/Vitis HLS use build_prj.tcl.
+# The same C-simulation library (what hls4ml's compile() loads), built
+# - with @OPT@ instead of -O3 (override: HGQ_HLS4ML_CSIM_OPT),
+# - its translation units at the same time, the ap_types headers precompiled,
+# - through a cache keyed by the content hash of every source file, this script without its stamp, the flags and
+#   the compiler. HGQ_HLS4ML_NO_BUILD_CACHE=1 builds without the cache (nor the precompiled headers);
+#   HGQ_HLS4ML_CACHE_DIR moves it (default ~/.cache/hgq_hls4ml).
+# Vivado/Vitis HLS do not use this script (build_prj.tcl).
 set -e
 
 CC=g++
