@@ -1,58 +1,92 @@
-"""Benchmark: how big the generated C++ of convolutional models is and what its C-simulation build costs.
+"""Benchmark: the C-simulation build (``build_lib.sh``) of hls4ml's script against the plugin's, on three CNNs.
 
-``python benchmarks/csim_build.py [--models digits svhn] [--io-type io_parallel] [--json out.json]``. Each model is
-measured in a fresh process of its own (``--worker``): convert through the plugin (``io_parallel`` by default),
-write the project, then ``hgq_hls4ml.verify`` on it (``hls_model.compile()``, the g++ build, then csim compared
-with Keras on every output element). Printed per model: convert time, size of ``firmware/`` and of
-``nnet_utils/nnet_code_gen.h``, the size of the C++ generated for our dense/convolution layers and of hls4ml's
-im2col ``fill_buffer_*`` classes in it (nothing calls them), the g++ build's time and peak memory (the largest
-child process, ``RUSAGE_CHILDREN``), the same for a build of the top function with only our dense/convolution
-layers' calls kept (what they alone cost g++), and bit-exactness.
+``python benchmarks/csim_build.py [--models small,digits,svhn] [--io io_parallel,io_stream] [--repeat N]
+[--levels] [--samples N] [--json out.json]``. Every model is converted through the plugin and written once per IO
+type; then, in the same run and project:
 
-Models (defined here, seeded, every quantizer bit-width drawn at random like the tests' models):
+- **hls4ml's script** (``-O3``, one translation unit after the other, no cache), rendered from hls4ml's own
+  template the way its writer does;
+- **ours, first build**: the ``build_lib.sh`` the plugin wrote, with an empty build cache (so it precompiles the
+  ap_types headers too, as once per machine, flags and hls4ml version);
+- **ours, new sources**: the same with the precompiled headers in the cache but not the library, as for a model
+  not built before;
+- **ours, cached**: the project written again (a new stamp) and built again, as ``compile()`` of an unchanged
+  project;
+- with ``--levels``, ours without the cache (nor precompiled headers) at each of ``-O0``, ``-O1``, our default
+  flags, ``-O2``, ``-O3`` (``HGQ_HLS4ML_CSIM_OPT``).
 
-* ``digits``: the digits example's CNN, 8x8x1 input, ``QConv2D(4, 3)``, ``QDense(16)``, ``QDense(10)``;
-* ``svhn``: an SVHN-sized CNN, 32x32x3 input, three ``QConv2D(16/32/64, 3) + QMaxPooling2D(2)`` blocks and a
-  ``QDense(10)`` head (issue 18).
+Printed per build: the CPU time of the compiler processes (``RUSAGE_CHILDREN``: user + system, every g++ the
+script ran), the wall time, the peak memory of the largest compiler process, and for every library built the C
+simulation's run time on ``--samples`` inputs and whether its outputs equal Keras's bit for bit. Timings are
+medians over ``--repeat`` runs. The machine's other load inflates the wall time, hardly the CPU time.
+
+Models (seeded, every bit-width drawn at random per element as in ``suite.py``): ``small``, two convolutions on
+6x6x2 (the test suite's ``conv2d`` family); ``digits``, ``QConv2D(4, 3)`` + ``QDense(16)`` + ``QDense(10)`` on 8x8x1
+(``example_projects/digits``); ``svhn``, three ``QConv2D(16/32/64, 3)`` + ``QMaxPooling2D(2)`` blocks and a
+``QDense(10)`` head on 32x32x3 (26k weights).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
-import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault('KERAS_BACKEND', 'jax')
 
+
+def _child(argv: list[str]) -> None:
+    """Run ``argv`` and print the rusage of everything it ran (in a process of its own: ``ru_maxrss`` is then the
+    peak of this one build's largest process)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wall = time.perf_counter() - t0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(
+        json.dumps(
+            {
+                'rc': proc.returncode,
+                'cpu_s': ru.ru_utime + ru.ru_stime,
+                'wall_s': wall,
+                'peak_mb': ru.ru_maxrss / 1024,
+                'out': proc.stdout[-2000:],
+            }
+        )
+    )
+
+
+if __name__ == '__main__' and sys.argv[1:2] == ['--child']:  # before Keras: its memory would count as the build's
+    _child(sys.argv[2:])
+    sys.exit()
+
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from hgq.config import QuantizerConfigScope  # noqa: E402
+from hgq.layers import QConv2D, QDense, QMaxPooling2D  # noqa: E402
+from suite import INPUT_SCALE, randomise_bits  # noqa: E402
 
-WORKER_TIMEOUT_S = 1800
-N_SAMPLES = 200
-#: The first line of a function the plugin generates for a dense or convolution layer (after its template line).
-OUR_FUNCTION = re.compile(r'^\w[\w<>:, ]* hgq_(?:dense|conv[123]d)_\w+\(')
+from hgq_hls4ml.csim.build_script import CACHE_DIR_ENV, DEFAULT_OPT, NO_CACHE_ENV, OPT_ENV  # noqa: E402
+
+LEVELS = ('-O0', '-O1', DEFAULT_OPT, '-O2', '-O3')
 
 
-def _randomise_bits(model, rng, min_bits: int = 0, max_bits: int = 6) -> None:
-    """Random integer bit-widths for every quantizer variable (``b``/``f`` widths, ``i`` integer bits)."""
-    for w in model.weights:
-        leaf, shape = w.path.rsplit('/', 1)[-1], tuple(w.shape)
-        if leaf in ('b', 'f'):
-            w.assign(rng.integers(min_bits, max_bits + 1, shape).astype(w.dtype))
-        elif leaf == 'i':
-            w.assign(rng.integers(-1, 4, shape).astype(w.dtype))
+def _small():
+    inp = keras.Input((6, 6, 2))
+    x = QConv2D(3, 3, activation='relu', padding='same')(inp)
+    x = QConv2D(2, 2, strides=2)(x)
+    return inp, QDense(3)(keras.layers.Reshape((-1,))(x))
 
 
 def _digits():
-    import keras
-    from hgq.layers import QConv2D, QDense
-
     inp = keras.Input((8, 8, 1))
     x = QConv2D(4, 3, activation='relu')(inp)
     x = QDense(16, activation='relu')(keras.layers.Flatten()(x))
@@ -60,9 +94,6 @@ def _digits():
 
 
 def _svhn():
-    import keras
-    from hgq.layers import QConv2D, QDense, QMaxPooling2D
-
     inp = keras.Input((32, 32, 3))
     x = inp
     for filters in (16, 32, 64):
@@ -70,13 +101,10 @@ def _svhn():
     return inp, QDense(10)(keras.layers.Flatten()(x))
 
 
-MODELS = {'digits': (_digits, 1), 'svhn': (_svhn, 2)}
+MODELS: dict[str, tuple[Callable, int]] = {'small': (_small, 3), 'digits': (_digits, 1), 'svhn': (_svhn, 2)}
 
 
-def build(name: str):
-    import keras
-    from hgq.config import QuantizerConfigScope
-
+def build_model(name: str) -> keras.Model:
     trunk, seed = MODELS[name]
     keras.utils.set_random_seed(seed)
     with (
@@ -85,169 +113,148 @@ def build(name: str):
     ):
         inp, out = trunk()
         model = keras.Model(inp, out, name=name)
-    model(np.zeros((1, *model.inputs[0].shape[1:]), dtype=np.float32))
-    _randomise_bits(model, np.random.default_rng(seed))
+    model(np.zeros((1, *inp.shape[1:]), dtype=np.float32))
+    randomise_bits(model, np.random.default_rng(seed), homogeneous=False)
     return model
 
 
-def sample_inputs(model, n: int = N_SAMPLES):
-    rng = np.random.default_rng(0)
-    return rng.normal(0, 2.0, (n, *model.inputs[0].shape[1:])).astype(np.float32)
+def sample_inputs(model: keras.Model, n: int, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, INPUT_SCALE, (n, *model.inputs[0].shape[1:]))
+    x[: n // 4] = np.round(x[: n // 4] * 8) / 16  # exact half-LSB ties for many grids
+    return x.astype(np.float32)
 
 
-def our_code_bytes(code: str) -> int:
-    """Size of the functions generated for our dense/convolution layers (each from its template line to the ``}``
-    closing it at the start of a line)."""
-    size, inside, previous = 0, False, ''
-    for line in code.splitlines(keepends=True):
-        if not inside and OUR_FUNCTION.match(line):
-            inside, size = True, size + len(previous)
-        if inside:
-            size += len(line)
-            inside = line.rstrip('\n') != '}'
-        previous = line
-    return size
+def upstream_script(project_dir: Path) -> Path:
+    """hls4ml's own ``build_lib.sh`` for this project, rendered from its template as its writer does."""
+    import hls4ml
+
+    ours = dict(line.split('=', 1) for line in (project_dir / 'build_lib.sh').read_text().splitlines() if '=' in line)
+    template = Path(hls4ml.__file__).parent / 'templates/vivado/build_lib.sh'
+    path = project_dir / 'build_lib_upstream.sh'
+    path.write_text(template.read_text().replace('myproject', ours['PROJECT']).replace('mystamp', ours['LIB_STAMP']))
+    path.chmod(0o755)
+    return path
 
 
-def im2col_bytes(code: str) -> int:
-    """Size of hls4ml's im2col ``fill_buffer_*`` classes (with their template line, to the closing ``};``)."""
-    return sum(len(m) for m in re.findall(r'template<[^\n]*>\nclass fill_buffer_\w+ .*?\n};\n', code, re.S))
+def run_build(script: Path, env: dict[str, str]) -> dict:
+    res = subprocess.run(
+        [sys.executable, __file__, '--child', str(script)],
+        cwd=script.parent,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    if out['rc'] != 0:
+        raise RuntimeError(f'{script} failed:\n{out["out"]}')
+    return out
 
 
-#: A layer's call in the top function (``nnet::relu<...>(...)``; weight loading is not a layer).
-LAYER_CALL = re.compile(r'^\s*nnet::(?!load_weights)\w+<')
-OUR_CALL = re.compile(r'\bnnet::hgq_(?:dense|conv[123]d)_\w+<')
-#: Run a command and print its children's CPU time (s) and peak memory (KiB) as JSON.
-PROBE = (
-    'import json, resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); '
-    'r = resource.getrusage(resource.RUSAGE_CHILDREN); print(json.dumps([r.ru_utime + r.ru_stime, r.ru_maxrss]))'
-)
+def library(project_dir: Path) -> Path:
+    (lib,) = sorted(project_dir.glob('firmware/myproject-*.so'), key=lambda p: p.stat().st_mtime)[-1:]
+    return lib
 
 
-def our_layers_build(project: Path) -> dict:
-    """The g++ compile of the top function with only our dense/convolution layers' calls kept (the other layers'
-    outputs left uninitialised): what our layers alone cost the build."""
-    top = project / 'firmware' / 'myproject.cpp'
-    lines = [line for line in top.read_text().splitlines() if not LAYER_CALL.match(line) or OUR_CALL.search(line)]
-    ours = top.with_name('myproject_ours_only.cpp')
-    ours.write_text('\n'.join(lines) + '\n')
-    cmd = ['g++', '-O3', '-fPIC', '-std=c++17', '-Ifirmware/ap_types/', '-DWEIGHTS_DIR="."', '-c', str(ours)]
-    try:
-        probe = [sys.executable, '-c', PROBE, *cmd, '-o', os.devnull]
-        out = subprocess.run(probe, cwd=project, capture_output=True, check=True)
-    finally:
-        ours.unlink()
-    cpu, peak_kib = json.loads(out.stdout)
-    return {'ours_gxx_cpu_s': cpu, 'ours_gxx_peak_mb': peak_kib / 1024}
+def simulate(lib: Path, x: np.ndarray, n_out: int) -> tuple[np.ndarray, float]:
+    """The library's outputs on ``x`` (hls4ml's bridge entry point ``myproject_double``, one sample a call, as
+    ``ModelGraph.predict`` calls it), and the CPU time that took. A fresh copy is loaded every time."""
+    copy = lib.with_name(f'{lib.stem}-run{time.monotonic_ns()}.so')
+    copy.write_bytes(lib.read_bytes())
+    fn = ctypes.cdll.LoadLibrary(str(copy)).myproject_double
+    fn.restype = None
+    ptr = np.ctypeslib.ndpointer(ctypes.c_double, flags='C_CONTIGUOUS')
+    fn.argtypes = [ptr, ptr]
+    flat = np.ascontiguousarray(x.reshape(len(x), -1), dtype=np.float64)
+    y = np.zeros((len(x), n_out))
+    t0 = time.process_time()
+    for i in range(len(x)):
+        row = np.zeros(n_out)
+        fn(flat[i], row)
+        y[i] = row
+    dt = time.process_time() - t0
+    copy.unlink()
+    return y, dt
 
 
-def measure(name: str, out_dir: Path, io_type: str) -> dict:
+def _median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def measure(name: str, io_type: str, args, work: Path) -> list[dict]:
     import hgq_hls4ml
 
-    model = build(name)
-    x = sample_inputs(model)
+    model = build_model(name)
+    x = sample_inputs(model, args.samples)
+    ref = np.asarray(model.predict(x, verbose=0), dtype=np.float64).reshape(len(x), -1)
+    prj = work / f'{name}_{io_type}'
     t0 = time.perf_counter()
-    hls_model = hgq_hls4ml.convert(model, out_dir, io_type=io_type)
-    t1 = time.perf_counter()
+    hls_model = hgq_hls4ml.convert(model, prj, io_type=io_type)
     hls_model.write()
-    firmware = out_dir / 'firmware'
-    code_gen = (firmware / 'nnet_utils' / 'nnet_code_gen.h').read_text()
-    sizes = {
-        'firmware_bytes': sum(p.stat().st_size for p in firmware.rglob('*') if p.is_file()),
-        'generated_bytes': sum(
-            p.stat().st_size for p in firmware.rglob('*') if p.is_file() and 'ap_types' not in p.parts
-        ),
-        'code_gen_bytes': len(code_gen.encode()),
-        'our_layer_bytes': our_code_bytes(code_gen),
-        'im2col_bytes': im2col_bytes(code_gen),
-    }
-    ours = our_layers_build(out_dir)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    report = hgq_hls4ml.verify(model, x, hls_model=hls_model)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {
-        'model': name,
-        'io_type': io_type,
-        'weights': sum(int(np.prod(layer.kernel.shape)) for layer in model.layers if hasattr(layer, 'kernel')),
-        'convert_s': t1 - t0,
-        'compile_s': report.times['compile'],
-        'gxx_cpu_s': (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
-        'gxx_peak_mb': after.ru_maxrss / 1024,  # KiB on Linux: the largest child process (cc1plus)
-        'bit_exact': report.bit_exact,
-        'n_elements': report.n_elements,
-        **sizes,
-        **ours,
-    }
+    write_s = time.perf_counter() - t0
+    ours, upstream = prj / 'build_lib.sh', upstream_script(prj)
+    rows = []
+
+    def emit(label: str, results: list[dict], run_lib: bool = True) -> None:
+        row = {
+            'model': name,
+            'io_type': io_type,
+            'build': label,
+            'cpu_s': _median(results, 'cpu_s'),
+            'wall_s': _median(results, 'wall_s'),
+            'peak_mb': max(r['peak_mb'] for r in results),
+            'write_s': write_s,
+        }
+        if run_lib:
+            y, dt = simulate(library(prj), x, ref.shape[1])
+            row.update(run_s=dt, bit_exact=bool((y.astype(np.float32).astype(np.float64) == ref).all()))
+        rows.append(row)
+        print(_line(row), flush=True)
+
+    no_cache = {NO_CACHE_ENV: '1'}
+    emit('hls4ml -O3', [run_build(upstream, no_cache) for _ in range(args.repeat)])
+    caches = [Path(tempfile.mkdtemp(prefix='cache_', dir=work)) for _ in range(args.repeat)]
+    emit('ours, first build', [run_build(ours, {CACHE_DIR_ENV: str(cache)}) for cache in caches])
+    new = []
+    for cache in caches:  # the precompiled header in the cache, the library not: a model not built before
+        for lib in (cache / 'csim').glob('*.so'):
+            lib.unlink()
+        new.append(run_build(ours, {CACHE_DIR_ENV: str(cache)}))
+    emit('ours, new sources', new)
+    hls_model.write()  # an unchanged project written again: a new stamp, the same sources
+    emit('ours, cached', [run_build(ours, {CACHE_DIR_ENV: str(caches[-1])}) for _ in range(args.repeat)], False)
+    if args.levels:
+        for level in LEVELS:
+            emit(f'ours {level}, no cache', [run_build(ours, {**no_cache, OPT_ENV: level})])
+    return rows
 
 
-def run_worker(name: str, io_type: str, work: Path) -> dict:
-    result = work / f'{name}.json'
-    cmd = [sys.executable, __file__, '--worker', name, str(work / f'{name}_prj'), str(result), '--io-type', io_type]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        return {'model': name, 'error': f'timed out after {WORKER_TIMEOUT_S} s'}
-    if proc.returncode != 0:
-        lines = [line for line in proc.stderr.splitlines() if line.strip()]
-        return {'model': name, 'error': lines[-1] if lines else f'exit code {proc.returncode}'}
-    return json.loads(result.read_text())
+def _line(row: dict) -> str:
+    run = f', run {row["run_s"]:.2f} s, bit-exact {row["bit_exact"]}' if 'run_s' in row else ''
+    return (
+        f'{row["model"]:>6} {row["io_type"]:<11} {row["build"]:<34} CPU {row["cpu_s"]:7.1f} s, wall '
+        f'{row["wall_s"]:7.1f} s, g++ peak {row["peak_mb"]:6.0f} MB{run}  (project written in {row["write_s"]:.1f} s)'
+    )
 
 
-ROWS = (
-    ('convert (s)', 'convert_s', '.1f'),
-    ('firmware/ (kB)', 'firmware_bytes', ',.0f'),
-    ('generated files (kB)', 'generated_bytes', ',.0f'),
-    ('nnet_code_gen.h (kB)', 'code_gen_bytes', ',.0f'),
-    ('  of it our dense/conv (kB)', 'our_layer_bytes', ',.1f'),
-    ("  of it hls4ml's im2col (kB)", 'im2col_bytes', ',.1f'),
-    ('compile() (s)', 'compile_s', '.1f'),
-    ('g++ CPU (s)', 'gxx_cpu_s', '.1f'),
-    ('g++ peak memory (MB)', 'gxx_peak_mb', ',.0f'),
-    ('g++ CPU, our layers alone (s)', 'ours_gxx_cpu_s', '.1f'),
-    ('  peak memory (MB)', 'ours_gxx_peak_mb', ',.0f'),
-    ('bit-exact', 'bit_exact', ''),
-)
-
-
-def table(results: list[dict]) -> str:
-    width = max(len(label) for label, _, _ in ROWS)
-    head = ''.join(f'{r["model"]:>14}' for r in results)
-    lines = [f'{"":<{width}}{head}']
-    for label, key, spec in ROWS:
-        cells = []
-        for r in results:
-            if 'error' in r:
-                cells.append(f'{"failed":>14}')
-                continue
-            value = r[key] / 1000 if key.endswith('_bytes') else r[key]
-            cells.append(f'{format(value, spec) if spec else str(value):>14}')
-        lines.append(f'{label:<{width}}' + ''.join(cells))
-    lines += [f'{r["model"]}: {r["error"]}' for r in results if 'error' in r]
-    return '\n'.join(lines)
-
-
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
-    parser.add_argument('--io-type', default='io_parallel', choices=('io_parallel', 'io_stream'))
-    parser.add_argument('--json', type=Path, help='write the results here')
-    parser.add_argument('--keep', type=Path, help='build the projects here (default: a temporary directory)')
-    parser.add_argument('--worker', nargs=3, metavar=('MODEL', 'OUTPUT_DIR', 'RESULT'), help=argparse.SUPPRESS)
+    parser.add_argument('--models', default='small,digits,svhn')
+    parser.add_argument('--io', default='io_parallel,io_stream')
+    parser.add_argument('--repeat', type=int, default=1, help='builds per variant; the medians are printed')
+    parser.add_argument('--samples', type=int, default=200, help='inputs the C simulation runs')
+    parser.add_argument('--levels', action='store_true', help='also our script at -O0 ... -O3, no cache')
+    parser.add_argument('--json', help='write every row to this file')
     args = parser.parse_args(argv)
-    if args.worker:
-        name, out_dir, result_path = args.worker
-        Path(result_path).write_text(json.dumps(measure(name, Path(out_dir), args.io_type)))
-        return 0
-    with tempfile.TemporaryDirectory(prefix='csim_build_') as tmp:
-        work = args.keep or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        results = [run_worker(name, args.io_type, work) for name in args.models]
-    print(f'C-simulation build, {args.io_type}, {time.strftime("%Y-%m-%d")}')
-    print(table(results))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix='hgq_csim_build_') as tmp:
+        for name in args.models.split(','):
+            for io_type in args.io.split(','):
+                rows += measure(name, io_type, args, Path(tmp))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
-    return 0 if all(r.get('bit_exact') for r in results) else 1
+        Path(args.json).write_text(json.dumps(rows, indent=1))
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv[1:]))
+    main()

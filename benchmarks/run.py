@@ -2,9 +2,10 @@
 
 ``python benchmarks/run.py [--quick] [--json out.json]``. For every model and both converters, a fresh process
 (``measure.py``) converts it with the ordinary hls4ml call (``io_parallel``, Latency; ``HGQ_HLS4ML_DISABLE=1`` for
-upstream), compiles the C simulation with g++ and compares it with ``model.predict`` element by element. Printed
-per model and in total: convert and compile time, peak memory of the process, bit-exactness and the cost proxy
-of :func:`hgq_hls4ml.cost` (with HGQ2's EBOPs), with the ratios ours/upstream.
+upstream), compiles the C simulation with g++ (the plugin's build cache starts empty in every run of the
+benchmark) and compares it with ``model.predict`` element by element. Printed per model and in total: convert and
+compile time, peak memory of the process, bit-exactness and the cost proxy of :func:`hgq_hls4ml.cost` (with HGQ2's
+EBOPs), with the ratios ours/upstream.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ os.environ.setdefault('KERAS_BACKEND', 'jax')
 import numpy as np  # noqa: E402
 from suite import SUITE, Spec, build, n_weights, sample_inputs  # noqa: E402
 
+from hgq_hls4ml.csim.build_script import CACHE_DIR_ENV, NO_CACHE_ENV  # noqa: E402
 from hgq_hls4ml.plugin import DISABLE_ENV  # noqa: E402
 from hgq_hls4ml.reports.render import _grid  # noqa: E402
 
@@ -50,6 +52,8 @@ def run_worker(model_path: Path, inputs_path: Path, work: Path, variant: str) ->
     """One (model, converter) measurement in its own process; ``{'error': ...}`` if it failed."""
     env = dict(os.environ)
     env.pop(DISABLE_ENV, None)
+    env.pop(NO_CACHE_ENV, None)
+    env[CACHE_DIR_ENV] = str(work.parent / 'csim_cache')  # this run's own: no library from an earlier run
     if variant == 'upstream':
         env[DISABLE_ENV] = '1'
     result_path = work / f'{variant}.json'

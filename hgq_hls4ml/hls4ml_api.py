@@ -1,9 +1,10 @@
 """The one door to hls4ml's internals.
 
 Everything the plugin does to hls4ml beyond its public layer, type and template classes goes through this module:
-the Keras-3 handler registry, the optimizer and flow registries, the backends' template registries, the
-``bit_exact`` stage, the model's selected optimizers, a template's default call parameters and a model's output
-variables. A new hls4ml release that moves one of these breaks here, in one place.
+the Keras-3 handler registry, the optimizer and flow registries (the writer flows among them), the backends'
+template registries, the ``bit_exact`` stage, the model's selected optimizers, a template's default call parameters,
+a model's output variables and where a project's C-simulation build script and library are. A new hls4ml release
+that moves one of these breaks here, in one place.
 
 Tested against hls4ml 1.3.0 (PyPI) and its development head of 2026-06-10, ``v1.3.0-17-gef92ebd`` (README,
 *Drop-in*).
@@ -12,6 +13,7 @@ Tested against hls4ml 1.3.0 (PyPI) and its development head of 2026-06-10, ``v1.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from hls4ml.model.optimizer import ModelOptimizerPass
@@ -21,6 +23,8 @@ __all__ = [
     'FixedPointQuantizer',
     'OwnedStage',
     'add_to_flow',
+    'add_to_writer_flows',
+    'csim_build_script',
     'default_function_params',
     'install_handlers',
     'insert_flow_after',
@@ -76,6 +80,28 @@ def add_to_flow(flow: str, names: Iterable[str]) -> None:
     from hls4ml.model.flow import update_flow
 
     update_flow(flow, add_optimizers=list(names))
+
+
+def add_to_writer_flows(backend_names: Iterable[str], names: Iterable[str]) -> None:
+    """Run the passes ``names`` last in each backend's writer flow (``<backend>:write``: ``make_stamp``, then
+    ``write_hls``), so after every ``ModelGraph.write()``, which ``ModelGraph.compile()`` calls first."""
+    from hls4ml.model.flow import get_flow, update_flow
+
+    names = list(names)
+    for backend_name in backend_names:
+        flow = f'{backend_name.lower()}:write'
+        update_flow(flow, add_optimizers=[n for n in names if n not in get_flow(flow).optimizers])
+
+
+def csim_build_script(model) -> tuple[Path, str, str]:
+    """The C-simulation build script hls4ml's writer put in the project, the project name and the stamp.
+
+    ``ModelGraph.compile()`` writes the project (a new random stamp each time), then ``FPGABackend.compile`` runs
+    ``./build_lib.sh`` in the output directory and ``ModelGraph._compile`` loads
+    ``<output_dir>/firmware/<project>-<stamp>.so`` with ctypes.
+    """
+    out = Path(model.config.get_output_dir())
+    return out / 'build_lib.sh', model.config.get_project_name(), model.config.get_config_value('Stamp')
 
 
 def insert_flow_after(backend_names: Iterable[str], flow: str, names: Iterable[str], after: str) -> None:

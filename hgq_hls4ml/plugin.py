@@ -2,10 +2,11 @@
 
 hls4ml calls :func:`register` while ``hls4ml.backends`` is imported. It installs our HGQ2 layer handlers into
 hls4ml's Keras-3 converter, our ``HGQQuantize`` layer and its C++ template into the Vivado and Vitis backends,
-our passes as the flow ``hgq_hls4ml:exact`` inside their ``ip`` flows, and the flow ``hgq_hls4ml:mark`` in front
+our passes as the flow ``hgq_hls4ml:exact`` inside their ``ip`` flows, the flow ``hgq_hls4ml:mark`` in front
 of hls4ml's ``convert`` flow (it marks a graph from our handlers as ours before hls4ml's rewrites can replace every
-node that says so). It never raises: if hgq2 is missing or ``HGQ_HLS4ML_DISABLE=1`` is set, it warns (once, for a
-missing dependency) and stays inactive.
+node that says so), and a last step in their writer flows that gives our projects a faster, cached C-simulation
+build script (:mod:`hgq_hls4ml.csim.build_script`). It never raises: if hgq2 is missing or ``HGQ_HLS4ML_DISABLE=1``
+is set, it warns (once, for a missing dependency) and stays inactive.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ def _install_backend_parts() -> None:
     from importlib import import_module
 
     from . import hls4ml_api
+    from .csim.build_script import PASS_NAME as BUILD_SCRIPT_PASS
+    from .csim.build_script import CsimBuildScript
     from .layers import LAYERS
     from .passes.base import exact_types_follow, is_hgq_graph
 
@@ -98,6 +101,8 @@ def _install_backend_parts() -> None:
     hls4ml_api.insert_flow_after(BACKENDS, FLOW_NAME, (name for name, _ in TYPE_PASSES), after='streaming')
     hls4ml_api.register_templates(BACKENDS, (template for _, template in LAYERS))
     hls4ml_api.own_convert_stage('bit_exact', BIT_EXACT_STAGE, claims=is_hgq_graph, run=exact_types_follow)
+    hls4ml_api.register_passes([(BUILD_SCRIPT_PASS, CsimBuildScript())])
+    hls4ml_api.add_to_writer_flows(BACKENDS, [BUILD_SCRIPT_PASS])
 
 
 def _guard_hgq2_classes(reason: str) -> None:
