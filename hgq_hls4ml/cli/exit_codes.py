@@ -29,10 +29,12 @@ class ExitCode(IntEnum):
 
 
 MEANING: dict[ExitCode, str] = {
-    ExitCode.OK: 'success (verify: the firmware is bit-exact)',
+    ExitCode.OK: 'success (verify: the firmware is bit-exact, or differs only where a given input port type changes '
+    'the float inputs)',
     ExitCode.FAILED: 'verify: outputs differ from Keras; build: a step failed (error, license, part, csim mismatch)',
     ExitCode.USAGE: 'bad arguments or input: missing/unreadable model, data, config or project, invalid YAML config, '
-    'unusable output directory, no reports (report on a project not built yet)',
+    'unusable output directory, an input port type that cannot feed the model, no reports (report on a project '
+    'not built yet)',
     ExitCode.UNSUPPORTED: 'the model cannot be converted: unsupported layers (all listed), no HGQ2 layer, '
     'dynamic input shape',
     ExitCode.TOOL_NOT_FOUND: 'vitis_hls (or another external tool) not found',
