@@ -22,6 +22,8 @@ from .cost import CostReport, cost
 from .csim import VerifyReport, verify
 from .errors import (
     HGQHls4mlError,
+    InputPortWarning,
+    InputPrecisionError,
     ModelInputError,
     OutputDirError,
     UnsupportedLayerError,
@@ -35,6 +37,8 @@ __all__ = [
     'MAX_TABLE_BITS',
     'CostReport',
     'HGQHls4mlError',
+    'InputPortWarning',
+    'InputPrecisionError',
     'ModelInputError',
     'OutputDirError',
     'PluginStatus',

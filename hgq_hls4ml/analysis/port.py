@@ -158,19 +158,21 @@ class PortReport:
         )
 
 
-def input_readers(node: Input) -> dict[str, dict[Reader, list[int]]]:
-    """Per quantizing layer reading the input (by its Keras layer, else node, name): its element readers."""
-    found: dict[str, dict[Reader, list[int]]] = {}
-    for q in reading_quantizers(node):
-        found[q.get_attr('hgq_source_layer') or q.name] = element_readers(q)
-    return found
+def input_readers(node: Input) -> list[tuple[str, dict[Reader, list[int]]]]:
+    """Per quantizing layer reading the input: its name (its Keras layer's, else the node's) and its element
+    readers. Two nodes of one Keras layer (e.g. attention projections sharing an input) are listed apart."""
+    return [(q.get_attr('hgq_source_layer') or q.name, element_readers(q)) for q in reading_quantizers(node)]
+
+
+def all_readers(node: Input) -> list[Reader]:
+    """Every element quantizer reading the input."""
+    return [r for _, classes in input_readers(node) for r in classes]
 
 
 def port_report(node: Input, port: FixedType) -> PortReport:
     """What ``port`` does to every quantizer element reading ``node``."""
-    readers = input_readers(node)
     groups: dict[tuple, tuple[list[Reader], set[int]]] = {}
-    for layer, classes in readers.items():
+    for layer, classes in input_readers(node):
         for r, indices in classes.items():
             check = check_port(port, r)
             if not check.exact:
@@ -181,5 +183,5 @@ def port_report(node: Input, port: FixedType) -> PortReport:
         ElementIssue(layer, tuple(sorted(where)), tuple(found), check)
         for (layer, check, _, _), (found, where) in groups.items()
     ]
-    narrowest = narrowest_port(r for classes in readers.values() for r in classes)
+    narrowest = narrowest_port(all_readers(node))
     return PortReport(node.name, port, narrowest, tuple(issues))

@@ -27,7 +27,7 @@ from hls4ml.model.layers import Input
 from hls4ml.model.types import FixedPrecisionType
 
 from ..analysis.graph import fused_quantizer
-from ..analysis.port import PORT_REPORTS, input_readers, port_report, user_port
+from ..analysis.port import PORT_REPORTS, all_readers, port_report, user_port
 from ..errors import InputPortWarning, InputPrecisionError
 from ..precision.fixed import FixedType
 from ..precision.port import narrowest_port, never_overflows
@@ -41,8 +41,7 @@ def set_port_type(node: Input, t: FixedType) -> None:
 
 def default_port(node: Input) -> FixedType:
     """The narrowest exact port; a warning if that takes every float32 (no finite port is exact otherwise)."""
-    readers = input_readers(node)
-    t = narrowest_port(r for classes in readers.values() for r in classes)
+    t = narrowest_port(all_readers(node))
     if never_overflows(t):
         warnings.warn(
             f'input {node.name!r}: its quantizers (WRAP_SM, or wrapping and saturating ones together) read every '

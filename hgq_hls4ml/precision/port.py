@@ -101,9 +101,9 @@ TRANSLATION_INVARIANT = ('TRN', 'RND', 'RND_MIN_INF', 'RND_CONV')
 #: Largest finite float32, and the integer bits (with the sign) of a port that holds every finite float32.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 FLOAT32_INT_BITS = 129
-#: Significand bits of float32 (with the implicit one): beyond ``2**(24 - f)`` every float32 is on a ``2**-f`` grid.
+#: Significand bits of float32 (with the implicit one): from ``2**(23 - f)`` up every float32 is on the ``2**-f`` grid.
 FLOAT32_SIGNIFICAND = 24
-#: Most fractional bits beyond an element's ``f`` the narrowest-port search tries (the worst mode needs 25).
+#: Most fractional bits beyond an element's ``f`` the narrowest-port search tries (a truncating port needs at most 25).
 MAX_EXTRA_FRACTION = 26
 #: Port overflow modes ``ap_fixed`` (and hls4ml's types) offer.
 PORT_OVERFLOW_MODES = ('WRAP', 'SAT', 'SAT_SYM', 'SAT_ZERO')

@@ -19,7 +19,7 @@ import pytest
 from hgq.layers import QDense
 
 from hgq_hls4ml import convert, verify
-from hgq_hls4ml.analysis.port import input_readers
+from hgq_hls4ml.analysis.port import all_readers
 from hgq_hls4ml.errors import InputPortWarning, InputPrecisionError
 from hgq_hls4ml.precision.fixed import FixedType
 from hgq_hls4ml.precision.port import Reader, check_port
@@ -52,7 +52,7 @@ def first_readers(hm) -> list[Reader]:
     fused = node.get_attr('hgq_fused_quantizer')
     if fused is not None:
         return [Reader.of(*fused)]
-    return [r for classes in input_readers(node).values() for r in classes if r.alive]
+    return [r for r in all_readers(node) if r.alive]
 
 
 def upstream_ports(model: keras.Model, tmp_path: Path) -> dict[str, FixedType]:
