@@ -30,6 +30,13 @@ from hgq_hls4ml.reports.render import _grid  # noqa: E402
 
 VARIANTS = ('upstream', 'ours')
 WORKER_TIMEOUT_S = 900
+
+
+def _ports(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cost rows of the model's input nodes (their result: the input port)."""
+    return [lay for lay in result['cost']['layers'] if lay['class_name'] == 'Input']
+
+
 #: Rows of the tables: label, how to read the value from one variant's result, and its format.
 METRICS = (
     ('convert (s)', lambda r: r['convert_s'], '.2f'),
@@ -42,10 +49,22 @@ METRICS = (
     ('multiplies', lambda r: r['cost']['total']['multiplies'], ',.0f'),
     ('weight bits', lambda r: r['cost']['total']['weight_bits'], ',.0f'),
     ('widest accumulator', lambda r: r['cost']['total']['accum_width'], ',.0f'),
+    ('input port width', lambda r: max(port['result_width'] for port in _ports(r)), ',.0f'),
+    ('input port (bits)', lambda r: sum(port['result_bits'] for port in _ports(r)), ',.0f'),
+    ('result bits', lambda r: r['cost']['total']['result_bits'], ',.0f'),
 )
 FORMATS = {label: spec for label, _, spec in METRICS}
 #: Metrics summed over the models in the total table (peak memory is averaged).
-TOTALS = ('convert (s)', 'compile (s)', 'peak memory (MB)', 'LUT (proxy)', 'DSP (proxy)', 'BOPs')
+TOTALS = (
+    'convert (s)',
+    'compile (s)',
+    'peak memory (MB)',
+    'LUT (proxy)',
+    'DSP (proxy)',
+    'BOPs',
+    'input port (bits)',
+    'result bits',
+)
 
 
 def run_worker(model_path: Path, inputs_path: Path, work: Path, variant: str) -> dict[str, Any]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelInputError, OutputDirError
+from .errors import ConfigError, ModelInputError, OutputDirError
 from .handlers import check_model_of
 from .handlers.precheck import class_path, connected_layers
 from .options import MAX_TABLE_BITS, table_limit
+from .precision.port import parse_port_type
 
 
 def check_plugin() -> None:
@@ -55,6 +58,29 @@ def resolve_output_dir(output_dir: str | Path) -> Path:
     return path
 
 
+def input_names(model: Any) -> list[str]:
+    """The names hls4ml gives the model's input nodes: its Keras input layers' names, in input order."""
+    return [t._keras_history.operation.name for t in model.inputs]
+
+
+def with_input_precision(model: Any, hls_config: dict, input_precision: str | Mapping[str, str]) -> dict:
+    """A copy of ``hls_config`` setting the port type of every input (a string), or of the named ones (a
+    mapping ``{input name: type}``), the way hls4ml takes it: ``LayerName: {input: {Precision: type}}``."""
+    names = input_names(model)
+    given = dict.fromkeys(names, input_precision) if isinstance(input_precision, str) else dict(input_precision)
+    unknown = [name for name in given if name not in names]
+    if unknown:
+        raise ConfigError(
+            f'input_precision names {", ".join(map(repr, unknown))}, not an input of model {model.name!r} '
+            f'(inputs: {", ".join(names)})'
+        )
+    config = copy.deepcopy(hls_config)
+    for name, text in given.items():
+        parse_port_type(text)  # a clear error now, not hls4ml's later
+        config.setdefault('LayerName', {}).setdefault(name, {})['Precision'] = str(text)
+    return config
+
+
 def convert(
     model: Any,
     output_dir: str | Path,
@@ -64,9 +90,16 @@ def convert(
     hls_config: dict | None = None,
     trace: bool = False,
     max_table_bits: int = MAX_TABLE_BITS,
+    input_precision: str | Mapping[str, str] | None = None,
     **kwargs: Any,
 ):
     """Convert an HGQ2 model with hls4ml's ordinary API (our plugin does the HGQ2 layers); nothing is written yet.
+
+    ``input_precision``: the input port type, e.g. ``'ap_fixed<10,5>'`` (the format the detector delivers), for
+    every input, or ``{input name: type}``; by default the narrowest port that feeds the quantizers exactly. A
+    given type is checked against the quantizers reading it: one that drops bits they keep raises
+    :class:`~hgq_hls4ml.errors.InputPrecisionError`, one that changes what they see of some float inputs warns
+    (:class:`~hgq_hls4ml.errors.InputPortWarning`). Same as hls4ml's ``hls_config['LayerName'][input]['Precision']``.
 
     ``max_table_bits``: the widest input a lookup table is built for (``2**max_table_bits`` entries per table);
     a layer needing a wider one is refused. With hls4ml's own call, ``with hgq_hls4ml.table_limit(bits):`` does
@@ -80,6 +113,8 @@ def convert(
         path = resolve_output_dir(output_dir)
         if hls_config is None:
             hls_config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
+        if input_precision is not None:
+            hls_config = with_input_precision(model, hls_config, input_precision)
         if trace:
             for conf in hls_config.get('LayerName', {}).values():
                 conf['Trace'] = True

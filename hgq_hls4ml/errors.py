@@ -98,3 +98,15 @@ class PluginInactiveError(HGQHls4mlError, RuntimeError):
 
 class CalibrationWarning(UserWarning):
     """Quantization calibrated on random inputs (no samples given): integer bits may not fit real data."""
+
+
+class InputPrecisionError(ConfigError):
+    """The input port type given (``input_precision``, ``--input-precision``, ``hls_config['LayerName'][input]
+    ['Precision']``) cannot feed the model: it drops fractional bits a quantizer reading it keeps. Raised before any
+    file is written; the message names the elements and the smallest formats that work."""
+
+
+class InputPortWarning(UserWarning):
+    """The input port makes the firmware differ from Keras on some float inputs (a given port type narrower or
+    coarser than the quantizers read, named with the elements and inputs concerned), or is exact only by holding
+    every float32 (WRAP_SM quantizers, or wrapping and saturating quantizers on one input)."""

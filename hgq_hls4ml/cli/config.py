@@ -9,6 +9,7 @@ A file looks like (every key optional)::
     part: xcvu13p-flga2577-2-e
     clock_period: 5
     project_name: myproject
+    input_precision: ap_fixed<10,5>    # the detector's format; or {input_layer: ap_fixed<10,5>}
     hls_config:
       Model:
         Precision: fixed<16,6>
@@ -56,6 +57,7 @@ class ProjectConfig:
     part: str = DEFAULT_PART
     clock_period: float = DEFAULT_CLOCK_PERIOD
     project_name: str = DEFAULT_PROJECT_NAME
+    input_precision: str | dict[str, str] | None = None
     hls_config: dict[str, Any] = field(default_factory=dict)
     source: str = '<defaults>'
 
@@ -67,6 +69,7 @@ class ProjectConfig:
             'part': self.part,
             'clock_period': self.clock_period,
             'project_name': self.project_name,
+            'input_precision': self.input_precision,
         }
 
 
@@ -111,12 +114,29 @@ def _precision(v: Any) -> str | None:
     return f'must be a type string such as fixed<16,6>, or a mapping of such strings; got {v!r}'
 
 
+def _port_types(v: Any) -> str | None:
+    from ..precision.port import parse_port_type
+
+    texts = list(v.values()) if isinstance(v, dict) and v else [v]
+    for text in texts:
+        if not isinstance(text, str):
+            break
+        try:
+            parse_port_type(text)
+        except ConfigError as exc:
+            return f'{exc}'.replace('input port type ', 'has ')
+    else:
+        return None
+    return f'must be a port type such as ap_fixed<10,5>, or a mapping of input names to such types; got {v!r}'
+
+
 TOP_KEYS: dict[str, Check] = {
     'backend': _choice(BACKENDS),
     'io_type': _choice(IO_TYPES),
     'part': _non_empty_str,
     'clock_period': _positive_number,
     'project_name': _identifier,
+    'input_precision': _port_types,
 }
 MODEL_KEYS: dict[str, Check] = {
     'Precision': _precision,
@@ -289,6 +309,13 @@ def dump_config(
         f'clock_period: {_yaml_value(config.clock_period)}',
         '# Name of the top-level C++ function and of the HLS project (<project_name>_prj); a C identifier.',
         f'project_name: {_yaml_value(config.project_name)}',
+        '# Input port type: the format the detector delivers, e.g. ap_fixed<10,5> (or {input_name: type}); by',
+        '# default the narrowest port through which the quantizers see every float input as Keras does.',
+        *(
+            [f'input_precision: {_yaml_value(config.input_precision)}']
+            if config.input_precision is not None
+            else ['# input_precision: ap_fixed<10,5>']
+        ),
         '',
         '# hls4ml settings. hgq_hls4ml derives every result, accumulator and weight type exactly from the HGQ2',
         '# quantizers, so there are no per-layer Precision keys: bit-widths are set by training, not here.',

@@ -29,12 +29,13 @@ class ExitCode(IntEnum):
 
 
 MEANING: dict[ExitCode, str] = {
-    ExitCode.OK: 'success (verify: the firmware is bit-exact)',
+    ExitCode.OK: 'success (verify: the firmware is bit-exact, or differs only where a given input port type changes '
+    'the float inputs)',
     ExitCode.FAILED: 'verify: outputs differ from Keras; build: a step failed (error, license, part, csim mismatch); '
     'check: a WRAP quantizer wraps on the data or is uncalibrated',
     ExitCode.USAGE: 'bad arguments or input: missing/unreadable model, data, config or project, invalid YAML config, '
-    'unusable output directory or file, no reports (report on a project not built yet), an --until layer the '
-    'model lacks or that does not cut it',
+    'unusable output directory or file, an input port type that cannot feed the model, no reports (report on a '
+    'project not built yet), an --until layer the model lacks or that does not cut it',
     ExitCode.UNSUPPORTED: 'the model cannot be converted or quantized: unsupported layers (all listed), no HGQ2 '
     'layer (convert) or quantizer (check), dynamic input shape',
     ExitCode.TOOL_NOT_FOUND: 'vitis_hls (or another external tool) not found',

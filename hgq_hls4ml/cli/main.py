@@ -88,6 +88,14 @@ def _target(with_config: bool = True) -> argparse.ArgumentParser:
         help='clock period in ns (default: 5)',
     )
     group.add_argument('--project-name', metavar='NAME', help='top function / HLS project name (default: myproject)')
+    if with_config:
+        group.add_argument(
+            '--input-precision',
+            action='append',
+            metavar='TYPE',
+            help='input port type: the format the detector delivers, e.g. ap_fixed<10,5> (every input), or '
+            'NAME=TYPE per input, repeatable (default: the narrowest port exact for every float input)',
+        )
     return parser
 
 
@@ -161,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
         run_verify,
         'convert, compile with g++ and check the firmware is bit-exact with Keras',
         [_target()],
-        epilog='exit status 0 only if every output element is bit-exact; 1 on any difference.',
+        epilog='exit status 0 only if every output element is bit-exact, or differs only where a given '
+        '--input-precision changes the float inputs; 1 otherwise.',
     )
     _model_and_output(p, 'DIR', 'keep the project here (default: a temporary directory)', NON_EMPTY)
     data = p.add_mutually_exclusive_group(required=True)

@@ -47,8 +47,13 @@ Per node:
   sequence length (the top-level pipeline unrolls the time loop); its weights are its kernels (a LIF
   layer's: its decay factors).
 
-  Concatenate, reshape, transpose, broadcasting (``HGQBroadcast``), zero padding and inputs are free. Other node
-  classes (e.g. ``HGQSoftmax``, upstream's ``EinsumDense``) are reported with ``modelled=False`` and counted as zero.
+  Concatenate, reshape, transpose, broadcasting (``HGQBroadcast``), zero padding and inputs cost no LUTs. Other
+  node classes (e.g. ``HGQSoftmax``, upstream's ``EinsumDense``) are reported with ``modelled=False`` and counted as
+  zero.
+
+* ``result_bits``: the live widths of the node's output elements, summed, for every node with a result of its
+  own (data movement, whose elements are its input's, counts 0): for an input, its port (elements times the port
+  type's width), what the electronics upstream must deliver.
 
 Every count grows with every width, except at the DSP threshold, where a product moves from LUTs to a DSP.
 
@@ -67,6 +72,7 @@ from ..analysis.counts import result_width, type_width
 from ..analysis.families import traits_of
 from ..analysis.graph import input_nodes
 from ..analysis.ranges import NodeRange, propagate
+from ..analysis.traits import Floor
 from ..layers import ExactAccumulators
 from .ebops import keras_ebops
 from .report import CostReport, LayerCost
@@ -87,6 +93,12 @@ def accum_width(node: Layer) -> int | None:
         return max((t.width for t in node.accumulators if t is not None), default=None)
     accum = node.get_attr('accum_t')
     return None if accum is None else type_width(accum)
+
+
+def moves_data(node: Layer) -> bool:
+    """Whether the node only moves its input's elements (reshape, transpose, padding, repacking, cloning)."""
+    traits = traits_of(node)
+    return traits is not None and traits.floor_of(node) is Floor.MOVES
 
 
 def node_counts(node: Layer, inputs: list[np.ndarray], out: np.ndarray) -> dict[str, Any]:
@@ -114,6 +126,7 @@ def layer_costs(hls_model: Any, ebops: dict[str, float] | None = None) -> list[L
                 **{k: v if k == 'modelled' else int(v) for k, v in counts.items()},
                 accum_width=accum_width(node),
                 result_width=result_width(node),
+                result_bits=0 if moves_data(node) else int(out.sum()),
                 ebops=None if ebops is None else ebops.get(node.name),
             )
         )

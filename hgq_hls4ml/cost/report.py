@@ -19,11 +19,12 @@ COLUMNS = (
     ('EBOPs', 'ebops'),
     ('accum', 'accum_width'),
     ('result', 'result_width'),
+    ('result bits', 'result_bits'),
     ('LUT', 'luts'),
     ('DSP', 'dsps'),
 )
 #: Fields summed into the total row.
-SUMMED = ('weights', 'weight_bits', 'multiplies', 'bops', 'luts', 'dsps')
+SUMMED = ('weights', 'weight_bits', 'multiplies', 'bops', 'result_bits', 'luts', 'dsps')
 #: Footer of a table with EBOPs: why they differ from BOPs (see :mod:`.proxy` and :mod:`.ebops`).
 EBOPS_NOTE = (
     'BOPs: per firmware product, proven input width x significant bits of the non-zero weight; '
@@ -37,7 +38,8 @@ class LayerCost:
 
     ``ebops`` is HGQ2's EBOPs of the Keras layer of the same name (``None`` without a Keras model or such a layer);
     ``modelled`` is ``False`` for node classes the proxy has no rule for (counted as zero). ``result_width`` is
-    ``None`` in the total.
+    ``None`` in the total. ``result_bits``: the live widths of the node's output elements, summed (an input's:
+    its port, the bits the upstream electronics feeds per sample).
     """
 
     name: str
@@ -48,6 +50,7 @@ class LayerCost:
     bops: int = 0
     accum_width: int | None = None
     result_width: int | None = None
+    result_bits: int = 0
     luts: int = 0
     dsps: int = 0
     ebops: float | None = None

@@ -24,12 +24,21 @@ class Divergence:
 
 @dataclass
 class VerifyReport:
+    """The comparison of the firmware with Keras on the data.
+
+    ``port_mismatches``: output elements that differ from Keras only because an input port type given by the
+    user (``input_precision``) changes the float inputs: on the inputs converted to the port format, Keras gives
+    what the firmware gives. ``ports``: those port types, by input name.
+    """
+
     n_elements: int
     n_exact: int
     max_abs_diff: float
     times: dict[str, float] = field(default_factory=dict)
     divergence: Divergence | None = None
     hgq_nodes: int = 0
+    port_mismatches: int = 0
+    ports: dict[str, str] = field(default_factory=dict)
 
     @property
     def exact_fraction(self) -> float:
@@ -39,11 +48,35 @@ class VerifyReport:
     def bit_exact(self) -> bool:
         return self.n_exact == self.n_elements
 
+    @property
+    def other_mismatches(self) -> int:
+        """Output elements that differ from Keras for another reason than a given port type."""
+        return self.n_elements - self.n_exact - self.port_mismatches
+
+    @property
+    def exact_given_port(self) -> bool:
+        """Bit-exact, or differing only where a given input port type changes the float inputs."""
+        return self.other_mismatches == 0
+
     def __str__(self) -> str:
-        verdict = 'BIT-EXACT' if self.bit_exact else 'MISMATCH'
+        if self.bit_exact:
+            verdict = 'BIT-EXACT'
+        elif self.exact_given_port:
+            verdict = 'EXACT ON THE PORT FORMAT'
+        else:
+            verdict = 'MISMATCH'
         lines = [
             f'{verdict}: {self.n_exact}/{self.n_elements} output elements equal '
             f'({100 * self.exact_fraction:.2f}%), max |diff| = {self.max_abs_diff:g}',
+        ]
+        if self.ports:
+            given = ', '.join(f'{name}: {t}' for name, t in self.ports.items())
+            lines.append(
+                f'  input port type given ({given}): {self.port_mismatches} output elements differ because it '
+                f'changes the float inputs (Keras on the inputs converted to it equals the firmware), '
+                f'{self.other_mismatches} otherwise'
+            )
+        lines += [
             '  times: ' + ', '.join(f'{k} {v:.2f}s' for k, v in self.times.items()),
         ]
         if self.divergence is not None:
@@ -148,6 +181,11 @@ def verify(
     times['run'] = time.perf_counter() - t0
     ref = _flat(model.predict(xs if len(xs) > 1 else xs[0], verbose=0), n)
     equal = at_keras_precision(fw) == ref
+    ported, ports = port_converted(hls_model, xs)
+    port_mismatches = 0
+    if ported is not None:
+        ref_port = _flat(model.predict(ported if len(ported) > 1 else ported[0], verbose=0), n)
+        port_mismatches = int((~equal & (at_keras_precision(fw) == ref_port)).sum())
     report = VerifyReport(
         n_elements=int(equal.size),
         n_exact=int(equal.sum()),
@@ -157,7 +195,29 @@ def verify(
             isinstance(node, HGQQuantize) or bool(node.get_attr('hgq_source_layer'))
             for node in hls_model.graph.values()
         ),
+        port_mismatches=port_mismatches,
+        ports=ports,
     )
-    if not report.bit_exact and trace_on_mismatch:
-        report.divergence = first_divergence(model, hls_model, xs)
+    if not report.exact_given_port and trace_on_mismatch:
+        report.divergence = first_divergence(model, hls_model, xs if ported is None else ported)
     return report
+
+
+def port_converted(hls_model, xs: list[np.ndarray]) -> tuple[list[np.ndarray] | None, dict[str, str]]:
+    """The inputs as the firmware receives them (converted to each input's port type, as the C simulation does),
+    if some input's port type was given and is not exact; and the given port types by input name."""
+    from ..analysis.port import PORT_REPORTS
+    from ..precision.port import convert_to_port
+
+    reports = getattr(hls_model, PORT_REPORTS, {})
+    if not reports:
+        return None, {}
+    ports = {name: report.port.cpp() for name, report in reports.items()}
+    if all(report.exact for report in reports.values()):
+        return None, ports
+    names = list(hls_model.inputs)
+    ported = [
+        convert_to_port(x, reports[name].port).astype(np.float32) if name in reports else x
+        for name, x in zip(names, xs)
+    ]
+    return ported, ports

@@ -4,7 +4,8 @@ An ``ap_fixed`` assignment applies rounding and overflow, so a quantizer whose e
 and whose mode is native to ``ap_fixed`` is exactly the producer's result type. Only a producer with no other
 consumer is changed. Heterogeneous quantizers stay as ``HGQQuantize`` layers, and so does a quantizer that reads
 the model input and is itself a model output (a model of one standalone quantizer needs a layer between its ports),
-and an unsigned quantizer feeding a padded max pooling (hls4ml pads with the MSB set, so that input needs a sign).
+an unsigned quantizer feeding a padded max pooling (hls4ml pads with the MSB set, so that input needs a sign), and
+a quantizer reading an input whose port type the user gave (the detector's format, which it then quantizes).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hls4ml.model.layers import Input
 from ..analysis.families import traits_of
 from ..analysis.families.pooling import feeds_padded_max_pooling
 from ..analysis.graph import fused_quantizer, input_nodes, output_nodes
+from ..analysis.port import user_port
 from ..layers.quantize import HGQQuantize
 from ..precision.fixed import NATIVE_OVERFLOW_MODES, element_type
 from .base import HGQModelPass
@@ -26,7 +28,7 @@ def fusible(q: HGQQuantize) -> bool:
     if element_type(k, i, f, q.get_attr('round_mode'), q.get_attr('overflow_mode')) is None:
         return False
     (producer,) = input_nodes(q)
-    if isinstance(producer, Input) and set(q.outputs) & set(q.model.outputs):
+    if isinstance(producer, Input) and (set(q.outputs) & set(q.model.outputs) or user_port(producer) is not None):
         return False
     if k == 0 and feeds_padded_max_pooling(q):  # the result type gets a sign bit, which an unsigned quantizer lacks
         return False

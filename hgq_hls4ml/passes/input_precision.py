@@ -1,73 +1,37 @@
-"""Pass ``hgq_input_precision``: choose the input port type so that converting a float32 sample to it loses
-nothing any downstream quantizer could see.
+"""Pass ``hgq_input_precision``: the input port type.
 
 Where the first quantizer was folded into the input (``hgq_fuse_quantizers``) the port *is* the quantized type.
-Otherwise the port keeps every bit a quantizer reads: all integer bits plus a sign, and for rounding modes that
-need to see below the kept LSB, :data:`FLOAT32_GUARD_BITS` more fractional bits (every float32 value near a
-rounding tie is then exact; smaller ones cannot change a rounding decision).
+Otherwise, by default, the port is the narrowest type through which every quantizer element reading the input sees
+every float32 input as Keras does (:func:`hgq_hls4ml.precision.port.narrowest_port`, the rule per mode in
+:mod:`hgq_hls4ml.precision.port`). A port type given in the configuration (hls4ml's ``LayerName: {input:
+{Precision: ...}}``; ``hgq_hls4ml.convert(..., input_precision=...)``, ``--input-precision``) is the detector's
+format and is kept; what it means is checked (:func:`hgq_hls4ml.analysis.port.port_report`):
+
+* exact: nothing is said;
+* it drops fractional bits a quantizer keeps: :class:`~hgq_hls4ml.errors.InputPrecisionError`, before any file is
+  written, with the smallest formats that work (a quantizer whose lowest bits are never set is not the trained
+  model on any data);
+* otherwise (a narrower range than a quantizer's, or rounding that decides float inputs off the port's grid
+  before the quantizer does): :class:`~hgq_hls4ml.errors.InputPortWarning` naming the elements and inputs. Inputs
+  already in the port's format reach the quantizers exactly, and ``verify`` counts the outputs that differ on
+  float data because of the port.
+
+Every report is kept on the model (:data:`~hgq_hls4ml.analysis.port.PORT_REPORTS`) for ``verify``.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from hls4ml.model.layers import Input, Layer, Reshape, Transpose
+import warnings
+
+from hls4ml.model.layers import Input
 from hls4ml.model.types import FixedPrecisionType
 
-from ..analysis.graph import fused_quantizer, output_nodes
-from ..errors import UnsupportedLayerError
-from ..layers import HGQBroadcast, HGQQuantize, HGQTableSum, HGQUnaryLUT
-from ..precision.fixed import FLOAT32_GUARD_BITS, FixedType
+from ..analysis.graph import fused_quantizer
+from ..analysis.port import PORT_REPORTS, all_readers, port_report, user_port
+from ..errors import InputPortWarning, InputPrecisionError
+from ..precision.fixed import FixedType
+from ..precision.port import narrowest_port, never_overflows
 from .base import HGQModelPass
-
-#: Layers that move values unchanged: the quantizers reading through them read the input's values.
-SHAPE_ONLY = (Reshape, Transpose, HGQBroadcast)
-
-
-#: Our layers that quantize what they read (attributes ``kif``, ``round_mode``, ``overflow_mode``).
-QUANTIZING = (HGQQuantize, HGQUnaryLUT, HGQTableSum)
-
-
-def reading_quantizers(node: Layer) -> list[HGQQuantize | HGQUnaryLUT | HGQTableSum]:
-    """Quantizing layers that read ``node``'s output, directly or through shape-only layers."""
-    found = []
-    for n in output_nodes(node):
-        if isinstance(n, QUANTIZING):
-            found.append(n)
-        elif isinstance(n, SHAPE_ONLY) or n.class_name in ('Repack', 'Clone'):
-            found += reading_quantizers(n)
-        else:
-            raise UnsupportedLayerError(
-                [(n.name, n.class_name, f'reads model input {node.name!r} without an input quantizer')]
-            )
-    return found
-
-
-def port_type(quantizers: list[HGQQuantize | HGQUnaryLUT | HGQTableSum]) -> FixedType:
-    """Signed TRN/TRN_ZERO type wide enough for every quantizer reading the input."""
-    integer, frac = 1, 0
-    modes_round, modes_ovf = set(), set()
-    for q in quantizers:
-        k, i, f = (np.asarray(a) for a in q.kif)
-        alive = (k + i + f) > 0
-        if not alive.any():
-            continue
-        integer = max(integer, int(np.max((k + i)[alive])) + 1)
-        frac = max(frac, int(np.max(f[alive])))
-        modes_round.add(q.get_attr('round_mode'))
-        modes_ovf.add(q.get_attr('overflow_mode'))
-        if q.get_attr('overflow_mode') == 'WRAP_SM':
-            reason = (
-                'WRAP_SM quantizer on the model input: a finite input port saturates or wraps far-out inputs first, '
-                "which changes HGQ2's WRAP_SM result; quantize the input with WRAP or SAT"
-            )
-            raise UnsupportedLayerError([(q.get_attr('hgq_source_layer') or q.name, q.class_name, reason)])
-    if modes_round - {'TRN', 'TRN_ZERO'}:
-        frac += FLOAT32_GUARD_BITS
-    rounding = 'TRN_ZERO' if modes_round == {'TRN_ZERO'} else 'TRN'
-    # Wrapping quantizers see the input modulo their period, which a wrapping port preserves; saturating ones
-    # need the port to saturate too. (With both kinds on one input, values beyond the port range saturate.)
-    overflow = 'WRAP' if modes_ovf <= {'WRAP'} else 'SAT'
-    return FixedType(True, integer + frac, integer, rounding, overflow)
 
 
 def set_port_type(node: Input, t: FixedType) -> None:
@@ -75,15 +39,38 @@ def set_port_type(node: Input, t: FixedType) -> None:
     var.type.precision = FixedPrecisionType(t.width, t.integer, t.signed, t.rounding, t.overflow)
 
 
+def default_port(node: Input) -> FixedType:
+    """The narrowest exact port; a warning if that takes every float32 (no finite port is exact otherwise)."""
+    t = narrowest_port(all_readers(node))
+    if never_overflows(t):
+        warnings.warn(
+            f'input {node.name!r}: its quantizers (WRAP_SM, or wrapping and saturating ones together) read every '
+            f'input exactly only through a port holding every float32, {t.cpp()}; give the format the detector '
+            "delivers (input_precision='ap_fixed<W,I>' or hls_config['LayerName'][input]['Precision']) for a "
+            'narrower port',
+            InputPortWarning,
+            stacklevel=2,
+        )
+    return t
+
+
 class InputPrecision(HGQModelPass):
     def run(self, model) -> None:
-        for node in model.graph.values():
-            if not isinstance(node, Input):
-                continue
+        reports = {}
+        for node in [n for n in model.graph.values() if isinstance(n, Input)]:
             fused = fused_quantizer(node)
+            given = user_port(node)
             if fused is not None:
                 k, i, f, rnd, ovf = fused
                 t = FixedType(bool(k), k + i + f, k + i, rnd, ovf)
+            elif given is None:
+                t = default_port(node)
             else:
-                t = port_type(reading_quantizers(node))
+                report = reports[node.name] = port_report(node, given)
+                if report.unusable:
+                    raise InputPrecisionError(report.error_text())
+                if not report.exact:
+                    warnings.warn(report.warning_text(), InputPortWarning, stacklevel=2)
+                t = given
             set_port_type(node, t)
+        setattr(model, PORT_REPORTS, reports)

@@ -17,9 +17,6 @@ OVERFLOW_MODES = ('WRAP', 'SAT', 'SAT_SYM', 'WRAP_SM')
 #: :func:`wrap_sm_mismatch`).
 NATIVE_OVERFLOW_MODES = ('WRAP', 'SAT', 'SAT_SYM')
 
-#: Extra fractional bits that make every float32 input exact where a tie-aware rounding decision is taken.
-FLOAT32_GUARD_BITS = 25
-
 
 def normalize_round_mode(mode: str) -> str:
     """HGQ2 rounding mode name -> ap_fixed mode name (stochastic modes round deterministically at inference)."""

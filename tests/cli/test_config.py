@@ -24,6 +24,7 @@ FULL = {
     'part': 'xc7z020clg400-1',
     'clock_period': 7.5,
     'project_name': 'tagger',
+    'input_precision': 'ap_fixed<10,5>',
     'hls_config': {
         'Model': {'Precision': {'default': 'fixed<16,6>'}, 'ReuseFactor': 2, 'Strategy': 'Resource', 'BramFactor': 0},
         'LayerName': {'q_dense': {'ReuseFactor': 4}, 'q_dense_1': {}},
@@ -39,7 +40,7 @@ def test_dump_and_load_round_trip(tmp_path):
     assert load_config(path) == ProjectConfig(**FULL, source=str(path))
     assert 'q_dense:  # QDense' in text
     assert '      # ReuseFactor: 2' in text  # q_dense_1 shows the Model value, commented out
-    for key in ('backend', 'io_type', 'part', 'clock_period', 'project_name', 'hls_config'):
+    for key in ('backend', 'io_type', 'part', 'clock_period', 'project_name', 'input_precision', 'hls_config'):
         before = text.split(f'\n{key}:')[0].splitlines()
         assert before[-1].startswith('#'), f'{key} has no comment above it'
 
@@ -54,6 +55,7 @@ def test_empty_file_gives_defaults(tmp_path):
         'part': 'xcvu13p-flga2577-2-e',
         'clock_period': 5,
         'project_name': 'myproject',
+        'input_precision': None,
     }
     assert config.hls_config == {}
 
@@ -68,6 +70,11 @@ def test_empty_file_gives_defaults(tmp_path):
         ('backend: Quartus\n', 'cfg.yml: backend must be one of Vitis, Vivado'),
         ('project_name: 3x\n', 'cfg.yml: project_name must be a C identifier'),
         ('part: 7\n', 'cfg.yml: part must be a non-empty string; got 7'),
+        (
+            "input_precision: 'ap_fixed<8>'\n",
+            "cfg.yml: input_precision has 'ap_fixed<8>': expected e.g. ap_fixed<10,5>",
+        ),
+        ('input_precision: 3\n', 'cfg.yml: input_precision must be a port type such as ap_fixed<10,5>'),
         ('hls_config: [1]\n', 'cfg.yml: hls_config must be a mapping'),
         ('hls_config: {Models: {}}\n', "cfg.yml: unknown key 'hls_config.Models' (did you mean 'Model'?"),
         ('hls_config: {Model: {ReuseFactor: 0}}\n', 'cfg.yml: hls_config.Model.ReuseFactor must be an integer >= 1'),

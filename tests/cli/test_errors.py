@@ -100,7 +100,7 @@ def test_unknown_config_key(run_cli, models, tmp_path):
     assert proc.returncode == ExitCode.USAGE
     assert error_lines(proc) == [
         "error: cfg.yml: unknown key 'clockperiod' (did you mean 'clock_period'? allowed: backend, io_type, part, "
-        'clock_period, project_name, hls_config)'
+        'clock_period, project_name, input_precision, hls_config)'
     ]
 
 
@@ -136,7 +136,7 @@ def test_every_config_problem_is_listed(run_cli, models, tmp_path):
     assert error_lines(proc) == ['error: cfg.yml: 5 problems:']
     assert proc.stderr.splitlines()[1:] == [
         "  - unknown key 'clockperiod' (did you mean 'clock_period'? allowed: backend, io_type, part, clock_period, "
-        'project_name, hls_config)',
+        'project_name, input_precision, hls_config)',
         "  - io_type must be one of io_parallel, io_stream; got 'io_serial'",
         '  - hls_config.Model.ReuseFactor must be an integer >= 1; got 0',
         "  - hls_config.Model.Strategy must be one of Latency, Resource; got 'fast'",

@@ -303,13 +303,19 @@ def test_wrap_sm_without_an_exact_cast_is_refused(tmp_path):
         convert(model, tmp_path / 'prj')
 
 
-def test_wrap_sm_on_the_model_input_is_refused(tmp_path):
+def test_wrap_sm_on_the_model_input_takes_a_port_holding_every_float32(tmp_path):
+    """No finite port narrower than float32's range keeps HGQ2's WRAP_SM result (it depends on the unwrapped
+    input); the conversion says so and names the way to a narrower port."""
     from hgq.config import QuantizerConfig
+
+    from hgq_hls4ml.errors import InputPortWarning
 
     inp = keras.Input((4,))
     model = _built(inp, QDense(2, iq_conf=QuantizerConfig('kif', 'datalane', overflow_mode='WRAP_SM'))(inp))
-    with pytest.raises(UnsupportedLayerError, match='WRAP_SM quantizer on the model input'):
-        convert(model, tmp_path / 'prj')
+    with pytest.warns(InputPortWarning, match='holding every float32.*input_precision'):
+        hm = convert(model, tmp_path / 'prj')
+    port = next(iter(hm.graph.values())).get_output_variable().type.precision
+    assert port.integer == 129 and port.signed
 
 
 def _table_model():

@@ -72,6 +72,11 @@ def test_tiny_model_by_hand(tiny):
     assert dense.luts == 4 + 4 + 2 + 1 * 6 + 2 * 9
     assert dense.dsps == 0
     assert report.total.luts == 54 and report.total.multiplies == 4
+    # result bits, the input port like any other result: the narrowest exact port is fixed<6,3,TRN,SAT> (RND reads
+    # f + 1 = 3 fractional bits of the finest element; 2 integer bits and a sign), 4 elements
+    assert (layers['x'].result_width, layers['x'].result_bits) == (6, 4 * 6)
+    assert layers['dense_iq'].result_bits == 4 + 4 + 2 + 0
+    assert report.total.result_bits == sum(lay.result_bits for lay in report.layers)
 
 
 def test_ebops_match_a_tracing_call(tiny):
@@ -130,6 +135,9 @@ def test_costs_are_counted_where_expected(merge_cnn):
     for lay in report.layers:
         by_class[lay.class_name] = by_class.get(lay.class_name, 0) + lay.luts
     assert by_class['Input'] == by_class['Concatenate'] == 0
+    port = report.layers[0]
+    assert port.class_name == 'Input' and port.result_bits == port.result_width * 8 * 8 * 2  # an 8x8x2 input
+    assert all(lay.result_bits == 0 for lay in report.layers if lay.class_name in ('Reshape', 'Transpose'))
     costed = ('HGQQuantize', 'HGQConv2D', 'Merge', 'Pooling2D', 'GlobalPooling2D', 'HGQDense')
     assert all(by_class[c] > 0 for c in costed)
     name = next(lay.name for lay in model.layers if type(lay).__name__ == 'QMultiply')  # Keras numbers names globally
