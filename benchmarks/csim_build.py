@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault('KERAS_BACKEND', 'jax')
@@ -68,61 +67,12 @@ if __name__ == '__main__' and sys.argv[1:2] == ['--child']:  # before Keras: its
     _child(sys.argv[2:])
     sys.exit()
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from hgq.config import QuantizerConfigScope  # noqa: E402
-from hgq.layers import QConv2D, QDense, QMaxPooling2D  # noqa: E402
-from suite import INPUT_SCALE, randomise_bits  # noqa: E402
+from suite import CNNS, build, sample_inputs  # noqa: E402
 
 from hgq_hls4ml.csim.build_script import CACHE_DIR_ENV, DEFAULT_OPT, NO_CACHE_ENV, OPT_ENV  # noqa: E402
 
 LEVELS = ('-O0', '-O1', DEFAULT_OPT, '-O2', '-O3')
-
-
-def _small():
-    inp = keras.Input((6, 6, 2))
-    x = QConv2D(3, 3, activation='relu', padding='same')(inp)
-    x = QConv2D(2, 2, strides=2)(x)
-    return inp, QDense(3)(keras.layers.Reshape((-1,))(x))
-
-
-def _digits():
-    inp = keras.Input((8, 8, 1))
-    x = QConv2D(4, 3, activation='relu')(inp)
-    x = QDense(16, activation='relu')(keras.layers.Flatten()(x))
-    return inp, QDense(10)(x)
-
-
-def _svhn():
-    inp = keras.Input((32, 32, 3))
-    x = inp
-    for filters in (16, 32, 64):
-        x = QMaxPooling2D(2)(QConv2D(filters, 3, activation='relu')(x))
-    return inp, QDense(10)(keras.layers.Flatten()(x))
-
-
-MODELS: dict[str, tuple[Callable, int]] = {'small': (_small, 3), 'digits': (_digits, 1), 'svhn': (_svhn, 2)}
-
-
-def build_model(name: str) -> keras.Model:
-    trunk, seed = MODELS[name]
-    keras.utils.set_random_seed(seed)
-    with (
-        QuantizerConfigScope(place='datalane', default_q_type='kif', overflow_mode='SAT', round_mode='RND'),
-        QuantizerConfigScope(place=('weight', 'bias'), default_q_type='kbi'),
-    ):
-        inp, out = trunk()
-        model = keras.Model(inp, out, name=name)
-    model(np.zeros((1, *inp.shape[1:]), dtype=np.float32))
-    randomise_bits(model, np.random.default_rng(seed), homogeneous=False)
-    return model
-
-
-def sample_inputs(model: keras.Model, n: int, seed: int = 1) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    x = rng.normal(0, INPUT_SCALE, (n, *model.inputs[0].shape[1:]))
-    x[: n // 4] = np.round(x[: n // 4] * 8) / 16  # exact half-LSB ties for many grids
-    return x.astype(np.float32)
 
 
 def upstream_script(project_dir: Path) -> Path:
@@ -185,8 +135,8 @@ def _median(runs: list[dict], key: str) -> float:
 def measure(name: str, io_type: str, args, work: Path) -> list[dict]:
     import hgq_hls4ml
 
-    model = build_model(name)
-    x = sample_inputs(model, args.samples)
+    model = build(CNNS[name])
+    x = sample_inputs(model, CNNS[name], args.samples)
     ref = np.asarray(model.predict(x, verbose=0), dtype=np.float64).reshape(len(x), -1)
     prj = work / f'{name}_{io_type}'
     t0 = time.perf_counter()

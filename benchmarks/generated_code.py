@@ -9,7 +9,7 @@ im2col ``fill_buffer_*`` classes in it (nothing calls them), the g++ build's tim
 child process, ``RUSAGE_CHILDREN``), the same for a build of the top function with only our dense/convolution
 layers' calls kept (what they alone cost g++), and bit-exactness.
 
-Models (defined here, seeded, every quantizer bit-width drawn at random like the tests' models):
+Models (``suite.CNNS``, seeded, every quantizer bit-width drawn at random like the tests' models):
 
 * ``digits``: the digits example's CNN, 8x8x1 input, ``QConv2D(4, 3)``, ``QDense(16)``, ``QDense(10)``;
 * ``svhn``: an SVHN-sized CNN, 32x32x3 input, three ``QConv2D(16/32/64, 3) + QMaxPooling2D(2)`` blocks and a
@@ -32,67 +32,12 @@ from pathlib import Path
 os.environ.setdefault('KERAS_BACKEND', 'jax')
 
 import numpy as np  # noqa: E402
+from suite import CNNS, build, sample_inputs  # noqa: E402
 
 WORKER_TIMEOUT_S = 1800
 N_SAMPLES = 200
 #: The first line of a function the plugin generates for a dense or convolution layer (after its template line).
 OUR_FUNCTION = re.compile(r'^\w[\w<>:, ]* hgq_(?:dense|conv[123]d)_\w+\(')
-
-
-def _randomise_bits(model, rng, min_bits: int = 0, max_bits: int = 6) -> None:
-    """Random integer bit-widths for every quantizer variable (``b``/``f`` widths, ``i`` integer bits)."""
-    for w in model.weights:
-        leaf, shape = w.path.rsplit('/', 1)[-1], tuple(w.shape)
-        if leaf in ('b', 'f'):
-            w.assign(rng.integers(min_bits, max_bits + 1, shape).astype(w.dtype))
-        elif leaf == 'i':
-            w.assign(rng.integers(-1, 4, shape).astype(w.dtype))
-
-
-def _digits():
-    import keras
-    from hgq.layers import QConv2D, QDense
-
-    inp = keras.Input((8, 8, 1))
-    x = QConv2D(4, 3, activation='relu')(inp)
-    x = QDense(16, activation='relu')(keras.layers.Flatten()(x))
-    return inp, QDense(10)(x)
-
-
-def _svhn():
-    import keras
-    from hgq.layers import QConv2D, QDense, QMaxPooling2D
-
-    inp = keras.Input((32, 32, 3))
-    x = inp
-    for filters in (16, 32, 64):
-        x = QMaxPooling2D(2)(QConv2D(filters, 3, activation='relu')(x))
-    return inp, QDense(10)(keras.layers.Flatten()(x))
-
-
-MODELS = {'digits': (_digits, 1), 'svhn': (_svhn, 2)}
-
-
-def build(name: str):
-    import keras
-    from hgq.config import QuantizerConfigScope
-
-    trunk, seed = MODELS[name]
-    keras.utils.set_random_seed(seed)
-    with (
-        QuantizerConfigScope(place='datalane', default_q_type='kif', overflow_mode='SAT', round_mode='RND'),
-        QuantizerConfigScope(place=('weight', 'bias'), default_q_type='kbi'),
-    ):
-        inp, out = trunk()
-        model = keras.Model(inp, out, name=name)
-    model(np.zeros((1, *model.inputs[0].shape[1:]), dtype=np.float32))
-    _randomise_bits(model, np.random.default_rng(seed))
-    return model
-
-
-def sample_inputs(model, n: int = N_SAMPLES):
-    rng = np.random.default_rng(0)
-    return rng.normal(0, 2.0, (n, *model.inputs[0].shape[1:])).astype(np.float32)
 
 
 def our_code_bytes(code: str) -> int:
@@ -144,8 +89,8 @@ def our_layers_build(project: Path) -> dict:
 def measure(name: str, out_dir: Path, io_type: str) -> dict:
     import hgq_hls4ml
 
-    model = build(name)
-    x = sample_inputs(model)
+    model = build(CNNS[name])
+    x = sample_inputs(model, CNNS[name], N_SAMPLES)
     t0 = time.perf_counter()
     hls_model = hgq_hls4ml.convert(model, out_dir, io_type=io_type)
     t1 = time.perf_counter()
@@ -228,7 +173,7 @@ def table(results: list[dict]) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
+    parser.add_argument('--models', nargs='+', default=['digits', 'svhn'], choices=list(CNNS))
     parser.add_argument('--io-type', default='io_parallel', choices=('io_parallel', 'io_stream'))
     parser.add_argument('--json', type=Path, help='write the results here')
     parser.add_argument('--keep', type=Path, help='build the projects here (default: a temporary directory)')

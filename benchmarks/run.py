@@ -1,11 +1,12 @@
 """Benchmark: upstream hls4ml's HGQ2 support vs the hgq_hls4ml plugin on a fixed set of seeded HGQ2 models.
 
-``python benchmarks/run.py [--quick] [--json out.json]``. For every model and both converters, a fresh process
-(``measure.py``) converts it with the ordinary hls4ml call (``io_parallel``, Latency; ``HGQ_HLS4ML_DISABLE=1`` for
-upstream), compiles the C simulation with g++ (the plugin's build cache starts empty in every run of the
-benchmark) and compares it with ``model.predict`` element by element. Printed per model and in total: convert and
-compile time, peak memory of the process, bit-exactness and the cost proxy of :func:`hgq_hls4ml.cost` (with HGQ2's
-EBOPs), with the ratios ours/upstream.
+``python benchmarks/run.py [--only cost|speed] [--quick] [--json out.json]``. For every model and both converters,
+a fresh process (``measure.py``) converts it with the ordinary hls4ml call (Latency, the model's IO type,
+``HGQ_HLS4ML_DISABLE=1`` for upstream), compiles the C simulation with g++ (the plugin's build cache starts empty
+in every run of the benchmark) and compares it with ``model.predict`` element by element. Printed per model and in
+total: convert and compile time, peak memory of the process and of the compiler, bit-exactness and the cost proxy
+of :func:`hgq_hls4ml.cost` (with HGQ2's EBOPs), with the ratios ours/upstream. The models: ``suite.SUITE`` (cost)
+and ``suite.SPEED`` (C-simulation build speed).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 os.environ.setdefault('KERAS_BACKEND', 'jax')
 
 import numpy as np  # noqa: E402
-from suite import SUITE, Spec, build, n_weights, sample_inputs  # noqa: E402
+from suite import SPEED, SUITE, Spec, build, n_weights, sample_inputs  # noqa: E402
 
 from hgq_hls4ml.csim.build_script import CACHE_DIR_ENV, NO_CACHE_ENV  # noqa: E402
 from hgq_hls4ml.plugin import DISABLE_ENV  # noqa: E402
@@ -42,6 +43,7 @@ METRICS = (
     ('convert (s)', lambda r: r['convert_s'], '.2f'),
     ('compile (s)', lambda r: r['compile_s'], '.1f'),
     ('peak memory (MB)', lambda r: r['peak_mb'], ',.0f'),
+    ('g++ peak memory (MB)', lambda r: r['compile_peak_mb'], ',.0f'),
     ('LUT (proxy)', lambda r: r['cost']['total']['luts'], ',.0f'),
     ('DSP (proxy)', lambda r: r['cost']['total']['dsps'], ',.0f'),
     ('BOPs', lambda r: r['cost']['total']['bops'], ',.0f'),
@@ -59,6 +61,7 @@ TOTALS = (
     'convert (s)',
     'compile (s)',
     'peak memory (MB)',
+    'g++ peak memory (MB)',
     'LUT (proxy)',
     'DSP (proxy)',
     'BOPs',
@@ -67,7 +70,7 @@ TOTALS = (
 )
 
 
-def run_worker(model_path: Path, inputs_path: Path, work: Path, variant: str) -> dict[str, Any]:
+def run_worker(model_path: Path, inputs_path: Path, work: Path, variant: str, io_type: str) -> dict[str, Any]:
     """One (model, converter) measurement in its own process; ``{'error': ...}`` if it failed."""
     env = dict(os.environ)
     env.pop(DISABLE_ENV, None)
@@ -83,6 +86,7 @@ def run_worker(model_path: Path, inputs_path: Path, work: Path, variant: str) ->
         str(inputs_path),
         str(work / f'prj_{variant}'),
         str(result_path),
+        io_type,
     ]
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S)
@@ -129,7 +133,7 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         out[variant] = {'bit_exact': sum(bool(r[variant].get('bit_exact')) for r in rows)}
         for label in TOTALS:
             values = [get[label](r[variant]) for r in both]
-            out[variant][label] = sum(values) / len(values) if label.startswith('peak') and values else sum(values)
+            out[variant][label] = sum(values) / len(values) if 'peak' in label and values else sum(values)
     return out
 
 
@@ -138,7 +142,7 @@ def total_table(total: dict[str, Any]) -> str:
     n, n_both = total['models'], total['models_compared']
     rows = [['bit-exact models', f'{up["bit_exact"]}/{n}', f'{ours["bit_exact"]}/{n}', '']]
     for label in TOTALS:
-        shown = f'{label}, mean' if label.startswith('peak') else label
+        shown = f'{label}, mean' if 'peak' in label else label
         rows.append([shown, _fmt(up[label], label), _fmt(ours[label], label), _ratio(ours[label], up[label])])
     header = f'== TOTAL over {n_both} of {n} models converted by both (bit-exact: over all {n}) =='
     return header + '\n' + _grid(['metric', 'upstream', 'ours', 'ours/upstream'], rows)
@@ -153,16 +157,23 @@ def bench_model(spec: Spec, tmp: Path) -> dict[str, Any]:
     np.save(inputs_path, sample_inputs(model, spec))
     row: dict[str, Any] = {'name': spec.name, 'description': spec.description, 'weights': n_weights(model)}
     for variant in VARIANTS:
-        row[variant] = run_worker(model_path, inputs_path, work, variant)
+        row[variant] = run_worker(model_path, inputs_path, work, variant, spec.io_type)
     return row
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--quick', action='store_true', help='only the small models marked quick (CI smoke run)')
+    parser.add_argument(
+        '--only',
+        choices=('cost', 'speed'),
+        help='only the cost models, or only the C-simulation build speed models (an SVHN-sized CNN in both IO '
+        'types and a 1M-weight MLP)',
+    )
     parser.add_argument('--json', type=Path, help='also write every measurement to this JSON file')
     args = parser.parse_args(argv)
-    specs = [s for s in SUITE if s.quick or not args.quick]
+    sets = {'cost': SUITE, 'speed': SPEED, None: SUITE + SPEED}
+    specs = [s for s in sets[args.only] if s.quick or not args.quick]
     rows = []
     with tempfile.TemporaryDirectory(prefix='hgq_hls4ml_bench_') as tmp:
         for spec in specs:

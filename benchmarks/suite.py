@@ -55,6 +55,35 @@ def _mlp_large() -> tuple[keras.KerasTensor, keras.KerasTensor]:
     return inp, QDense(10)(x)
 
 
+def _small() -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    inp = keras.Input((6, 6, 2))
+    x = QConv2D(3, 3, activation='relu', padding='same')(inp)
+    x = QConv2D(2, 2, strides=2)(x)
+    return inp, QDense(3)(keras.layers.Reshape((-1,))(x))
+
+
+def _digits() -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    inp = keras.Input((8, 8, 1))
+    x = QConv2D(4, 3, activation='relu')(inp)
+    x = QDense(16, activation='relu')(keras.layers.Flatten()(x))
+    return inp, QDense(10)(x)
+
+
+def _svhn() -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    inp = keras.Input((32, 32, 3))
+    x = inp
+    for filters in (16, 32, 64):
+        x = QMaxPooling2D(2)(QConv2D(filters, 3, activation='relu')(x))
+    return inp, QDense(10)(keras.layers.Flatten()(x))
+
+
+def _mlp_1m() -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    inp = keras.Input((512,))
+    x = QDense(1024, activation='relu')(inp)
+    x = QDense(512, activation='relu')(x)
+    return inp, QDense(10)(x)
+
+
 @dataclass(frozen=True)
 class Spec:
     """One benchmark model; ``quick`` ones make up ``--quick``."""
@@ -65,6 +94,7 @@ class Spec:
     seed: int
     homogeneous: bool = False
     quick: bool = False
+    io_type: str = 'io_parallel'
 
 
 SUITE = (
@@ -74,6 +104,20 @@ SUITE = (
     Spec('residual_het', 'MLP with a QAdd residual, heterogeneous', _residual, seed=4, quick=True),
     Spec('mlp_large_het', 'MLP 64-512-256-64-10, heterogeneous', _mlp_large, seed=5),
 )
+_SVHN = 'SVHN-sized CNN on 32x32x3: 3x (QConv2D 16/32/64, 3x3 + QMaxPooling2D) + QDense(10), heterogeneous'
+#: The C-simulation build speed models (issue 18): an SVHN-sized CNN in both IO types and a 1M-weight MLP.
+SPEED = (
+    Spec('svhn_cnn', _SVHN, _svhn, seed=2),
+    Spec('svhn_cnn_stream', f'{_SVHN}, io_stream', _svhn, seed=2, io_type='io_stream'),
+    Spec('mlp_1m', 'MLP 512-1024-512-10, heterogeneous', _mlp_1m, seed=6),
+)
+#: The convolutional models of the build benchmarks (``csim_build.py``, ``generated_code.py``): a two-layer CNN
+#: on 6x6x2 (the test suite's ``conv2d`` family), the digits example's CNN and the SVHN-sized one.
+CNNS = {
+    'small': Spec('small', 'QConv2D x2 + QDense on 6x6x2', _small, seed=3),
+    'digits': Spec('digits', "the digits example's QConv2D(4, 3) + QDense(16) + QDense(10) on 8x8x1", _digits, seed=1),
+    'svhn': SPEED[0],
+}
 
 
 def build(spec: Spec) -> keras.Model:
@@ -113,10 +157,10 @@ def n_weights(model: keras.Model) -> int:
     return sum(int(np.prod(w.shape)) for w in model.weights if w.path.rsplit('/', 1)[-1] in ('kernel', 'bias'))
 
 
-def sample_inputs(model: keras.Model, spec: Spec) -> np.ndarray:
-    """Seeded samples well beyond the quantizers' ranges, with exact grid points and ties."""
+def sample_inputs(model: keras.Model, spec: Spec, n: int = N_SAMPLES) -> np.ndarray:
+    """``n`` seeded samples well beyond the quantizers' ranges, with exact grid points and ties."""
     rng = np.random.default_rng(spec.seed)
     (t,) = model.inputs
-    x = rng.normal(0, INPUT_SCALE, (N_SAMPLES, *t.shape[1:]))
-    x[: N_SAMPLES // 4] = np.round(x[: N_SAMPLES // 4] * 8) / 16  # exact half-LSB ties for many grids
+    x = rng.normal(0, INPUT_SCALE, (n, *t.shape[1:]))
+    x[: n // 4] = np.round(x[: n // 4] * 8) / 16  # exact half-LSB ties for many grids
     return x.astype(np.float32)

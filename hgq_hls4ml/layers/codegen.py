@@ -29,58 +29,116 @@ from ..hls4ml_api import default_function_params
 
 Statement = Callable[[Hashable, str, str], str]
 
-#: ``FROM_RAW<T>(bits)``: the ``T`` whose raw bits are ``bits`` (tables store raw codes); defined once in the
-#: generated header, before the first function using it.
+#: ``FROM_RAW<T>(bits)``: the ``T`` whose raw bits are ``bits`` (tables store raw codes).
 FROM_RAW = 'hgq_from_raw'
-FROM_RAW_DEFINITION = f"""
-#ifndef HGQ_HLS4ML_FROM_RAW
-#define HGQ_HLS4ML_FROM_RAW
-template <class T, class R> T {FROM_RAW}(R bits) {{
+#: ``QUANTIZE_TO<T>(x, y)``: ``y = T(x)``, and ``QUANTIZE_VIA<T, W>(x, y)``: ``y = T(W(x))``. Out of line in the C
+#: simulation only: g++ then compiles each distinct cast once instead of inlining an ``ap_fixed`` rounding, overflow
+#: and conversion into every element's statement (an SVHN-sized CNN's quantizers: 71 s of g++ CPU inline, 11 s
+#: out of line). Vitis HLS (``__SYNTHESIS__``) sees the pragma, inlines them, and builds the same logic as from
+#: ``y = T(x)`` written in place.
+QUANTIZE_TO = 'hgq_quantize_to'
+QUANTIZE_VIA = 'hgq_quantize_via'
+
+#: ``CSIM_NOINLINE``: ``__attribute__((noinline))`` in the C simulation, nothing for Vitis HLS (``__SYNTHESIS__``),
+#: on helpers that also say ``#pragma HLS INLINE``.
+CSIM_NOINLINE = 'HGQ_HLS4ML_CSIM_NOINLINE'
+
+#: Helpers defined once in the generated header, before the first function using them, in this order:
+#: name -> (include guard, definition).
+HELPERS: dict[str, tuple[str, str]] = {
+    CSIM_NOINLINE: (
+        'HGQ_HLS4ML_CSIM_NOINLINE_DEFINED',
+        f"""#ifdef __SYNTHESIS__
+#define {CSIM_NOINLINE}
+#else
+#define {CSIM_NOINLINE} __attribute__((noinline))
+#endif""",
+    ),
+    FROM_RAW: (
+        'HGQ_HLS4ML_FROM_RAW',
+        f"""template <class T, class R> T {FROM_RAW}(R bits) {{
     #pragma HLS INLINE
     T y;
     y.range() = bits;
     return y;
-}}
-#endif
-"""
+}}""",
+    ),
+    QUANTIZE_TO: (
+        'HGQ_HLS4ML_QUANTIZE_TO',
+        f"""template <class T, class S, class D> {CSIM_NOINLINE} void {QUANTIZE_TO}(const S &x, D &y) {{
+    #pragma HLS INLINE
+    y = T(x);
+}}""",
+    ),
+    QUANTIZE_VIA: (
+        'HGQ_HLS4ML_QUANTIZE_VIA',
+        f"""template <class T, class W, class S, class D> {CSIM_NOINLINE} void {QUANTIZE_VIA}(const S &x, D &y) {{
+    #pragma HLS INLINE
+    y = T(W(x));
+}}""",
+    ),
+}
 
 
-def parallel_source(fn_name: str, keys: Sequence[Hashable], stmt: Statement, preamble: str = '') -> str:
+def with_helpers(source: str) -> str:
+    """``source`` after the definitions of the helpers it uses, directly or through another helper (each guarded,
+    so defined once per header)."""
+    used: set[str] = set()
+    text = source
+    while new := [name for name in HELPERS if name not in used and name in text]:
+        used.update(new)
+        text += ''.join(HELPERS[name][1] for name in new)
+    blocks = (HELPERS[name] for name in HELPERS if name in used)
+    return (
+        ''.join(f'\n#ifndef {guard}\n#define {guard}\n{definition}\n#endif\n' for guard, definition in blocks) + source
+    )
+
+
+def parallel_source(fn_name: str, keys: Sequence[Hashable], stmt: Statement) -> str:
     n = len(keys)
     body = '\n    '.join(stmt(key, f'in[{j}]', f'out[{j}]') for j, key in enumerate(keys))
     return f"""
 template <class input_t, class output_t>
 void {fn_name}(input_t in[{n}], output_t out[{n}]) {{
     #pragma HLS INLINE
-    {preamble}{body}
+    {body}
 }}
 """
 
 
-def stream_source(
-    fn_name: str, shape: Sequence[int], keys: Sequence[Hashable], stmt: Statement, preamble: str = ''
-) -> str:
+def stream_source(fn_name: str, shape: Sequence[int], keys: Sequence[Hashable], stmt: Statement) -> str:
+    """One pipelined pixel loop; pixels whose channels differ in their keys switch on the pixel index, each distinct
+    pattern a function of its own (inlined by Vitis HLS, out of line in the C simulation, :data:`CSIM_NOINLINE`:
+    g++ spends its time on large functions, and hundreds of patterns are one large switch)."""
     n_chan, n_pix = shape[-1], prod(shape[:-1])
     per_pixel = [tuple(keys[p * n_chan : (p + 1) * n_chan]) for p in range(n_pix)]
     groups: dict[tuple, list[int]] = {}
     for p, pix in enumerate(per_pixel):
         groups.setdefault(pix, []).append(p)
 
-    def block(pix: tuple) -> str:
-        return '\n            '.join(stmt(key, f'x[{c}]', f'y[{c}]') for c, key in enumerate(pix))
+    def block(pix: tuple, indent: str) -> str:
+        return f'\n{indent}'.join(stmt(key, f'x[{c}]', f'y[{c}]') for c, key in enumerate(pix))
 
+    patterns = ''
     if len(groups) == 1:
-        body = block(per_pixel[0])
+        body = block(per_pixel[0], ' ' * 8)
     else:
         cases = []
-        for pix, pixels in groups.items():
+        for g, (pix, pixels) in enumerate(groups.items()):
             labels = ' '.join(f'case {p}:' for p in pixels)
-            cases.append(f'{labels} {{\n            {block(pix)}\n            break;\n        }}')
+            patterns += f"""
+template <class input_t, class output_t>
+{CSIM_NOINLINE} void {fn_name}_pattern{g}(const input_t &x, output_t &y) {{
+    #pragma HLS INLINE
+    {block(pix, ' ' * 4)}
+}}
+"""
+            cases.append(f'{labels}\n            {fn_name}_pattern{g}<input_t, output_t>(x, y);\n            break;')
         body = 'switch (p) {\n        ' + '\n        '.join(cases) + '\n        }'
-    return f"""
+    return f"""{patterns}
 template <class input_t, class output_t>
 void {fn_name}(hls::stream<input_t> &in, hls::stream<output_t> &out) {{
-    {preamble}for (unsigned p = 0; p < {n_pix}; p++) {{
+    for (unsigned p = 0; p < {n_pix}; p++) {{
         #pragma HLS PIPELINE
         input_t x = in.read();
         output_t y;
@@ -149,11 +207,12 @@ class ElementwiseLayer(Layer):
         return self.attributes['kif']
 
 
-def element_source(node: Layer, fn_name: str, keys: Sequence[Hashable], stmt: Statement, preamble: str = '') -> str:
-    """The per-element function for the node's IO type."""
+def element_source(node: Layer, fn_name: str, keys: Sequence[Hashable], stmt: Statement, declarations: str = '') -> str:
+    """The per-element function for the node's IO type, after ``declarations`` (namespace scope: e.g. the tables
+    its statements read)."""
     if is_stream(node):
-        return stream_source(fn_name, node.get_input_variable().shape, keys, stmt, preamble)
-    return parallel_source(fn_name, keys, stmt, preamble)
+        return declarations + stream_source(fn_name, node.get_input_variable().shape, keys, stmt)
+    return declarations + parallel_source(fn_name, keys, stmt)
 
 
 class GeneratedFunctionTemplate(FunctionCallTemplate):
@@ -190,9 +249,7 @@ class GeneratedFunctionTemplate(FunctionCallTemplate):
             source = buffered_stream_source(fn_name, partial(self.source, node), in_shape, out_shape, len(extra))
         else:
             source = self.source(node, fn_name)
-        if FROM_RAW in source:
-            source = FROM_RAW_DEFINITION + source
-        node.set_attr(f'{self.prefix}_codegen', Source(source))
+        node.set_attr(f'{self.prefix}_codegen', Source(with_helpers(source)))
         p = default_function_params(self, node)
         namespace = node.model.config.get_writer_config().get('Namespace', None) or 'nnet'
         args = ', '.join([p['input'], p['output'], *extra])

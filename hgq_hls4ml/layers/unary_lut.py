@@ -140,10 +140,10 @@ class HGQUnaryLUTFunctionTemplate(GeneratedFunctionTemplate):
         ids = node.table_id.ravel().tolist()
         used = sorted(t for t in set(ids) if not is_constant(node.tables[t]))
         src_type = input_type(node)
-        preamble = ''.join(f'{table_decl(f"t{t}", node.tables[t])}\n    ' for t in used)
+        declarations = ''.join(f'\n{table_decl(f"{fn_name}_t{t}", node.tables[t])}' for t in used)
 
         def stmt(key: Hashable, src: str, dst: str) -> str:
             t, *kif = key
-            return f'{dst} = {lookup(f"t{t}", node.tables[t], tuple(kif), rnd, ovf, src, src_type)};'
+            return f'{dst} = {lookup(f"{fn_name}_t{t}", node.tables[t], tuple(kif), rnd, ovf, src, src_type)};'
 
-        return element_source(node, fn_name, list(zip(ids, k, i, f)), stmt, preamble)
+        return element_source(node, fn_name, list(zip(ids, k, i, f)), stmt, declarations)
