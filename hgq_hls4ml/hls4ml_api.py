@@ -26,6 +26,7 @@ __all__ = [
     'add_to_writer_flows',
     'csim_build_script',
     'default_function_params',
+    'format_as_io_parallel',
     'install_handlers',
     'insert_flow_after',
     'own_convert_stage',
@@ -154,6 +155,19 @@ def own_convert_stage(stage: str, name: str, claims: Callable[[Any], bool], run:
 def selected_optimizers(model) -> list[str] | None:
     """The optimizers the model's configuration selects (``None``: all; hls4ml drops the ``SkipOptimizers``)."""
     return model.config.optimizers
+
+
+def format_as_io_parallel(format_config: Callable[[Any], str], node) -> str:
+    """``format_config(node)`` (an hls4ml config template's ``format``) with the model's ``IOType`` read as
+    ``io_parallel``: hls4ml's ``EinsumDense``/``Einsum`` config templates assert it, though their kernels do not read
+    it (our buffered io_stream adapters call those kernels on arrays)."""
+    config = node.model.config.config
+    io_type = config['IOType']
+    config['IOType'] = 'io_parallel'
+    try:
+        return format_config(node)
+    finally:
+        config['IOType'] = io_type
 
 
 def default_function_params(template, node) -> dict[str, str]:

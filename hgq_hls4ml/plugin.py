@@ -26,6 +26,7 @@ MARK_FLOW_NAME = 'hgq_hls4ml:mark'
 MARK_PASS = ('hgq_mark_graph', 'base.MarkGraph')
 #: Graph rewrites appended to hls4ml's generic ``optimize`` flow (before backend layer initialisation).
 STRUCTURE_PASSES = (
+    ('hgq_stream_einsum', 'stream_einsum.StreamEinsum'),
     ('hgq_check_strategy', 'check_strategy.CheckStrategy'),
     ('hgq_hoist_quantizers', 'hoist_quantizers.HoistQuantizers'),
     ('hgq_fuse_quantizers', 'fuse_quantizers.FuseQuantizers'),
@@ -91,7 +92,7 @@ def _install_backend_parts() -> None:
     from .layers import LAYERS
     from .passes.base import exact_types_follow, is_hgq_graph
 
-    hls4ml_api.register_layer_types(layer_class for layer_class, _ in LAYERS)
+    hls4ml_api.register_layer_types(layer_class for layer_class, *_ in LAYERS)
     hls4ml_api.register_passes(
         (name, getattr(import_module(f'hgq_hls4ml.passes.{module}'), cls)(name))
         for name, (module, cls) in ((n, p.rsplit('.', 1)) for n, p in (MARK_PASS, *STRUCTURE_PASSES, *TYPE_PASSES))
@@ -99,7 +100,7 @@ def _install_backend_parts() -> None:
     hls4ml_api.run_flow_before('convert', MARK_FLOW_NAME, [MARK_PASS[0]])
     hls4ml_api.add_to_flow('optimize', (name for name, _ in STRUCTURE_PASSES))
     hls4ml_api.insert_flow_after(BACKENDS, FLOW_NAME, (name for name, _ in TYPE_PASSES), after='streaming')
-    hls4ml_api.register_templates(BACKENDS, (template for _, template in LAYERS))
+    hls4ml_api.register_templates(BACKENDS, (template for _, *templates in LAYERS for template in templates))
     hls4ml_api.own_convert_stage('bit_exact', BIT_EXACT_STAGE, claims=is_hgq_graph, run=exact_types_follow)
     hls4ml_api.register_passes([(BUILD_SCRIPT_PASS, CsimBuildScript())])
     hls4ml_api.add_to_writer_flows(BACKENDS, [BUILD_SCRIPT_PASS])

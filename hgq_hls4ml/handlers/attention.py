@@ -1,7 +1,7 @@
 """QMultiHeadAttention, QLinformerAttention and their table variants (``...T``) -> their parts: Q/K/V projections
 (EinsumDense, or HGQTableSum for the table variants' QEinsumDenseT), scores (Einsum), QSoftmax (HGQSoftmax), the
-value combination (Einsum) and the output projection, each through our own handlers (io_parallel: hls4ml's
-Einsum has no io_stream).
+value combination (Einsum) and the output projection, each through our own handlers (in io_stream, the einsums
+are buffered: :mod:`hgq_hls4ml.layers.stream_einsum`).
 
 ``fuse='qkv'``/``'kv'`` in HGQ2 0.2 shares the value projection's input quantizer with the query and/or key
 projections (three projections still): the shared quantizer becomes one node feeding them. Static masks

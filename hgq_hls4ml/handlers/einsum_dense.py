@@ -1,6 +1,6 @@
 """QEinsumDense and QEinsumDenseBatchnorm -> hls4ml ``Dense`` where the einsum is a product over the last axis (then
 exactly a ``QDense``: exact per-output accumulators in io_parallel, and io_stream), else ``EinsumDense``
-(io_parallel), with the quantized kernel and bias."""
+(buffered in io_stream), with the quantized kernel and bias."""
 
 from __future__ import annotations
 

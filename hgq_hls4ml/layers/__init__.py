@@ -18,10 +18,18 @@ from .exact_accum import (
 from .quantize import HGQQuantize, HGQQuantizeFunctionTemplate
 from .recurrent import HGQRecurrent, HGQRecurrentFunctionTemplate
 from .softmax import HGQSoftmax, HGQSoftmaxFunctionTemplate
+from .stream_einsum import (
+    HGQStreamEinsum,
+    HGQStreamEinsumConfigTemplate,
+    HGQStreamEinsumDense,
+    HGQStreamEinsumDenseConfigTemplate,
+    HGQStreamEinsumDenseFunctionTemplate,
+    HGQStreamEinsumFunctionTemplate,
+)
 from .table import HGQTableSum, HGQTableSumFunctionTemplate
 from .unary_lut import HGQUnaryLUT, HGQUnaryLUTFunctionTemplate
 
-#: (layer class, function template) pairs the plugin registers for the Vivado and Vitis backends.
+#: (layer class, its templates) the plugin registers for the Vivado and Vitis backends.
 LAYERS = (
     (HGQQuantize, HGQQuantizeFunctionTemplate),
     (HGQUnaryLUT, HGQUnaryLUTFunctionTemplate),
@@ -33,6 +41,8 @@ LAYERS = (
     (HGQRecurrent, HGQRecurrentFunctionTemplate),
     (HGQTableSum, HGQTableSumFunctionTemplate),
     (HGQBroadcast, HGQBroadcastFunctionTemplate),
+    (HGQStreamEinsumDense, HGQStreamEinsumDenseConfigTemplate, HGQStreamEinsumDenseFunctionTemplate),
+    (HGQStreamEinsum, HGQStreamEinsumConfigTemplate, HGQStreamEinsumFunctionTemplate),
 )
 
 __all__ = [
@@ -47,6 +57,8 @@ __all__ = [
     'HGQQuantize',
     'HGQRecurrent',
     'HGQSoftmax',
+    'HGQStreamEinsum',
+    'HGQStreamEinsumDense',
     'HGQTableSum',
     'HGQUnaryLUT',
 ]

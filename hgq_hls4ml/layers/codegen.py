@@ -151,35 +151,52 @@ void {fn_name}(hls::stream<input_t> &in, hls::stream<output_t> &out) {{
 
 
 def buffered_stream_source(
-    fn_name: str, parallel: Callable[[str], str], in_shape: Sequence[int], out_shape: Sequence[int], n_args: int = 0
+    fn_name: str,
+    parallel: Callable[[str], str],
+    in_shapes: Sequence[Sequence[int]],
+    out_shape: Sequence[int],
+    n_args: int = 0,
+    type_params: Sequence[str] = (),
 ) -> str:
     """An io_stream function ``fn_name`` around the io_parallel one ``parallel(name)`` defines as ``name``.
 
-    It reads every pixel (one ``input_t`` of ``input_t::size`` channels per pixel, pixels being all dimensions but
-    the last) into a fully partitioned array, calls the io_parallel function on the arrays (with ``n_args`` extra
-    arguments, e.g. weights, passed through by reference) and writes the output array back pixel by pixel.
+    It reads every pixel of each input (one ``input_t`` of ``input_t::size`` channels per pixel, pixels being all
+    dimensions but the last) into a fully partitioned array, calls the io_parallel function on the arrays (with
+    ``n_args`` extra arguments, e.g. weights, passed through by reference) and writes the output array back pixel by
+    pixel. One input is ``in``/``input_t``; several are ``in0``, ``in1``, ... of ``input0_t``, ``input1_t``, ...
+    ``type_params`` are template parameters of both functions, first in their lists (e.g. a kernel to call).
     """
     inner = f'{fn_name}_parallel'
-    n_in, n_out = prod(in_shape), prod(out_shape)
+    suffixes = [''] if len(in_shapes) == 1 else [str(i) for i in range(len(in_shapes))]
+    n_out = prod(out_shape)
+    leading = ''.join(f'{name}, ' for name in type_params)
+    types = ''.join(f'class {name}, ' for name in type_params) + ''.join(f'class input{s}_t, ' for s in suffixes)
+    streams = ''.join(f'hls::stream<input{s}_t> &in{s}, ' for s in suffixes)
     arg_types = ''.join(f', class arg{a}_t' for a in range(n_args))
     arg_decls = ''.join(f', arg{a}_t &arg{a}' for a in range(n_args))
     arg_names = ''.join(f', arg{a}' for a in range(n_args))
+    reads = ''.join(
+        f"""
+    typename input{s}_t::value_type x{s}[{prod(shape)}];
+    #pragma HLS ARRAY_PARTITION variable=x{s} complete
+    for (unsigned p = 0; p < {prod(shape) // shape[-1]}; p++) {{
+        #pragma HLS PIPELINE
+        input{s}_t x_pack = in{s}.read();
+        for (unsigned c = 0; c < input{s}_t::size; c++) {{
+            #pragma HLS UNROLL
+            x{s}[p * input{s}_t::size + c] = x_pack[c];
+        }}
+    }}"""
+        for s, shape in zip(suffixes, in_shapes)
+    )
+    value_types = ''.join(f'typename input{s}_t::value_type, ' for s in suffixes)
+    inputs = ''.join(f'x{s}, ' for s in suffixes)
     return f"""{parallel(inner)}
-template <class input_t, class output_t{arg_types}>
-void {fn_name}(hls::stream<input_t> &in, hls::stream<output_t> &out{arg_decls}) {{
-    typename input_t::value_type x[{n_in}];
-    #pragma HLS ARRAY_PARTITION variable=x complete
+template <{types}class output_t{arg_types}>
+void {fn_name}({streams}hls::stream<output_t> &out{arg_decls}) {{{reads}
     typename output_t::value_type y[{n_out}];
     #pragma HLS ARRAY_PARTITION variable=y complete
-    for (unsigned p = 0; p < {n_in // in_shape[-1]}; p++) {{
-        #pragma HLS PIPELINE
-        input_t x_pack = in.read();
-        for (unsigned c = 0; c < input_t::size; c++) {{
-            #pragma HLS UNROLL
-            x[p * input_t::size + c] = x_pack[c];
-        }}
-    }}
-    {inner}<typename input_t::value_type, typename output_t::value_type>(x, y{arg_names});
+    {inner}<{leading}{value_types}typename output_t::value_type>({inputs}y{arg_names});
     for (unsigned p = 0; p < {n_out // out_shape[-1]}; p++) {{
         #pragma HLS PIPELINE
         output_t y_pack;
@@ -225,9 +242,11 @@ class GeneratedFunctionTemplate(FunctionCallTemplate):
     layer_class: ClassVar[type[Layer]]
     prefix: ClassVar[str]
     buffered_stream: ClassVar[bool] = False
+    #: hls4ml headers the generated function needs (``nnet_utils/...``).
+    include_header: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self):
-        super().__init__(self.layer_class, include_header=[])
+        super().__init__(self.layer_class, include_header=list(self.include_header))
 
     @abstractmethod
     def source(self, node: Layer, fn_name: str) -> str:
@@ -237,6 +256,10 @@ class GeneratedFunctionTemplate(FunctionCallTemplate):
         """Arguments passed after the input and output (e.g. weight arrays)."""
         return []
 
+    def type_arguments(self, node: Layer) -> list[str]:
+        """Template arguments passed before the input and output types (the buffered adapter forwards them)."""
+        return []
+
     def buffers_stream(self, node: Layer) -> bool:
         """Whether the node's function is the buffered io_stream adapter around its io_parallel :meth:`source`."""
         return self.buffered_stream and is_stream(node)
@@ -244,13 +267,22 @@ class GeneratedFunctionTemplate(FunctionCallTemplate):
     def format(self, node: Layer) -> str:
         fn_name = f'{self.prefix}_{node.name}'
         extra = self.arguments(node)
+        inputs = [node.get_input_variable(name) for name in node.inputs]
         if self.buffers_stream(node):
-            in_shape, out_shape = node.get_input_variable().shape, node.get_output_variable().shape
-            source = buffered_stream_source(fn_name, partial(self.source, node), in_shape, out_shape, len(extra))
+            in_shapes, out_shape = [v.shape for v in inputs], node.get_output_variable().shape
+            source = buffered_stream_source(
+                fn_name,
+                partial(self.source, node),
+                in_shapes,
+                out_shape,
+                len(extra),
+                [f'type{i}_t' for i, _ in enumerate(self.type_arguments(node))],
+            )
         else:
             source = self.source(node, fn_name)
         node.set_attr(f'{self.prefix}_codegen', Source(with_helpers(source)))
         p = default_function_params(self, node)
         namespace = node.model.config.get_writer_config().get('Namespace', None) or 'nnet'
-        args = ', '.join([p['input'], p['output'], *extra])
-        return f'{namespace}::{fn_name}<{p["input_t"]}, {p["output_t"]}>({args});'
+        types = ', '.join([*self.type_arguments(node), *(v.type.name for v in inputs), p['output_t']])
+        args = ', '.join([*(v.name for v in inputs), p['output'], *extra])
+        return f'{namespace}::{fn_name}<{types}>({args});'

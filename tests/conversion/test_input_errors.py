@@ -210,26 +210,17 @@ def test_spiking_arithmetic_float32_rounds_is_refused(options, what, tmp_path):
     assert err.value.problems[0][:2] == ('lif', 'QLIF')
 
 
-def test_einsum_dense_other_than_a_last_axis_product_in_io_stream_is_refused(tmp_path):
-    """A product over the last axis converts as a Dense (tests/conversion/test_layer_families.py); others do not."""
+def test_einsum_dense_in_io_stream_with_distributed_arithmetic_is_refused(tmp_path):
+    """A product over the last axis is a Dense, with hls4ml's DA kernel in io_stream too; another einsum is hls4ml's
+    io_parallel kernel behind our buffered adapter, which has no DA form."""
     from hgq.layers import QEinsumDense
 
     inp = keras.Input((4, 6))
     model = _built(inp, QEinsumDense('bsi,sij->bj', output_shape=(5,), name='contract')(inp))
-    with pytest.raises(UnsupportedLayerError, match=r'contract.*EinsumDense for io_parallel only'):
-        convert(model, tmp_path / 'prj', io_type='io_stream')
-    assert not (tmp_path / 'prj').exists()
-
-
-def test_table_attention_in_io_stream_is_refused(tmp_path):
-    """Its table projections convert in io_stream; its score and value einsums (hls4ml's Einsum) do not."""
-    from hgq.layers import QMultiHeadAttentionT
-
-    inp = keras.Input((4, 4))
-    model = _built(inp, QMultiHeadAttentionT(num_heads=2, key_dim=2, d_hl=4, name='mha_t')(inp, inp))
-    match = r'mha_t_scores \(Einsum\): hls4ml implements Einsum for io_parallel only'
+    config = {'Model': {'Strategy': 'distributed_arithmetic', 'Precision': 'fixed<-1,0>', 'ReuseFactor': 1}}
+    match = r"contract \(QEinsumDense\): Strategy 'distributed_arithmetic': in io_stream an einsum product"
     with pytest.raises(UnsupportedLayerError, match=match):
-        convert(model, tmp_path / 'prj', io_type='io_stream')
+        convert(model, tmp_path / 'prj', io_type='io_stream', hls_config=config)
     assert not (tmp_path / 'prj').exists()
 
 

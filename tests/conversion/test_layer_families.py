@@ -70,6 +70,11 @@ CASES = [
     ),
     (Case('einsum_kif_sat_rnd', 'einsum', min_bits=1, seed=41), 'io_parallel'),
     (Case('einsum_last_axis_kbi_wrap_trn', 'einsum_last_axis', **KBI_WRAP_TRN, min_bits=1, seed=42), 'io_stream'),
+    # io_stream einsums other than last-axis products, and attention: hls4ml's kernels behind the buffered adapter
+    (Case('einsum_kif_sat_rnd_stream', 'einsum', min_bits=1, seed=41), 'io_stream'),
+    (Case('einsum2_kbi_wrap_trn_stream', 'einsum2', **KBI_WRAP_TRN, min_bits=1, seed=63), 'io_stream'),
+    (Case('transformer_kif_sat_rnd_stream', 'transformer', min_bits=1, seed=0), 'io_stream'),
+    (Case('attention_2d_kif_sat_rnd_stream', 'attention_2d', min_bits=1, seed=61), 'io_stream'),
     (
         Case('merge_mlp_kif_satsym_rndconv', 'merge_mlp', overflow='SAT_SYM', round_mode='RND_CONV', seed=23),
         'io_parallel',
@@ -112,6 +117,15 @@ CASES = [
     ),
 ]
 SLOW_CASES = [
+    (Case('linformer_kif_sat_rnd_stream', 'linformer', min_bits=1, seed=0), 'io_stream'),
+    (
+        Case('transformer_causal_kbi_wrap_trn_stream', 'transformer_causal', **KBI_WRAP_TRN, min_bits=1, seed=122),
+        'io_stream',
+    ),
+    (Case('transformer_kv_kif_sat_rnd_stream', 'transformer_kv', min_bits=1, seed=126), 'io_stream'),
+    (Case('transformer_qkv_kif_sat_rnd_stream', 'transformer_qkv', min_bits=1, seed=123), 'io_stream'),
+    (Case('table_attention_kif_sat_rnd_stream', 'table_attention', **TABLE), 'io_stream'),
+    (Case('table_einsum_kif_sat_rnd_stream', 'table_einsum', **TABLE), 'io_stream'),
     (
         Case(
             'simple_rnn_last_kbi_wrap_trn', 'simple_rnn_last', q_type='kbi', overflow='WRAP', round_mode='TRN', seed=112

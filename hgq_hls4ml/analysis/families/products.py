@@ -6,12 +6,10 @@ from __future__ import annotations
 import numpy as np
 from hls4ml.model.layers import BatchNormalization, Conv1D, Conv2D, Dense, Einsum, EinsumDense
 
-from ...errors import UnsupportedLayerError
 from ...layers.exact_accum import HGQConv, HGQDense
 from ...layers.windows import conv_patch_index
 from ...precision import interval as iv
 from ..counts import constant_counts, variable_counts
-from ..graph import is_stream
 from ..traits import Declarations, Floor, LayerTraits
 
 
@@ -44,14 +42,7 @@ def _conv_counts(node, inputs, out):
     return constant_counts(node, 'pi,io->po', patches, w, node.get_attr('bias_data'), out)
 
 
-def _parallel_only(node) -> None:
-    if is_stream(node):
-        reason = f'hls4ml implements {node.class_name} for io_parallel only'
-        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
-
-
 def _einsum_dense_range(node, inputs):
-    _parallel_only(node)
     equation, kernel, bias = node.get_attr('hgq_einsum')
     out = iv.einsum(equation, inputs[0], kernel)
     return out if bias is None else iv.add_constant(out, np.broadcast_to(bias, out.shape))
@@ -65,7 +56,6 @@ def _einsum_dense_counts(node, inputs, out):
 
 
 def _einsum_range(node, inputs):
-    _parallel_only(node)
     out = iv.bilinear_einsum(node.get_attr('equation'), *inputs)
     return out.reshape(tuple(node.get_output_variable().shape))
 
