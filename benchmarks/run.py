@@ -42,6 +42,7 @@ def _ports(result: dict[str, Any]) -> list[dict[str, Any]]:
 METRICS = (
     ('convert (s)', lambda r: r['convert_s'], '.2f'),
     ('compile (s)', lambda r: r['compile_s'], '.1f'),
+    ('convert + compile (s)', lambda r: r['convert_s'] + r['compile_s'], '.1f'),
     ('peak memory (MB)', lambda r: r['peak_mb'], ',.0f'),
     ('g++ peak memory (MB)', lambda r: r['compile_peak_mb'], ',.0f'),
     ('LUT (proxy)', lambda r: r['cost']['total']['luts'], ',.0f'),
@@ -60,6 +61,7 @@ FORMATS = {label: spec for label, _, spec in METRICS}
 TOTALS = (
     'convert (s)',
     'compile (s)',
+    'convert + compile (s)',
     'peak memory (MB)',
     'g++ peak memory (MB)',
     'LUT (proxy)',

@@ -15,6 +15,8 @@ attribute, weight and exact type of hls4ml's layer (hls4ml's initialisation appl
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from hls4ml.backends.vivado.passes.einsum import EinsumConfigTemplate
 from hls4ml.backends.vivado.passes.einsum_dense import EinsumDenseConfigTemplate
 from hls4ml.model.layers import Einsum, EinsumDense, Layer
@@ -33,53 +35,44 @@ class HGQStreamEinsum(Einsum):
     """hls4ml's two-input ``Einsum`` in io_stream, buffered."""
 
 
-def _as_template_for(template, layer_class: type[Layer]) -> None:
-    template.layer_class = [layer_class]
-    template.name = f'{layer_class.__name__.lower()}_config_template'
+class _BufferedKernelConfig:
+    """Mixin before an hls4ml config template: its config for ``layer``, formatted as for io_parallel, then the
+    struct ``config<index>_kernel`` whose ``run(args)`` (template parameters ``params``) makes ``call``."""
 
+    layer: ClassVar[type[Layer]]
+    params: ClassVar[str]
+    args: ClassVar[str]
+    call: ClassVar[str]  # with ``{index}``
 
-def _kernel_struct(index: int, params: str, args: str, call: str) -> str:
-    return f"""
-struct config{index}_kernel {{
-    template <{params}>
-    static void run({args}) {{
+    def __init__(self):
+        super().__init__()
+        self.layer_class = [self.layer]
+        self.name = f'{self.layer.__name__.lower()}_config_template'
+
+    def format(self, node: Layer) -> str:
+        return f"""{format_as_io_parallel(super().format, node)}
+struct config{node.index}_kernel {{
+    template <{self.params}>
+    static void run({self.args}) {{
         #pragma HLS INLINE
-        {call};
+        {self.call.format(index=node.index)};
     }}
 }};
 """
 
 
-class HGQStreamEinsumDenseConfigTemplate(EinsumDenseConfigTemplate):
-    """hls4ml's ``EinsumDense`` config, formatted as for io_parallel, and the struct calling its kernel."""
-
-    def __init__(self):
-        super().__init__()
-        _as_template_for(self, HGQStreamEinsumDense)
-
-    def format(self, node: HGQStreamEinsumDense) -> str:
-        return format_as_io_parallel(super().format, node) + _kernel_struct(
-            node.index,
-            'class x_t, class y_t, class w_t, class b_t',
-            'x_t *x, y_t *y, w_t *w, b_t *b',
-            f'nnet::einsum_dense<x_t, y_t, config{node.index}>(x, y, w, b)',
-        )
+class HGQStreamEinsumDenseConfigTemplate(_BufferedKernelConfig, EinsumDenseConfigTemplate):
+    layer = HGQStreamEinsumDense
+    params = 'class x_t, class y_t, class w_t, class b_t'
+    args = 'x_t *x, y_t *y, w_t *w, b_t *b'
+    call = 'nnet::einsum_dense<x_t, y_t, config{index}>(x, y, w, b)'
 
 
-class HGQStreamEinsumConfigTemplate(EinsumConfigTemplate):
-    """hls4ml's ``Einsum`` config, formatted as for io_parallel, and the struct calling its kernel."""
-
-    def __init__(self):
-        super().__init__()
-        _as_template_for(self, HGQStreamEinsum)
-
-    def format(self, node: HGQStreamEinsum) -> str:
-        return format_as_io_parallel(super().format, node) + _kernel_struct(
-            node.index,
-            'class x0_t, class x1_t, class y_t',
-            'x0_t *x0, x1_t *x1, y_t *y',
-            f'nnet::einsum<x0_t, x1_t, y_t, config{node.index}>(x0, x1, y)',
-        )
+class HGQStreamEinsumConfigTemplate(_BufferedKernelConfig, EinsumConfigTemplate):
+    layer = HGQStreamEinsum
+    params = 'class x0_t, class x1_t, class y_t'
+    args = 'x0_t *x0, x1_t *x1, y_t *y'
+    call = 'nnet::einsum<x0_t, x1_t, y_t, config{index}>(x0, x1, y)'
 
 
 class HGQStreamEinsumDenseFunctionTemplate(GeneratedFunctionTemplate):
