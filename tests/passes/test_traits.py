@@ -13,7 +13,7 @@ def _node(name: str, base: type = Layer) -> Layer:
 
 
 def test_every_layer_type_of_ours_has_a_range_rule():
-    for cls, _ in LAYERS:
+    for cls, *_ in LAYERS:
         traits = traits_of(_node(cls.__name__, cls))
         assert traits is not None and traits.range is not None, cls.__name__
 
