@@ -28,6 +28,7 @@ from .errors import (
     InputPrecisionError,
     ModelInputError,
     OutputDirError,
+    StrategyWarning,
     UnsupportedLayerError,
 )
 from .options import MAX_TABLE_BITS, table_limit
@@ -49,6 +50,7 @@ __all__ = [
     'OutputDirError',
     'PluginStatus',
     'QuantizeReport',
+    'StrategyWarning',
     'UnsupportedLayerError',
     'VerifyReport',
     'check',

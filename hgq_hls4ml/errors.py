@@ -96,6 +96,10 @@ class PluginInactiveError(HGQHls4mlError, RuntimeError):
     """The plugin is installed but failed to register, so an HGQ2 model cannot be converted bit-exactly."""
 
 
+class StrategyWarning(UserWarning):
+    """A layer asked for a strategy hls4ml has no implementation of builds with another (named, with the reason)."""
+
+
 class CalibrationWarning(UserWarning):
     """Quantization calibrated on random inputs (no samples given): integer bits may not fit real data."""
 

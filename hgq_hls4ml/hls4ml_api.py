@@ -27,6 +27,7 @@ __all__ = [
     'csim_build_script',
     'default_function_params',
     'format_as_io_parallel',
+    'set_layer_strategy',
     'install_handlers',
     'insert_flow_after',
     'own_convert_stage',
@@ -168,6 +169,12 @@ def format_as_io_parallel(format_config: Callable[[Any], str], node) -> str:
         return format_config(node)
     finally:
         config['IOType'] = io_type
+
+
+def set_layer_strategy(node, strategy: str) -> None:
+    """Make ``strategy`` the node's own strategy in the model's config (what ``get_strategy``, and hls4ml's
+    ``is_resource_strategy`` checks, read first)."""
+    node.model.config.layer_name_strategy[node.name.lower()] = strategy
 
 
 def default_function_params(template, node) -> dict[str, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import hls4ml
 import pytest
 
-from hgq_hls4ml.errors import UnsupportedLayerError
+from hgq_hls4ml.errors import StrategyWarning, UnsupportedLayerError
 
 from .models import Case, assert_bit_exact, build, inputs
 
@@ -80,6 +80,22 @@ def test_resource_strategy_with_reuse(tmp_path):
     hm = _convert(model, tmp_path / 'prj', 'io_parallel', cfg)
     assert [hm.graph[n].get_attr('reuse_factor') for n in names] == [3, 3, 3]
     assert {hm.graph[n].get_attr('strategy') for n in names} == {'resource'}
+    _bit_exact_firmware(hm, model)
+
+
+@pytest.mark.parametrize('io_type', ['io_parallel', 'io_stream'])
+def test_resource_strategy_on_a_model_with_einsums(io_type, tmp_path):
+    """Upstream fails on it (a ``TypeError`` in Vitis's resource check): hls4ml's ``EinsumDense``/``Einsum`` have no
+    resource form, so they build fully parallel with a warning, and the dense layers use ``Resource``."""
+    model = build(Case('transformer_resource', 'transformer', min_bits=1, seed=0))
+    cfg = {'Model': {'Strategy': 'Resource', 'ReuseFactor': 2, 'Precision': 'fixed<16,6>'}}
+    with pytest.warns(StrategyWarning, match=r'implements EinsumDense and Einsum with the Latency strategy only'):
+        hm = hls4ml.converters.convert_from_keras_model(
+            model, output_dir=str(tmp_path / 'prj'), backend='Vitis', io_type=io_type, hls_config=cfg
+        )
+    strategies = {n.class_name: n.get_attr('strategy') for n in hm.graph.values() if n.get_attr('strategy')}
+    assert {s for c, s in strategies.items() if 'Einsum' in c} == {'latency'}
+    assert strategies['Dense'] == 'resource'
     _bit_exact_firmware(hm, model)
 
 
