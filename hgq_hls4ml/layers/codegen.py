@@ -135,10 +135,16 @@ template <class input_t, class output_t>
 """
             cases.append(f'{labels}\n            {fn_name}_pattern{g}<input_t, output_t>(x, y);\n            break;')
         body = 'switch (p) {\n        ' + '\n        '.join(cases) + '\n        }'
-    return f"""{patterns}
+    return patterns + pixel_loop(fn_name, n_pix, body)
+
+
+def pixel_loop(fn_name: str, n_pix: int, body: str, head: str = '') -> str:
+    """The io_stream function ``fn_name``: ``head``, then a pipelined loop over ``n_pix`` pixels, each read as ``x``,
+    turned into ``y`` by ``body`` (which may read the pixel index ``p``) and written."""
+    return f"""
 template <class input_t, class output_t>
 void {fn_name}(hls::stream<input_t> &in, hls::stream<output_t> &out) {{
-    for (unsigned p = 0; p < {n_pix}; p++) {{
+    {head}for (unsigned p = 0; p < {n_pix}; p++) {{
         #pragma HLS PIPELINE
         input_t x = in.read();
         output_t y;

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..analysis.graph import input_type, is_stream
 from ..precision.fixed import NO_BITS, FixedType, frac_bits, union_type
-from .codegen import ElementwiseLayer, GeneratedFunctionTemplate
+from .codegen import ElementwiseLayer, GeneratedFunctionTemplate, pixel_loop
 from .unary_lut import is_constant, lookup, table_decl
 
 
@@ -137,20 +137,7 @@ class HGQSoftmaxFunctionTemplate(GeneratedFunctionTemplate):
                     exp, inv, types, 0, keep[0], 'x[{}]'.format, 'y[{}]'.format, 'typename input_t::value_type', stable
                 )
             )
-            return f"""
-template <class input_t, class output_t>
-void {fn_name}(hls::stream<input_t> &in, hls::stream<output_t> &out) {{
-    {head}
-    for (unsigned p = 0; p < {rows}; p++) {{
-        #pragma HLS PIPELINE
-        input_t x = in.read();
-        output_t y;
-        PRAGMA_DATA_PACK(y)
-        {body}
-        out.write(y);
-    }}
-}}
-"""
+            return pixel_loop(fn_name, rows, body, f'{head}\n    ')
         blocks = []
         for r in range(rows):
             src, dst = (lambda j, r=r: f'in[{r * n + j}]'), (lambda j, r=r: f'out[{r * n + j}]')
