@@ -23,6 +23,7 @@ from .csim import VerifyReport, verify
 from .errors import (
     ArgumentError,
     CalibrationWarning,
+    Float32Warning,
     HGQHls4mlError,
     InputPortWarning,
     InputPrecisionError,
@@ -41,6 +42,7 @@ __all__ = [
     'MAX_TABLE_BITS',
     'ArgumentError',
     'CalibrationWarning',
+    'Float32Warning',
     'CheckReport',
     'CostReport',
     'HGQHls4mlError',

@@ -100,6 +100,11 @@ class StrategyWarning(UserWarning):
     """A layer asked for a strategy hls4ml has no implementation of builds with another (named, with the reason)."""
 
 
+class Float32Warning(UserWarning):
+    """Keras's float32 arithmetic may round where the firmware computes exactly (window sums of an average beyond
+    float32's 24 significant bits), so the firmware may differ from Keras there."""
+
+
 class CalibrationWarning(UserWarning):
     """Quantization calibrated on random inputs (no samples given): integer bits may not fit real data."""
 
