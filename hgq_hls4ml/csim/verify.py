@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from .samples import checked_samples
+
 
 @dataclass(frozen=True)
 class Divergence:
@@ -88,10 +90,6 @@ class VerifyReport:
         return '\n'.join(lines)
 
 
-def _as_list(x: Any) -> list[np.ndarray]:
-    return [np.asarray(a, dtype=np.float32) for a in (x if isinstance(x, (list, tuple)) else [x])]
-
-
 def _flat(outputs: Any, n: int) -> np.ndarray:
     outs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
     return np.concatenate([np.asarray(o, dtype=np.float64).reshape(n, -1) for o in outs], axis=1)
@@ -161,11 +159,14 @@ def verify(
     trace_on_mismatch: bool = True,
     **convert_kwargs: Any,
 ) -> VerifyReport:
-    """Convert (unless ``hls_model`` is given), compile, run and compare with ``model`` on inputs ``x``."""
-    from ..convert import convert
+    """Convert (unless ``hls_model`` is given), compile, run and compare with ``model`` on inputs ``x`` (an array,
+    or one per model input, of shape ``(N, *input_shape)``; refused with :class:`~hgq_hls4ml.errors.ArgumentError`
+    before anything is written if complex, of another shape or not finite)."""
+    from ..convert import check_keras_model, convert
     from ..layers.quantize import HGQQuantize
 
-    xs = _as_list(x)
+    check_keras_model(model)
+    xs = checked_samples(model, list(x) if isinstance(x, (list, tuple)) else [x])
     n = len(xs[0])
     times: dict[str, float] = {}
     out_dir = Path(output_dir) if output_dir is not None else Path(mkdtemp(prefix='hgq_hls4ml_'))
