@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from .. import __version__
+from ..process import Terminated, terminate_as_interrupt
 from ..ptq.base import MAX_BITS, MIN_BITS
 from ..vitis import BUILD_STEPS, STEP_TITLES
 from .commands import (
@@ -256,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _message(exc: BaseException, code: ExitCode) -> str:
     if code is ExitCode.INTERRUPTED:
         return 'interrupted'
+    if isinstance(exc, Terminated):
+        return f'stopped by {exc}'
     if code is ExitCode.INTERNAL:
         return f'unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)'
     return str(exc)
@@ -266,7 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ['KERAS_BACKEND'] = os.environ.get('KERAS_BACKEND') or 'jax'
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        with terminate_as_interrupt():  # SIGTERM/SIGHUP unwind like Ctrl-C: tool process groups end, logs stay
+            return int(args.run(args))
     except (Exception, KeyboardInterrupt) as exc:
         code = exit_code_for(exc)
         if args.debug:
