@@ -12,6 +12,7 @@ import numpy as np
 
 from ..csim.samples import checked_samples, input_names, input_shapes
 from ..errors import InputFileError, OutputDirError
+from .project_dir import check_not_in_use, contents, writable_dir_problem
 
 #: Suffixes of the array files ``--data`` and ``--samples`` read.
 DATA_SUFFIXES = ('.npy', '.npz')
@@ -107,26 +108,30 @@ def load_inputs(path: Path, model: Any) -> list[np.ndarray]:
 
 
 def check_output_dir(path: Path, force: bool) -> Path:
-    """The absolute output directory, after checking it can be created or written (nothing is created yet)."""
+    """The absolute output directory, after checking it can be created or written (nothing is created yet; the
+    checks are tried for real, so they hold for root and on read-only file systems too)."""
     path = path.absolute()
     if path.exists():
         if not path.is_dir():
             raise OutputDirError(f'output directory {str(path)!r} exists and is not a directory')
-        if any(path.iterdir()) and not force:
+        check_not_in_use(path)
+        if contents(path) and not force:
             raise OutputDirError(
                 f'output directory {str(path)!r} is not empty; pass --force to write into it '
                 '(files of the same name are overwritten)'
             )
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise OutputDirError(f'output directory {str(path)!r} is not writable')
+        if problem := writable_dir_problem(path):
+            raise OutputDirError(f'output directory {str(path)!r} is not writable: {problem}')
         return path
     ancestor = path.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise OutputDirError(f'cannot create output directory {str(path)!r}: {str(ancestor)!r} is not a directory')
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise OutputDirError(f'cannot create output directory {str(path)!r}: {str(ancestor)!r} is not writable')
+    if problem := writable_dir_problem(ancestor):
+        raise OutputDirError(
+            f'cannot create output directory {str(path)!r}: {str(ancestor)!r} is not writable: {problem}'
+        )
     return path
 
 
@@ -139,11 +144,8 @@ def check_output_file(path: Path, force: bool, suffix: str | None = None) -> Pat
         raise OutputDirError(f'{str(path)!r} exists; pass --force to overwrite it')
     if not path.parent.is_dir():
         raise OutputDirError(f'cannot write {str(path)!r}: directory {str(path.parent)!r} does not exist')
+    if path.exists() and not (path.is_file() and os.access(path, os.W_OK)):
+        raise OutputDirError(f'cannot write {str(path)!r}: not a writable file')
+    if problem := writable_dir_problem(path.parent):
+        raise OutputDirError(f'cannot write {str(path)!r}: directory {str(path.parent)!r} is not writable: {problem}')
     return path
-
-
-def make_output_dir(path: Path) -> None:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputDirError(f'cannot create output directory {str(path)!r}: {exc.strerror or exc}') from exc
