@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CalibrationWarning, ConfigError, HGQHls4mlError, OutputDirError, ToolNotFoundError
-from .config import ProjectConfig, check_layer_names, dump_config, load_config, merge_hls_config, with_overrides
+from .config import (
+    ProjectConfig,
+    check_layer_names,
+    dump_config,
+    load_config,
+    merge_hls_config,
+    part_warning,
+    with_overrides,
+)
 from .exit_codes import ExitCode
 from .inputs import (
     RANDOM_SCALE,
@@ -76,7 +84,7 @@ def input_precision_option(values: list[str] | None) -> str | dict[str, str] | N
 def target_config(args: argparse.Namespace) -> ProjectConfig:
     """``--config`` file (or defaults) with the command-line target options on top."""
     config = load_config(args.config) if getattr(args, 'config', None) else ProjectConfig()
-    return with_overrides(
+    config = with_overrides(
         config,
         backend=args.backend,
         io_type=args.io_type,
@@ -85,6 +93,9 @@ def target_config(args: argparse.Namespace) -> ProjectConfig:
         project_name=args.project_name,
         input_precision=input_precision_option(getattr(args, 'input_precision', None)),
     )
+    if warning := part_warning(config.part):
+        print(f'warning: {warning}', file=sys.stderr)
+    return config
 
 
 def hls4ml_defaults(model: Any, backend: str) -> dict[str, Any]:

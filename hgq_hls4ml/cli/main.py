@@ -7,10 +7,12 @@ import math
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from .. import __version__
+from ..options import cli_spelling
 from ..process import Terminated, terminate_as_interrupt
 from ..ptq.base import MAX_BITS, MIN_BITS
 from ..vitis import BUILD_STEPS, STEP_TITLES
@@ -264,12 +266,18 @@ def _message(exc: BaseException, code: ExitCode) -> str:
     return str(exc)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Python warnings as the CLI's ``warning: ...`` lines (with the class, to look it up), not source locations."""
+    print(f'warning: {message} ({category.__name__})', file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hgq-hls4ml`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
     os.environ['KERAS_BACKEND'] = os.environ.get('KERAS_BACKEND') or 'jax'
     args = build_parser().parse_args(argv)
     try:
-        with terminate_as_interrupt():  # SIGTERM/SIGHUP unwind like Ctrl-C: tool process groups end, logs stay
+        with terminate_as_interrupt(), warnings.catch_warnings(), cli_spelling():  # SIGTERM/SIGHUP: like Ctrl-C
+            warnings.showwarning = _show_warning
             return int(args.run(args))
     except (Exception, KeyboardInterrupt) as exc:
         code = exit_code_for(exc)
