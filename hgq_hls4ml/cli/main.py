@@ -7,10 +7,13 @@ import math
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from .. import __version__
+from ..options import cli_spelling
+from ..process import Terminated, terminate_as_interrupt
 from ..ptq.base import MAX_BITS, MIN_BITS
 from ..vitis import BUILD_STEPS, STEP_TITLES
 from .commands import (
@@ -256,9 +259,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _message(exc: BaseException, code: ExitCode) -> str:
     if code is ExitCode.INTERRUPTED:
         return 'interrupted'
+    if isinstance(exc, Terminated):
+        return f'stopped by {exc}'
     if code is ExitCode.INTERNAL:
         return f'unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)'
     return str(exc)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Python warnings as the CLI's ``warning: ...`` lines (with the class, to look it up), not source locations."""
+    print(f'warning: {message} ({category.__name__})', file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -266,7 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ['KERAS_BACKEND'] = os.environ.get('KERAS_BACKEND') or 'jax'
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        with terminate_as_interrupt(), warnings.catch_warnings(), cli_spelling():  # SIGTERM/SIGHUP: like Ctrl-C
+            warnings.showwarning = _show_warning
+            return int(args.run(args))
     except (Exception, KeyboardInterrupt) as exc:
         code = exit_code_for(exc)
         if args.debug:

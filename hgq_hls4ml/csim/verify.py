@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import Float32Warning
+from .samples import checked_samples
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,6 @@ class VerifyReport:
                 f'{d.index}: keras={d.keras_value!r} firmware={d.firmware_value!r}'
             )
         return '\n'.join(lines)
-
-
-def _as_list(x: Any) -> list[np.ndarray]:
-    return [np.asarray(a, dtype=np.float32) for a in (x if isinstance(x, (list, tuple)) else [x])]
 
 
 def _flat(outputs: Any, n: int) -> np.ndarray:
@@ -186,11 +183,14 @@ def verify(
     trace_on_mismatch: bool = True,
     **convert_kwargs: Any,
 ) -> VerifyReport:
-    """Convert (unless ``hls_model`` is given), compile, run and compare with ``model`` on inputs ``x``."""
-    from ..convert import convert
+    """Convert (unless ``hls_model`` is given), compile, run and compare with ``model`` on inputs ``x`` (an array,
+    or one per model input, of shape ``(N, *input_shape)``; refused with :class:`~hgq_hls4ml.errors.ArgumentError`
+    before anything is written if complex, of another shape or not finite)."""
+    from ..convert import check_keras_model, convert
     from ..layers.quantize import HGQQuantize
 
-    xs = _as_list(x)
+    check_keras_model(model)
+    xs = checked_samples(model, list(x) if isinstance(x, (list, tuple)) else [x])
     n = len(xs[0])
     times: dict[str, float] = {}
     out_dir = Path(output_dir) if output_dir is not None else Path(mkdtemp(prefix='hgq_hls4ml_'))
