@@ -12,6 +12,7 @@ A figure without data (no accuracy metric, nothing synthesized) is not drawn.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,8 @@ def model_labels(rows: Any) -> list[str]:
     """Short names of the rows' models: ``epoch N`` for a ParetoFront checkpoint, else the model's name."""
     if 'metric_epoch' not in rows.columns:
         return [str(m) for m in rows['model']]
-    return [str(m) if e != e else f'epoch {int(e)}' for m, e in zip(rows['model'], rows['metric_epoch'])]
+    epochs = rows['metric_epoch']
+    return [str(m) if math.isnan(e) else f'epoch {int(e)}' for m, e in zip(rows['model'], epochs.astype(float))]
 
 
 def _save(fig: Any, directory: Path, name: str) -> list[Path]:

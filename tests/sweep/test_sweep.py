@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+import pytest
+
+from hgq_hls4ml.cli.main import main
 from hgq_hls4ml.sweep import sweep
 from tests.vitis.fake_tool import install_fake_vitis
 
 GRID = {'io_type': ['io_parallel', 'io_stream']}
 
 
-def test_local_cluster_of_two_workers_runs_a_sweep(checkpoints, tmp_path):
-    result = sweep(checkpoints, GRID, random=20, output=tmp_path / 'out', workers=2, progress=False)
+def test_local_cluster_of_two_workers_runs_a_sweep(checkpoints, cluster, tmp_path):
+    out = tmp_path / 'out'
+    result = sweep(checkpoints, GRID, random=20, output=out, scheduler=cluster.scheduler_address, progress=False)
     table = result.table
     assert result.ran == 4 and len(table) == 4 and result.all_exact
     assert set(table['verdict']) == {'BIT-EXACT'} and (table['status'] == 'done').all()
@@ -72,6 +79,17 @@ def test_fake_vitis_fills_the_synthesis_columns_and_the_plots(checkpoints, clust
     assert (tmp_path / 'out' / 'plots' / 'pareto.png').read_bytes()[:4] == b'\x89PNG'
 
 
+def test_cli_runs_a_spec(checkpoints, cluster, tmp_path, capsys):
+    spec = tmp_path / 'front.yml'
+    spec.write_text(f'models: {checkpoints}\nrandom: 20\nconfigs:\n  io_type: [io_parallel, io_stream]\n')
+    code = main(['sweep', str(spec), '--scheduler', cluster.scheduler_address, '-o', str(tmp_path / 'out')])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.count('BIT-EXACT') == 4 and '4 rows (4 run now, 0 from earlier), 0 failed' in out
+    assert (tmp_path / 'out' / 'results.parquet').is_file()
+
+
+@pytest.mark.slow
 def test_a_killed_worker_costs_its_job_one_retry(checkpoints, cluster, tmp_path):
     from distributed import Client
 
@@ -98,3 +116,46 @@ def test_a_killed_worker_costs_its_job_one_retry(checkpoints, cluster, tmp_path)
     table = result['r'].table
     assert (table['status'] == 'done').all() and (table['verdict'] == 'BIT-EXACT').all()
     assert table['retries'].max() == 1
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Processes whose command line holds ``text`` (a test's own folder: its g++ and vitis_hls runs)."""
+    found = []
+    for cmdline in Path('/proc').glob('[0-9]*/cmdline'):
+        try:
+            if text.encode() in cmdline.read_bytes():
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_finished_rows_leaves_no_process_and_the_rerun_runs_only_the_missing(checkpoints, tmp_path):
+    """The CLI on its own local cluster, interrupted (SIGINT) once a row is stored, then run again."""
+    spec = tmp_path / 'front.yml'
+    out = tmp_path / 'out'
+    spec.write_text(
+        f'models: {checkpoints}\nrandom: 20\nworkers: 2\nkeep_projects: true\noutput: {out}\n'
+        'configs:\n  hls_config:\n    Model:\n      ReuseFactor: [5, 6, 7]\n'
+    )
+    command = [sys.executable, '-m', 'hgq_hls4ml.cli', 'sweep', str(spec)]
+    env = {**os.environ, 'HGQ_HLS4ML_NO_BUILD_CACHE': '1'}  # every job builds with g++
+    proc = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    rows = out / 'rows'
+    deadline = time.monotonic() + 600
+    while proc.poll() is None and time.monotonic() < deadline and not list(rows.glob('*.json')):
+        time.sleep(0.1)
+    assert proc.poll() is None, 'the sweep ended before it could be interrupted'
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err.decode()[-2000:]
+    kept = len(list(rows.glob('*.json')))
+    assert 1 <= kept < 6
+    deadline = time.monotonic() + 30
+    while _processes_mentioning(str(out)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_mentioning(str(out))
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert f'6 rows ({6 - kept} run now, {kept} from earlier), 0 failed' in again.stdout
