@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import socket
 import tempfile
 import time
@@ -167,7 +168,7 @@ def _work(job: Job, arrays: Any, project: Path, row: dict[str, Any], times: dict
 def run_job(job: Job, arrays: Any = None) -> dict[str, Any]:
     """Run ``job`` (on a worker) and return its row; ``arrays``: the caller's inputs when ``job.inputs.arrays``."""
     start = time.perf_counter()
-    row: dict[str, Any] = {**job.identity(), 'status': DONE, 'worker': socket.gethostname()}
+    row: dict[str, Any] = {**job.identity(), 'status': DONE, 'worker': f'{socket.gethostname()}:{os.getpid()}'}
     times: dict[str, float] = {}
     output = io.StringIO()
     with warnings.catch_warnings(record=True) as caught, redirect_stdout(output):

@@ -61,14 +61,41 @@ def _save(fig: Any, directory: Path, name: str) -> list[Path]:
     return paths
 
 
-def _front(ax: Any, costs: list[float], scores: list[float], labels: list[str], xlabel: str, ylabel: str) -> None:
+def _labels(costs: list[float], scores: list[float], names: list[tuple[str, str]]) -> dict[tuple[float, float], str]:
+    """One label per distinct point: each model there and its configurations, one a line (configurations that land
+    on the same point share one label instead of overprinting)."""
+    points: dict[tuple[float, float], dict[str, list[str]]] = {}
+    for cost, score, (model, config) in zip(costs, scores, names):
+        points.setdefault((cost, score), {}).setdefault(model, []).append(config)
+    return {
+        point: '\n'.join('\n'.join([m, *filter(None, c)]) for m, c in by_model.items())
+        for point, by_model in points.items()
+    }
+
+
+def _annotate(ax: Any, labels: dict[tuple[float, float], str]) -> None:
+    """Label each point, above and below it in turn along the x axis, so that neighbours' labels do not meet."""
+    for n, ((x, y), label) in enumerate(sorted(labels.items())):
+        above = n % 2 == 0
+        ax.annotate(
+            label,
+            (x, y),
+            textcoords='offset points',
+            xytext=(4, 5 if above else -5),
+            va='bottom' if above else 'top',
+            fontsize=6,
+        )
+
+
+def _front(
+    ax: Any, costs: list[float], scores: list[float], names: list[tuple[str, str]], xlabel: str, ylabel: str
+) -> None:
     best = non_dominated(costs, scores)
     others = [i for i, b in enumerate(best) if not b]
     front = sorted((i for i, b in enumerate(best) if b), key=lambda i: costs[i])
     ax.scatter([costs[i] for i in others], [scores[i] for i in others], color='tab:gray', label='dominated')
     ax.plot([costs[i] for i in front], [scores[i] for i in front], '-o', color='tab:red', label='non-dominated')
-    for cost, score, label in zip(costs, scores, labels):
-        ax.annotate(label, (cost, score), textcoords='offset points', xytext=(4, 4), fontsize=6)
+    _annotate(ax, _labels(costs, scores, names))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
@@ -86,10 +113,11 @@ def _pareto(table: Any, accuracy: str, directory: Path, figure: Any) -> list[Pat
     fig = figure(figsize=(13, 5.5), layout='constrained')
     ax_ebops, ax_lut = fig.subplots(1, 2, sharey=True)
     metric = accuracy.removeprefix('metric_')
-    _front(ax_ebops, list(per_model['ebops']), list(per_model[accuracy]), model_labels(per_model), 'EBOPs', metric)
-    labels = [f'{m}\n{c}' for m, c in zip(model_labels(by_lut), by_lut['config'])]
+    models = [(m, '') for m in model_labels(per_model)]
+    _front(ax_ebops, list(per_model['ebops']), list(per_model[accuracy]), models, 'EBOPs', metric)
+    jobs = list(zip(model_labels(by_lut), by_lut['config']))
     xlabel = 'LUT (C synthesis)' if synth else 'LUT (cost proxy)'
-    _front(ax_lut, list(by_lut[lut]), list(by_lut[accuracy]), labels, xlabel, metric)
+    _front(ax_lut, list(by_lut[lut]), list(by_lut[accuracy]), jobs, xlabel, metric)
     fig.suptitle(f'{metric} against cost: {len(per_model)} models, {len(rows)} jobs')
     return _save(fig, directory, 'pareto')
 
@@ -102,13 +130,10 @@ def _latency(table: Any, directory: Path, figure: Any) -> list[Path]:
         return []
     fig = figure(figsize=(7, 5), layout='constrained')
     ax = fig.subplots()
-    labels = [f'{m}\n{c}' for m, c in zip(model_labels(rows), rows['config'])]
-    latency = list(rows['synth_latency_cycles'])
-    best = non_dominated(list(rows['synth_lut']), [-v for v in latency])
-    colors = ['tab:red' if b else 'tab:gray' for b in best]
-    ax.scatter(rows['synth_lut'], latency, c=colors)
-    for lut, lat, label in zip(rows['synth_lut'], latency, labels):
-        ax.annotate(label, (lut, lat), textcoords='offset points', xytext=(4, 4), fontsize=6)
+    luts, latency = list(rows['synth_lut']), list(rows['synth_latency_cycles'])
+    best = non_dominated(luts, [-v for v in latency])
+    ax.scatter(luts, latency, c=['tab:red' if b else 'tab:gray' for b in best])
+    _annotate(ax, _labels(luts, latency, list(zip(model_labels(rows), rows['config']))))
     ax.set_xlabel('LUT (C synthesis)')
     ax.set_ylabel('latency (cycles, worst case)')
     ax.set_title('latency against resources (red: non-dominated)')

@@ -10,11 +10,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 class SweepProgress:
-    """``update(done, running, failed)`` as jobs finish; a context manager. ``skipped``: jobs already in the store."""
+    """``update(done, running, failed)`` as jobs finish; a context manager. ``skipped``: jobs already in the store.
+    Shown only if ``show`` and the console is a terminal."""
 
-    def __init__(self, total: int, skipped: int = 0, dashboard: str | None = None, console: Console | None = None):
+    def __init__(
+        self,
+        total: int,
+        skipped: int = 0,
+        dashboard: str | None = None,
+        show: bool = True,
+        console: Console | None = None,
+    ):
         self.console = console or Console(stderr=True)
-        self.enabled = self.console.is_terminal
+        self.enabled = show and self.console.is_terminal
         self.total = total
         self.skipped = skipped
         self.dashboard = dashboard

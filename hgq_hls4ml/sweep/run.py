@@ -18,9 +18,8 @@ from .job import DONE, FAILED, Inputs, Job, run_job
 from .models import collect_models, file_sha256
 from .store import ResultStore, job_key
 
-#: Columns of :meth:`SweepResult.summary`, those present.
+#: Columns of :meth:`SweepResult.summary` after the model and its accuracy metric, those present.
 SUMMARY_COLUMNS = (
-    'model',
     'config',
     'verdict',
     'ebops',
@@ -60,8 +59,14 @@ class SweepResult:
 
     def summary(self) -> str:
         """The main columns of the table, as text."""
-        columns = [c for c in SUMMARY_COLUMNS if c in self.table.columns]
-        text = self.table[columns].to_string(index=False, float_format=lambda v: f'{v:.4g}') if columns else '(empty)'
+        from .plot import accuracy_column, model_labels
+
+        if not len(self.table):
+            return f'(no rows)\n{self.ran} run now, {self.skipped} from earlier'
+        accuracy = accuracy_column(self.table)
+        columns = ['model', *([accuracy] if accuracy else []), *(c for c in SUMMARY_COLUMNS if c in self.table)]
+        frame = self.table.assign(model=model_labels(self.table))
+        text = frame[columns].to_string(index=False, float_format=lambda v: f'{v:.6g}')
         return f'{text}\n{len(self.table)} rows ({self.ran} run now, {self.skipped} from earlier), {self.failed} failed'
 
     def __str__(self) -> str:
@@ -144,31 +149,26 @@ def _run(client: Any, store: ResultStore, todo: list[Job], arrays: Any, show: bo
     keys = {future.key for future in futures}
     done = failed = 0
     dashboard = getattr(client, 'dashboard_link', None) if client.scheduler_info().get('services') else None
-    progress = SweepProgress(len(todo), skipped, dashboard) if show else None
     queue = as_completed(futures)
     last_look = 0.0
     try:
-        if progress is not None:
-            progress.__enter__()
-        while not queue.is_empty():
-            batch = queue.next_batch(block=False) if queue.has_ready() else []
-            for future in batch:
-                row = _row(client, future, futures[future])
-                store.put(row)
-                done += 1
-                failed += row['status'] == FAILED
-                future.release()
-            if progress is not None and (batch or time.monotonic() - last_look > 1.0):
-                last_look = time.monotonic()
-                progress.update(done, _running(client, keys), failed)
-            if not batch:
-                time.sleep(POLL)
+        with SweepProgress(len(todo), skipped, dashboard, show) as progress:
+            while not queue.is_empty():
+                batch = queue.next_batch(block=False) if queue.has_ready() else []
+                for future in batch:
+                    row = _row(client, future, futures[future])
+                    store.put(row)
+                    done += 1
+                    failed += row['status'] == FAILED
+                    future.release()
+                if progress.enabled and (batch or time.monotonic() - last_look > 1.0):
+                    last_look = time.monotonic()
+                    progress.update(done, _running(client, keys), failed)
+                if not batch:
+                    time.sleep(POLL)
     except BaseException:
         client.cancel(list(futures), force=True)
         raise
-    finally:
-        if progress is not None:
-            progress.__exit__(None, None, None)
 
 
 def sweep(
@@ -212,6 +212,8 @@ def sweep(
         require(module)
     grid = expand_grid(configs)
     inputs, inputs_id, arrays = _inputs(x, data, random, seed)
+    if scheduler is not None and cluster is not None:
+        raise ArgumentError('sweep: give scheduler (an existing Dask cluster) or cluster (one to start), not both')
     if cluster is not None and not isinstance(cluster, ClusterSpec):
         cluster = check_cluster_section(cluster, 'sweep')
     with ResultStore(output) as store:

@@ -88,3 +88,23 @@ def test_jobqueue_clusters_write_job_scripts():
     assert 'RequestCpus = MY.DaskWorkerCores' in script and '--nworkers 2' in script
     with pytest.raises(ConfigError, match='cluster.type must be one of slurm, htcondor'):
         check_cluster_section({'type': 'pbs'}, 'spec')
+
+
+@pytest.mark.parametrize('terminal', [True, False])
+def test_progress_shows_counts_and_dashboard_on_a_terminal_only(terminal):
+    import io
+
+    from rich.console import Console
+
+    from hgq_hls4ml.sweep.progress import SweepProgress
+
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=terminal, width=120, color_system=None)
+    with SweepProgress(4, skipped=2, dashboard='http://127.0.0.1:8787/status', console=console) as progress:
+        progress.update(done=3, running=1, failed=1)
+    text = stream.getvalue()
+    if terminal:
+        assert 'http://127.0.0.1:8787/status' in text and '2 job(s) already' in text
+        assert '3/4' in text and 'running 1, failed 1' in text and 'ETA' in text
+    else:
+        assert text == ''
