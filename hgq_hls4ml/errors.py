@@ -68,6 +68,10 @@ class ConfigError(HGQHls4mlError, ValueError):
     """A YAML/dict configuration is invalid."""
 
 
+class SweepLockedError(HGQHls4mlError, RuntimeError):
+    """Another sweep holds the results folder (its lock); two sweeps never write one folder at once."""
+
+
 class ProjectError(HGQHls4mlError, FileNotFoundError):
     """A directory is not a buildable hls4ml project (missing, or without ``build_prj.tcl`` / ``project.tcl``)."""
 
