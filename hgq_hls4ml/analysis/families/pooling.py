@@ -33,11 +33,29 @@ def feeds_padded_max_pooling(node: Layer) -> bool:
     return False
 
 
+def overlapping_stream(node: Layer) -> bool:
+    """Whether an io_stream pooling node's strides differ from its pool size where hls4ml's stream kernel asserts
+    that they do not: 2D pooling, and 1D pooling with the encoded implementation."""
+    if not isinstance(node, (Pooling1D, Pooling2D)) or not is_stream(node):
+        return False
+    if isinstance(node, Pooling1D) and node.get_attr('implementation') != 'encoded':
+        return False
+    axes = ('height', 'width') if isinstance(node, Pooling2D) else ('width',)
+    return any(node.get_attr(f'pool_{a}') != node.get_attr(f'stride_{a}') for a in axes)
+
+
 def _range(node, inputs):
     if is_stream(node) and pads(node):
         reason = (
             f"io_stream pooling with a padded border ({', '.join(pads(node))}): hls4ml's stream pooling supports no "
             "padding (its csim aborts); use padding='valid', or io_parallel"
+        )
+        raise UnsupportedLayerError([(node.name, node.class_name, reason)])
+    if overlapping_stream(node):
+        reason = (
+            f'io_stream {"2D" if isinstance(node, Pooling2D) else "1D (encoded)"} pooling whose strides differ from '
+            "its pool size: hls4ml's kernel for it takes non-overlapping windows only (its csim aborts); set strides "
+            'to the pool size, or use io_parallel'
         )
         raise UnsupportedLayerError([(node.name, node.class_name, reason)])
     x = inputs[0]
