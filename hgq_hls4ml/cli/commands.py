@@ -258,6 +258,8 @@ def run_quantize(args: argparse.Namespace) -> ExitCode:
             per_channel=not args.per_tensor,
             until=args.until,
             seed=args.seed,
+            overflow=args.overflow,
+            margin=args.margin,
         )
     for warning in caught:
         if issubclass(warning.category, CalibrationWarning):

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from .. import __version__
 from ..ptq.base import MAX_BITS, MIN_BITS
+from ..ptq.model import DEFAULT_MARGIN, OVERFLOW_MODES, SUPPORTED
 from ..vitis import BUILD_STEPS, STEP_TITLES
 from .commands import (
     DEFAULT_STEP,
@@ -227,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
         'quantize',
         run_quantize,
         'post-training quantization: a float Keras model -> an HGQ2 model that convert and verify take',
-        epilog='Unsupported layers are all listed (exit 3); --until LAYER leaves the layers after LAYER out, float.',
+        epilog=f'{SUPPORTED}. Unsupported layers are all listed (exit 3); --until LAYER leaves the layers after '
+        'LAYER and its own activation (a softmax: the model outputs logits) out of the saved model.',
     )
     _model_and_output(
         p, 'OUT.keras', 'HGQ2 model to write', 'overwrite an existing file', True, 'saved float Keras model'
@@ -237,7 +239,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--weight-bits', type=bits, default=8, metavar='B', help='width of weights, sign included (8)')
     p.add_argument('--activation-bits', type=bits, default=8, metavar='B', help='width of activations (8)')
     p.add_argument('--per-tensor', action='store_true', help='integer bits per tensor, not per channel')
-    p.add_argument('--until', metavar='LAYER', help='last layer to quantize; the layers after it stay float, left out')
+    p.add_argument(
+        '--until', metavar='LAYER', help='last layer to quantize; its activation and the layers after it are left out'
+    )
+    p.add_argument(
+        '--overflow',
+        choices=OVERFLOW_MODES,
+        default='WRAP',
+        help='what activations beyond the calibrated range do: wrap around (cheapest) or saturate (WRAP)',
+    )
+    p.add_argument(
+        '--margin',
+        type=_number(int, 'a whole number of integer bits >= 0', lambda v: v >= 0),
+        metavar='N',
+        help=f'with --overflow SAT: integer bits beyond the calibrated range ({DEFAULT_MARGIN})',
+    )
     _seed(p, 'the random calibration inputs drawn without --samples')
 
     p = _add(

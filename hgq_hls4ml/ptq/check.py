@@ -79,6 +79,16 @@ class CheckReport:
     skipped: tuple[str, ...] = ()
 
     @property
+    def saturated(self) -> int:
+        """Values clipped to their quantizer's range (``SAT`` modes)."""
+        return sum(q.overflows for q in self.quantizers if not q.wraps)
+
+    @property
+    def wrapped(self) -> int:
+        """Values wrapped around (``WRAP`` modes)."""
+        return sum(q.overflows for q in self.quantizers if q.wraps)
+
+    @property
     def problems(self) -> list[QuantizerCheck]:
         """The quantizers that wrap on the data or are uncalibrated."""
         return [q for q in self.quantizers if q.problem]
@@ -104,7 +114,8 @@ class CheckReport:
         lines = [
             _grid(headers, rows),
             f'{self.model}: {len(self.quantizers)} quantizers on {self.n_samples} samples; {len(over)} overflow '
-            f'({sum(q.wraps for q in over)} wrap), {sum(q.uncalibrated for q in self.quantizers)} uncalibrated',
+            f'({sum(q.wraps for q in over)} wrap): {self.saturated} values saturated, {self.wrapped} wrapped; '
+            f'{sum(q.uncalibrated for q in self.quantizers)} uncalibrated',
         ]
         if self.skipped:
             lines.append('not fixed-point, not checked: ' + ', '.join(self.skipped))
@@ -118,6 +129,7 @@ class CheckReport:
         out = asdict(self)
         out['quantizers'] = [{**asdict(q), 'note': q.note} for q in self.quantizers]
         out['problems'] = [q.name for q in self.problems]
+        out['saturated'], out['wrapped'] = self.saturated, self.wrapped
         return out
 
 

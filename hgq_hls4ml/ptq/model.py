@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,11 +18,17 @@ if TYPE_CHECKING:
 
 #: Calibration inputs drawn when no samples are given: standard normal, this many.
 RANDOM_SAMPLES = 512
+#: What an activation quantizer does beyond the calibrated range.
+OVERFLOW_MODES = ('WRAP', 'SAT')
+#: Integer bits a ``SAT`` activation quantizer gets beyond the calibrated range (docs/ptq.md: the measurement).
+DEFAULT_MARGIN = 1
 
 SUPPORTED = (
-    'supported: Dense, Conv1D/2D/3D (activation linear or relu), BatchNormalization, ReLU, Activation(relu/linear), '
-    'Max/Average/GlobalMax/GlobalAverage pooling 1D-3D, Add, Subtract, Multiply, Maximum, Minimum, Concatenate, '
-    'Flatten, Reshape, Permute, ZeroPadding/Cropping/UpSampling 1D-2D, Dropout and noise layers (dropped)'
+    'supported: Dense, Conv1D/2D/3D (any element-wise activation, or softmax), BatchNormalization, softmax '
+    '(Softmax, Activation, activation=) as QSoftmax, element-wise activations (Activation of any, ReLU with options, '
+    'LeakyReLU, ELU) as QUnaryFunctionLUT, Max/Average/GlobalMax/GlobalAverage pooling 1D-3D, Add, Subtract, '
+    'Multiply, Maximum, Minimum, Concatenate, Flatten, Reshape, Permute, ZeroPadding/Cropping/UpSampling 1D-2D, '
+    'Dropout and noise layers (dropped)'
 )
 UNTIL_HINT = (
     'to keep the layers after one out of the firmware (they stay float), name the last layer to quantize: '
@@ -29,11 +36,19 @@ UNTIL_HINT = (
 )
 
 
-def _widths(weight_bits: int, activation_bits: int, per_channel: bool) -> Widths:
+def _widths(weight_bits: int, activation_bits: int, per_channel: bool, overflow: str, margin: int | None) -> Widths:
     for name, bits in (('weight_bits', weight_bits), ('activation_bits', activation_bits)):
         if not isinstance(bits, (int, np.integer)) or not MIN_BITS <= bits <= MAX_BITS:
             raise ArgumentError(f'{name}={bits!r}: expected a whole number of bits from {MIN_BITS} to {MAX_BITS}')
-    return Widths(int(weight_bits), int(activation_bits), bool(per_channel))
+    if overflow not in OVERFLOW_MODES:
+        raise ArgumentError(f'overflow={overflow!r}: expected one of {", ".join(map(repr, OVERFLOW_MODES))}')
+    if margin is None:
+        margin = DEFAULT_MARGIN if overflow == 'SAT' else 0
+    if isinstance(margin, bool) or not isinstance(margin, (int, np.integer)) or not 0 <= margin < activation_bits:
+        raise ArgumentError(f'margin={margin!r}: expected a whole number of integer bits from 0 to activation_bits - 1')
+    if margin and overflow != 'SAT':
+        raise ArgumentError(f"margin={margin!r}: a margin is for overflow='SAT' (a WRAP quantizer wraps at any range)")
+    return Widths(int(weight_bits), int(activation_bits), bool(per_channel), overflow, int(margin))
 
 
 def _reason(call: Call, ctx: Context) -> list[str]:
@@ -109,7 +124,7 @@ def _needs_quantizer(graph: FloatGraph, kept: list[Call], t: keras.KerasTensor) 
     while todo:
         for call in graph.consumers.get(id(todo.pop()), []):
             mapper = MAPPERS[class_path(call.layer)] if id(call) in kept_ids else None
-            if mapper is None or mapper.quantizes_input:
+            if mapper is None or mapper.quantizes(call.layer):
                 continue
             if not mapper.shape_only(call.layer):
                 return True
@@ -176,6 +191,8 @@ def quantize(
     per_channel: bool = True,
     until: str | None = None,
     seed: int = 0,
+    overflow: str = 'WRAP',
+    margin: int | None = None,
 ) -> keras.Model:
     """An HGQ2 model computing what the float ``model`` computes, in fixed point, for ``hgq_hls4ml.convert``.
 
@@ -183,8 +200,10 @@ def quantize(
     :data:`RANDOM_SAMPLES` standard normal ones (seeded by ``seed``) and warns that real samples are better.
     Widths count the sign. ``per_channel``: integer bits per output channel of each kernel and per channel (last
     axis) of each activation, else per tensor. ``until``: the last layer to quantize; it and every layer it depends
-    on are quantized, the layers after it left out (they must read only its output), and a non-exact activation
-    of its own (a softmax) too.
+    on are quantized, the layers after it left out (they must read only its output), and an activation of its own
+    other than relu (a softmax: the model then outputs logits) too. ``overflow``: what an activation quantizer does
+    with a value beyond the calibrated range, ``'WRAP'`` or ``'SAT'`` (then ``margin`` more integer bits than the
+    samples need, :data:`DEFAULT_MARGIN` by default); a table's input always saturates.
 
     A layer with no HGQ2 equivalent raises :class:`UnsupportedLayerError` listing every such layer, before anything
     is built; so does a mapped layer the firmware cannot take (a dilated convolution, say). The returned model's
@@ -193,13 +212,13 @@ def quantize(
     """
     from ..convert import check_keras_model
     from ..handlers.precheck import class_path
-    from .calibrate import calibrate
+    from .calibrate import calibrate, tables_of, transfer
     from .graph import FloatGraph
     from .normalization import foldable
     from .registry import MAPPERS
     from .report import QuantizeReport, compare
 
-    widths = _widths(weight_bits, activation_bits, per_channel)
+    widths = _widths(weight_bits, activation_bits, per_channel, overflow, margin)
     check_keras_model(model)
     graph = FloatGraph(model)
     kept, outputs, left_out = graph.cut(until)
@@ -220,9 +239,14 @@ def quantize(
     ctx.folds = foldable(graph, kept, ctx.cut_activation)
     inputs = graph.inputs_of(kept)
     xs, random = _samples(samples, graph, inputs, seed)
+    ctx.widths = replace(widths, tracing=True)
     qmodel = _build(graph, kept, outputs, inputs, ctx)
     _check_firmware(qmodel, {c.layer.name: type(c.layer).__name__ for c in kept})
     calibrate(qmodel, _one(xs), widths.activation_bits)
+    if widths.overflow != 'WRAP' or tables_of(qmodel):
+        traced, ctx.widths = qmodel, widths
+        qmodel = _build(graph, kept, outputs, inputs, ctx)
+        transfer(traced, qmodel, widths.margin)
     quantized = _as_list(qmodel.predict(_one(xs), verbose=0))
     agreement, error = compare(_reference(graph, inputs, outputs, ctx, xs), quantized)
     qmodel.quantize_report = QuantizeReport(
@@ -230,12 +254,15 @@ def quantize(
         weight_bits=widths.weight_bits,
         activation_bits=widths.activation_bits,
         per_channel=widths.per_channel,
+        overflow=widths.overflow,
+        margin=widths.margin,
         n_samples=len(xs[0]),
         random_samples=random,
         agreement=agreement,
         max_abs_error=error,
         folded=tuple((bn.name, into) for into, bn in ctx.folds.items()),
         until=until,
-        left_out=tuple(([tail] if tail else []) + [f'{c.layer.name} ({type(c.layer).__name__})' for c in left_out]),
+        removed_activation=tail,
+        left_out=tuple(f'{c.layer.name} ({type(c.layer).__name__})' for c in left_out),
     )
     return qmodel

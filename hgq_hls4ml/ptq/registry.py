@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .activations import ActivationMapper
 from .base import Mapper
 from .kernels import KernelMapper
 from .merge import ConcatenateMapper, MergeMapper
@@ -15,6 +16,7 @@ MAPPER_CLASSES: tuple[type[Mapper], ...] = (
     PoolingMapper,
     MergeMapper,
     ConcatenateMapper,
+    ActivationMapper,
     CopyMapper,
     IdentityMapper,
 )
