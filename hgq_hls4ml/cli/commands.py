@@ -260,6 +260,7 @@ def run_quantize(args: argparse.Namespace) -> ExitCode:
             seed=args.seed,
             overflow=args.overflow,
             margin=args.margin,
+            input_precision=args.input_precision,
         )
     for warning in caught:
         if issubclass(warning.category, CalibrationWarning):
@@ -271,6 +272,8 @@ def run_quantize(args: argparse.Namespace) -> ExitCode:
     print(qmodel.quantize_report)
     print(f'wrote {out}')
     data = f'--data {args.samples}' if args.samples else '--random 100'
+    if args.input_precision:
+        data += f" --input-precision '{args.input_precision}'"
     print(f'next: hgq-hls4ml verify {out} {data}')
     return ExitCode.OK
 

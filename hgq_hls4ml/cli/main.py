@@ -249,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
         help='what activations beyond the calibrated range do: wrap around (cheapest) or saturate (WRAP)',
     )
     p.add_argument(
+        '--input-precision',
+        metavar='TYPE',
+        help="format the inputs arrive in, e.g. 'ap_uint<10>' for integer counts: quantized exactly, not calibrated",
+    )
+    p.add_argument(
         '--margin',
         type=_number(int, 'a whole number of integer bits >= 0', lambda v: v >= 0),
         metavar='N',

@@ -104,8 +104,10 @@ def table_output(bits: int) -> QuantizerConfig:
     )
 
 
-def apply(act: Activation, x: keras.KerasTensor, name: str, ctx: Context) -> keras.KerasTensor:
-    """``act`` applied to ``x`` by the layer named ``name``."""
+def apply(
+    act: Activation, x: keras.KerasTensor, name: str, ctx: Context, source: keras.KerasTensor | None = None
+) -> keras.KerasTensor:
+    """``act`` applied to ``x`` (made from the float model's tensor ``source``) by the layer named ``name``."""
     import keras
     from hgq.layers import QUnaryFunctionLUT
 
@@ -118,9 +120,8 @@ def apply(act: Activation, x: keras.KerasTensor, name: str, ctx: Context) -> ker
     if act.name == 'softmax':
         return _softmax(act, x, name, ctx)
     function = Elementwise(act.name, act.kwargs) if act.kwargs else act.name
-    w = ctx.widths
     return QUnaryFunctionLUT(
-        function, iq_conf=w.activation(table=True), oq_conf=table_output(w.activation_bits), name=name
+        function, iq_conf=ctx.input_conf(source, table=True), oq_conf=table_output(ctx.widths.activation_bits), name=name
     )(x)
 
 
@@ -153,4 +154,4 @@ class ActivationMapper(Mapper):
         layer, act = call.layer, of_layer(call.layer)
         if act.name == 'relu' and not act.kwargs:
             return type(layer).from_config(layer.get_config())(inputs[0])
-        return apply(act, inputs[0], layer.name, ctx)
+        return apply(act, inputs[0], layer.name, ctx, call.inputs[0])

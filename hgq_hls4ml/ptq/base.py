@@ -84,6 +84,16 @@ class Context:
     widths: Widths
     folds: dict[str, keras.Layer] = field(default_factory=dict)
     cut_activation: str | None = None
+    #: Dense/convolution name -> the input scaling (Rescaling, Normalization) folded into its weights.
+    input_folds: dict[str, keras.Layer] = field(default_factory=dict)
+    #: ``id`` of a float-model tensor carrying a model input as is (through reshapes and folded scalings) -> the
+    #: quantizer of the input's port format (``input_precision``), which reads it instead of a calibrated one.
+    ports: dict[int, QuantizerConfig] = field(default_factory=dict)
+
+    def input_conf(self, t: keras.KerasTensor | None, table: bool = False) -> QuantizerConfig:
+        """The input quantizer of a layer reading float-model tensor ``t``: the port format if ``t`` carries a
+        model input that has one, else a calibrated activation quantizer."""
+        return self.ports.get(id(t)) or self.widths.activation(table)
 
 
 class Mapper(ABC):

@@ -12,6 +12,7 @@ from ..handlers.qlayer import activation_name
 from .activations import EXACT, apply, fused
 from .base import Context, Mapper, copy_weights
 from .normalization import fold_batchnorm
+from .scaling import fold_input_scaling
 
 if TYPE_CHECKING:
     import keras
@@ -54,6 +55,9 @@ class KernelMapper(Mapper):
         layer = call.layer
         kernel = np.asarray(layer.kernel)
         bias = np.asarray(layer.bias) if layer.use_bias else None
+        scaling = ctx.input_folds.get(layer.name)
+        if scaling is not None:
+            kernel, bias = fold_input_scaling(kernel, bias, scaling, layer)
         bn = ctx.folds.get(layer.name)
         if bn is not None:
             kernel, bias = fold_batchnorm(kernel, bias, bn)
@@ -64,7 +68,7 @@ class KernelMapper(Mapper):
             activation=act if act in EXACT else 'linear',
             use_bias=bias is not None,
             name=layer.name,
-            iq_conf=w.activation(),
+            iq_conf=ctx.input_conf(call.inputs[0]),
             kq_conf=w.weight(),
             bq_conf=w.weight('bias'),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,8 @@ SUPPORTED = (
     '(Softmax, Activation, activation=) as QSoftmax, element-wise activations (Activation of any, ReLU with options, '
     'LeakyReLU, ELU) as QUnaryFunctionLUT, Max/Average/GlobalMax/GlobalAverage pooling 1D-3D, Add, Subtract, '
     'Multiply, Maximum, Minimum, Concatenate, Flatten, Reshape, Permute, ZeroPadding/Cropping/UpSampling 1D-2D, '
-    'Dropout and noise layers (dropped)'
+    'Rescaling and Normalization (folded into the next Dense/convolution, else an affine step), Dropout and noise '
+    'layers (dropped)'
 )
 UNTIL_HINT = (
     'to keep the layers after one out of the firmware (they stay float), name the last layer to quantize: '
@@ -109,6 +111,60 @@ def _samples(samples: Any, graph: FloatGraph, inputs: list[keras.KerasTensor], s
     return [by_input[id(t)] for t in inputs], False
 
 
+def _port_types(graph: FloatGraph, input_precision: str | Mapping[str, str] | None) -> list[tuple[Any, str]]:
+    """``(model input, port type)`` for every input ``input_precision`` names (all of them, given a string)."""
+    if input_precision is None:
+        return []
+    names = {input_name(t): t for t in graph.model.inputs}
+    given = dict.fromkeys(names, input_precision) if isinstance(input_precision, str) else dict(input_precision)
+    unknown = [name for name in given if name not in names]
+    if unknown:
+        raise ArgumentError(
+            f'input_precision names {", ".join(map(repr, unknown))}, not an input of model {graph.model.name!r} '
+            f'(inputs: {", ".join(names)})'
+        )
+    return [(names[name], text) for name, text in given.items()]
+
+
+def _ports(graph: FloatGraph, kept: list[Call], ctx: Context, input_precision: Any) -> dict[int, Any]:
+    """``Context.ports``: each float tensor carrying a model input with a port type as is -> its quantizer."""
+    from hgq.quantizer import QuantizerConfig
+
+    from ..handlers.precheck import class_path
+    from ..precision.port import parse_port_type
+    from .registry import MAPPERS
+
+    ports = {}
+    folded = {id(layer) for layer in ctx.input_folds.values()}
+    kept_ids = {id(call) for call in kept}
+    for t, text in _port_types(graph, input_precision):
+        port = parse_port_type(text)
+        signed = int(port.signed)
+        if port.width > MAX_BITS or port.rounding not in ('TRN', 'RND', 'RND_CONV'):
+            raise ArgumentError(
+                f'input_precision {text!r}: expected at most {MAX_BITS} bits, rounding TRN, RND or RND_CONV'
+            )
+        conf = QuantizerConfig(
+            'kbi',
+            'datalane',
+            k0=signed,
+            b0=port.width - signed,
+            i0=port.integer - signed,
+            round_mode=port.rounding,
+            overflow_mode='SAT',
+            heterogeneous_axis=(),
+        )
+        todo = [t]
+        while todo:
+            tensor = todo.pop()
+            ports[id(tensor)] = conf
+            for call in graph.consumers.get(id(tensor), []):
+                mapper = MAPPERS[class_path(call.layer)] if id(call) in kept_ids else None
+                if mapper is not None and (mapper.shape_only(call.layer) or id(call.layer) in folded):
+                    todo.extend(call.outputs)
+    return ports
+
+
 def _one(items: list) -> Any:
     return items[0] if len(items) == 1 else items
 
@@ -143,7 +199,7 @@ def _build(graph: FloatGraph, kept: list[Call], outputs: list, inputs: list, ctx
     tensors = {}
     for t, x in zip(inputs, new_inputs):
         needed = _needs_quantizer(graph, kept, t)
-        tensors[id(t)] = Quantizer(ctx.widths.activation(), name=f'{input_name(t)}_q')(x) if needed else x
+        tensors[id(t)] = Quantizer(ctx.input_conf(t), name=f'{input_name(t)}_q')(x) if needed else x
     for call in kept:
         out = MAPPERS[class_path(call.layer)].build(call, [tensors[id(t)] for t in call.inputs], ctx)
         tensors[id(call.outputs[0])] = out
@@ -193,6 +249,7 @@ def quantize(
     seed: int = 0,
     overflow: str = 'WRAP',
     margin: int | None = None,
+    input_precision: str | Mapping[str, str] | None = None,
 ) -> keras.Model:
     """An HGQ2 model computing what the float ``model`` computes, in fixed point, for ``hgq_hls4ml.convert``.
 
@@ -203,7 +260,10 @@ def quantize(
     on are quantized, the layers after it left out (they must read only its output), and an activation of its own
     other than relu (a softmax: the model then outputs logits) too. ``overflow``: what an activation quantizer does
     with a value beyond the calibrated range, ``'WRAP'`` or ``'SAT'`` (then ``margin`` more integer bits than the
-    samples need, :data:`DEFAULT_MARGIN` by default); a table's input always saturates.
+    samples need, :data:`DEFAULT_MARGIN` by default); a table's input always saturates. ``input_precision``: the
+    format the inputs arrive in (the detector's port, e.g. ``'ap_uint<10>'`` for integer counts), for every input or
+    ``{input name: type}``: the layers reading an input (through reshapes and a folded ``Rescaling``/
+    ``Normalization``) quantize it to exactly that, uncalibrated; pass the same to ``convert``.
 
     A layer with no HGQ2 equivalent raises :class:`UnsupportedLayerError` listing every such layer, before anything
     is built; so does a mapped layer the firmware cannot take (a dilated convolution, say). The returned model's
@@ -215,6 +275,7 @@ def quantize(
     from .calibrate import calibrate, tables_of, transfer
     from .graph import FloatGraph
     from .normalization import foldable
+    from .scaling import foldable_scalings
     from .registry import MAPPERS
     from .report import QuantizeReport, compare
 
@@ -237,6 +298,8 @@ def quantize(
             hint += f'\n{advice}'
         raise UnsupportedLayerError(problems, what='quantized by hgq_hls4ml.quantize', hint=hint)
     ctx.folds = foldable(graph, kept, ctx.cut_activation)
+    ctx.input_folds = foldable_scalings(graph, kept)
+    ctx.ports = _ports(graph, kept, ctx, input_precision)
     inputs = graph.inputs_of(kept)
     xs, random = _samples(samples, graph, inputs, seed)
     ctx.widths = replace(widths, tracing=True)
@@ -261,6 +324,8 @@ def quantize(
         agreement=agreement,
         max_abs_error=error,
         folded=tuple((bn.name, into) for into, bn in ctx.folds.items()),
+        scaling_folded=tuple((scaling.name, into) for into, scaling in ctx.input_folds.items()),
+        input_precision=tuple((input_name(t), str(text)) for t, text in _port_types(graph, input_precision)),
         until=until,
         removed_activation=tail,
         left_out=tuple(f'{c.layer.name} ({type(c.layer).__name__})' for c in left_out),

@@ -9,10 +9,12 @@ from .merge import ConcatenateMapper, MergeMapper
 from .normalization import BatchNormMapper
 from .passthrough import CopyMapper, IdentityMapper
 from .pooling import PoolingMapper
+from .scaling import ScalingMapper
 
 MAPPER_CLASSES: tuple[type[Mapper], ...] = (
     KernelMapper,
     BatchNormMapper,
+    ScalingMapper,
     PoolingMapper,
     MergeMapper,
     ConcatenateMapper,

@@ -18,7 +18,8 @@ class QuantizeReport:
     quantized: up to ``until``, without the activation removed from it (``removed_activation``, the name of the
     activation of ``until`` itself: with ``'softmax'`` the model outputs logits). ``folded``: ``(batch normalization,
     layer it was folded into)``; ``left_out``: the float layers (name and class) not in the quantized model, in model
-    order. ``overflow``/``margin``: what activation quantizers do beyond the calibrated range.
+    order. ``overflow``/``margin``: what activation quantizers do beyond the calibrated range. ``scaling_folded``:
+    ``(Rescaling/Normalization, layer it was folded into)``; ``input_precision``: ``(input, port type)``.
     """
 
     model: str
@@ -30,6 +31,8 @@ class QuantizeReport:
     agreement: float | None
     max_abs_error: float
     folded: tuple[tuple[str, str], ...] = ()
+    scaling_folded: tuple[tuple[str, str], ...] = ()
+    input_precision: tuple[tuple[str, str], ...] = ()
     until: str | None = None
     removed_activation: str | None = None
     left_out: tuple[str, ...] = ()
@@ -46,6 +49,10 @@ class QuantizeReport:
         ]
         if self.folded:
             lines.append('  batch normalization folded: ' + ', '.join(f'{bn} into {into}' for bn, into in self.folded))
+        if self.scaling_folded:
+            lines.append('  input scaling folded: ' + ', '.join(f'{s} into {into}' for s, into in self.scaling_folded))
+        if self.input_precision:
+            lines.append('  inputs quantized as they arrive: ' + ', '.join(f'{n} {t}' for n, t in self.input_precision))
         agreement = '' if self.agreement is None else f'argmax agreement {100 * self.agreement:.2f}%, '
         lines.append(f'  float vs quantized on them: {agreement}max |error| {self.max_abs_error:.4g}')
         if self.until is not None:
