@@ -120,9 +120,8 @@ def apply(
     if act.name == 'softmax':
         return _softmax(act, x, name, ctx)
     function = Elementwise(act.name, act.kwargs) if act.kwargs else act.name
-    return QUnaryFunctionLUT(
-        function, iq_conf=ctx.input_conf(source, table=True), oq_conf=table_output(ctx.widths.activation_bits), name=name
-    )(x)
+    iq_conf, oq_conf = ctx.input_conf(source, table=True), table_output(ctx.widths.activation_bits)
+    return QUnaryFunctionLUT(function, iq_conf=iq_conf, oq_conf=oq_conf, name=name)(x)
 
 
 def fused(layer: keras.Layer) -> Activation:

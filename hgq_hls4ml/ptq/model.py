@@ -275,9 +275,9 @@ def quantize(
     from .calibrate import calibrate, tables_of, transfer
     from .graph import FloatGraph
     from .normalization import foldable
-    from .scaling import foldable_scalings
     from .registry import MAPPERS
     from .report import QuantizeReport, compare
+    from .scaling import foldable_scalings
 
     widths = _widths(weight_bits, activation_bits, per_channel, overflow, margin)
     check_keras_model(model)
