@@ -232,9 +232,17 @@ def build_parser() -> argparse.ArgumentParser:
         'LAYER and its own activation (a softmax: the model outputs logits) out of the saved model.',
     )
     _model_and_output(
-        p, 'OUT.keras', 'HGQ2 model to write', 'overwrite an existing file', True, 'saved float Keras model'
+        p,
+        'OUT.keras',
+        'HGQ2 model to write',
+        'overwrite an existing file',
+        True,
+        'saved float Keras model (.keras; Keras 2: .h5, or .json with --weights)',
     )
     p.add_argument('--samples', metavar='X.npy', help=f'calibration {DATA_HELP} (default: random, with a warning)')
+    p.add_argument(
+        '--weights', metavar='W.h5', help='weights of a Keras 2 JSON architecture (MODEL.json); a .h5 holds its own'
+    )
     bits = _number(int, f'a whole number of bits from {MIN_BITS} to {MAX_BITS}', lambda v: MIN_BITS <= v <= MAX_BITS)
     p.add_argument('--weight-bits', type=bits, default=8, metavar='B', help='width of weights, sign included (8)')
     p.add_argument('--activation-bits', type=bits, default=8, metavar='B', help='width of activations (8)')

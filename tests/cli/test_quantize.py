@@ -13,6 +13,8 @@ import pytest
 from hgq_hls4ml.cli.exit_codes import ExitCode
 from tests.cli.helpers import error_lines
 from tests.quantize.float_models import randomize_batchnorm
+from tests.quantize.keras2_files import write_json_and_weights
+from tests.quantize.test_keras2 import cnn
 
 L = keras.layers
 
@@ -136,3 +138,14 @@ def test_check_of_a_float_model_exits_3(run_cli, float_files):
         "error: model 'classifier' has no HGQ2 quantizer; check reads HGQ2 models (hgq-hls4ml quantize makes one "
         'from a float Keras model)'
     ]
+
+
+def test_the_cli_quantizes_a_keras2_json(run_cli, tmp_path):
+    config, weights = cnn()
+    write_json_and_weights(tmp_path, config, weights)
+    np.save(tmp_path / 'x.npy', np.random.default_rng(0).normal(0, 1, (100, 6, 6, 1)).astype(np.float32))
+    proc = run_cli('quantize', 'model.json', '--weights', 'weights.h5', '--samples', 'x.npy', '-o', 'q.keras')
+    assert proc.returncode == ExitCode.OK, proc.stderr
+    assert proc.stdout.startswith('quantized small_cnn: weights 8 bits')
+    refused = run_cli('quantize', 'model.json', '--samples', 'x.npy', '-o', 'q2.keras')
+    assert refused.returncode != ExitCode.OK and 'needs its weights .h5' in refused.stderr
