@@ -272,6 +272,7 @@ def run_quantize(args: argparse.Namespace) -> ExitCode:
             overflow=args.overflow,
             margin=args.margin,
             input_precision=args.input_precision,
+            target_agreement=args.target_agreement,
         )
     for warning in caught:
         if issubclass(warning.category, CalibrationWarning):

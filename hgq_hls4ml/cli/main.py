@@ -262,6 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="format the inputs arrive in, e.g. 'ap_uint<10>' for integer counts: quantized exactly, not calibrated",
     )
     p.add_argument(
+        '--target-agreement',
+        type=_number(float, 'a fraction in (0, 1]', lambda v: 0 < v <= 1),
+        metavar='A',
+        help='search per-layer then per-channel widths for the fewest EBOPs whose argmax agreement with the float '
+        'model on held-out samples (1/4 of them) stays >= A, e.g. 0.99',
+    )
+    p.add_argument(
         '--margin',
         type=_number(int, 'a whole number of integer bits >= 0', lambda v: v >= 0),
         metavar='N',

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 #: Calibration inputs drawn when no samples are given: standard normal, this many.
 RANDOM_SAMPLES = 512
+#: With a target agreement, 1 sample in this many is held out of calibration to measure it; at least this many.
+HELD_OUT_PART, MIN_HELD_OUT = 4, 20
 #: What an activation quantizer does beyond the calibrated range.
 OVERFLOW_MODES = ('WRAP', 'SAT')
 #: Integer bits a ``SAT`` activation quantizer gets beyond the calibrated range (docs/ptq.md: the measurement).
@@ -165,6 +167,19 @@ def _ports(graph: FloatGraph, kept: list[Call], ctx: Context, input_precision: A
     return ports
 
 
+def _split(xs: list[np.ndarray], target_agreement: float | None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``(calibration, held-out)`` samples: all and none without a search, else the first 3/4 and the rest."""
+    if target_agreement is None:
+        return xs, []
+    n = len(xs[0])
+    held = n // HELD_OUT_PART
+    if held < MIN_HELD_OUT:
+        raise ArgumentError(
+            f'target_agreement: {n} samples leave {held} held out; give at least {MIN_HELD_OUT * HELD_OUT_PART}'
+        )
+    return [a[: n - held] for a in xs], [a[n - held :] for a in xs]
+
+
 def _one(items: list) -> Any:
     return items[0] if len(items) == 1 else items
 
@@ -250,6 +265,7 @@ def quantize(
     overflow: str = 'WRAP',
     margin: int | None = None,
     input_precision: str | Mapping[str, str] | None = None,
+    target_agreement: float | None = None,
 ) -> keras.Model:
     """An HGQ2 model computing what the float ``model`` computes, in fixed point, for ``hgq_hls4ml.convert``.
 
@@ -264,12 +280,17 @@ def quantize(
     format the inputs arrive in (the detector's port, e.g. ``'ap_uint<10>'`` for integer counts), for every input or
     ``{input name: type}``: the layers reading an input (through reshapes and a folded ``Rescaling``/
     ``Normalization``) quantize it to exactly that, uncalibrated; pass the same to ``convert``.
+    ``target_agreement`` (e.g. 0.99): calibrate on the first 3/4 of the samples, then lower per-layer and
+    per-channel widths for the smallest EBOPs whose argmax agreement with the float model on the last 1/4 stays at
+    or above it (:mod:`.search`; progress shown while it searches); ``quantize_report.search`` says what it reached.
 
     A layer with no HGQ2 equivalent raises :class:`UnsupportedLayerError` listing every such layer, before anything
     is built; so does a mapped layer the firmware cannot take (a dilated convolution, say). The returned model's
     ``quantize_report`` (:class:`QuantizeReport`) says what was folded and left out, and the argmax agreement and
     largest difference with the float model on the samples.
     """
+    from hgq.utils import trace_minmax
+
     from ..convert import check_keras_model
     from ..handlers.precheck import class_path
     from .calibrate import calibrate, tables_of, transfer
@@ -278,8 +299,11 @@ def quantize(
     from .registry import MAPPERS
     from .report import QuantizeReport, compare
     from .scaling import foldable_scalings
+    from .search import search, total_ebops
 
     widths = _widths(weight_bits, activation_bits, per_channel, overflow, margin)
+    if target_agreement is not None and not (isinstance(target_agreement, (int, float)) and 0 < target_agreement <= 1):
+        raise ArgumentError(f'target_agreement={target_agreement!r}: expected a fraction in (0, 1], e.g. 0.99')
     check_keras_model(model)
     graph = FloatGraph(model)
     kept, outputs, left_out = graph.cut(until)
@@ -305,11 +329,26 @@ def quantize(
     ctx.widths = replace(widths, tracing=True)
     qmodel = _build(graph, kept, outputs, inputs, ctx)
     _check_firmware(qmodel, {c.layer.name: type(c.layer).__name__ for c in kept})
-    calibrate(qmodel, _one(xs), widths.activation_bits)
+    calibration, held_out = _split(xs, target_agreement)
+    calibrate(qmodel, _one(calibration), widths.activation_bits)
     if widths.overflow != 'WRAP' or tables_of(qmodel):
         traced, ctx.widths = qmodel, widths
         qmodel = _build(graph, kept, outputs, inputs, ctx)
         transfer(traced, qmodel, widths.margin)
+    trace_minmax(qmodel, _one(calibration), reset=False)  # HGQ2 counts EBOPs when tracing (nothing grows)
+    searched = None
+    if target_agreement is not None:
+        reference = _reference(graph, inputs, outputs, ctx, held_out)
+        if compare(reference, reference)[0] is None:
+            raise ArgumentError(f'target_agreement={target_agreement!r}: no output of two or more classes to agree on')
+        searched = search(
+            qmodel,
+            _one(calibration),
+            _one(held_out),
+            reference,
+            float(target_agreement),
+            lambda ref, out: compare(ref, _as_list(out))[0],
+        )
     quantized = _as_list(qmodel.predict(_one(xs), verbose=0))
     agreement, error = compare(_reference(graph, inputs, outputs, ctx, xs), quantized)
     qmodel.quantize_report = QuantizeReport(
@@ -329,5 +368,7 @@ def quantize(
         until=until,
         removed_activation=tail,
         left_out=tuple(f'{c.layer.name} ({type(c.layer).__name__})' for c in left_out),
+        ebops=total_ebops(qmodel),
+        search=searched,
     )
     return qmodel

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .search import SearchResult
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,8 @@ class QuantizeReport:
     activation of ``until`` itself: with ``'softmax'`` the model outputs logits). ``folded``: ``(batch normalization,
     layer it was folded into)``; ``left_out``: the float layers (name and class) not in the quantized model, in model
     order. ``overflow``/``margin``: what activation quantizers do beyond the calibrated range. ``scaling_folded``:
-    ``(Rescaling/Normalization, layer it was folded into)``; ``input_precision``: ``(input, port type)``.
+    ``(Rescaling/Normalization, layer it was folded into)``; ``input_precision``: ``(input, port type)``. ``ebops``:
+    HGQ2's EBOPs of the quantized model; ``search``: what the mixed-precision search reached (``target_agreement``).
     """
 
     model: str
@@ -38,6 +42,8 @@ class QuantizeReport:
     left_out: tuple[str, ...] = ()
     overflow: str = 'WRAP'
     margin: int = 0
+    ebops: int = 0
+    search: SearchResult | None = None
 
     def __str__(self) -> str:
         granularity = 'per channel' if self.per_channel else 'per tensor'
@@ -54,7 +60,16 @@ class QuantizeReport:
         if self.input_precision:
             lines.append('  inputs quantized as they arrive: ' + ', '.join(f'{n} {t}' for n, t in self.input_precision))
         agreement = '' if self.agreement is None else f'argmax agreement {100 * self.agreement:.2f}%, '
-        lines.append(f'  float vs quantized on them: {agreement}max |error| {self.max_abs_error:.4g}')
+        lines.append(
+            f'  float vs quantized on them: {agreement}max |error| {self.max_abs_error:.4g}; EBOPs {self.ebops}'
+        )
+        if self.search is not None:
+            r = self.search
+            lines.append(
+                f'  bit widths searched for argmax agreement >= {r.target:g} on {r.n_held_out} held-out samples: '
+                f'reached {100 * r.agreement:.2f}% with {r.ebops} EBOPs, {100 * r.ebops / r.ebops_uniform:.1f}% '
+                f"of the uniform widths' {r.ebops_uniform} ({r.steps} steps)"
+            )
         if self.until is not None:
             lines.append(f'  {self.outputs()}')
         return '\n'.join(lines)

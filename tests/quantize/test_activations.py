@@ -28,15 +28,16 @@ ELEMENTWISE = {
 
 
 def _elementwise_model() -> tuple[keras.Model, np.ndarray]:
-    """One Dense feeding every activation of :data:`ELEMENTWISE`, concatenated into a Dense head."""
+    """Two Dense layers feeding every activation of :data:`ELEMENTWISE` (four each: hls4ml's io_stream copies an
+    output to at most 7 readers), concatenated into a Dense head."""
     keras.utils.set_random_seed(3)
     inp = keras.Input((5,), name='x')
-    x = L.Dense(6, name='dense')(inp)
+    sources = [L.Dense(6, name='dense_a')(inp), L.Dense(6, name='dense_b')(inp)]
     branches = []
-    for name, (make, _) in ELEMENTWISE.items():
+    for n, (name, (make, _)) in enumerate(ELEMENTWISE.items()):
         layer = make()
         layer.name = name
-        branches.append(layer(x))
+        branches.append(layer(sources[n % 2]))
     out = branches[0]
     for n, branch in enumerate(branches[1:]):
         out = L.Concatenate(name=f'cat{n}')([out, branch])
