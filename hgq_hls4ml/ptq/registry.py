@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .activations import ActivationMapper
 from .base import Mapper
+from .einsum import EinsumDenseMapper
 from .kernels import KernelMapper
 from .merge import ConcatenateMapper, MergeMapper
 from .normalization import BatchNormMapper
@@ -13,6 +14,7 @@ from .scaling import ScalingMapper
 
 MAPPER_CLASSES: tuple[type[Mapper], ...] = (
     KernelMapper,
+    EinsumDenseMapper,
     BatchNormMapper,
     ScalingMapper,
     PoolingMapper,
