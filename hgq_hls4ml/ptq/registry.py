@@ -10,11 +10,13 @@ from .merge import ConcatenateMapper, MergeMapper
 from .normalization import BatchNormMapper
 from .passthrough import CopyMapper, IdentityMapper
 from .pooling import PoolingMapper
+from .recurrent import RecurrentMapper
 from .scaling import ScalingMapper
 
 MAPPER_CLASSES: tuple[type[Mapper], ...] = (
     KernelMapper,
     EinsumDenseMapper,
+    RecurrentMapper,
     BatchNormMapper,
     ScalingMapper,
     PoolingMapper,

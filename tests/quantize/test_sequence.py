@@ -27,6 +27,7 @@ def _model(kind: str) -> tuple[keras.Model, np.ndarray]:
 
 EXPECTED = {
     'einsum': ['InputLayer', 'QEinsumDense', 'QUnaryFunctionLUT', 'Flatten', 'QDense', 'QSoftmax'],
+    'recurrent': ['InputLayer', 'QSimpleRNN', 'QGRU', 'QDense', 'QSoftmax'],
 }
 
 
