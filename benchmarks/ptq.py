@@ -42,6 +42,8 @@ import hgq_hls4ml  # noqa: E402
 
 L = keras.layers
 MODELS = ('mlp', 'mlp_bn', 'cnn', 'conv1d')
+#: The measurements: the main table, the softmax's cost, the overflow modes.
+SECTIONS = ('main', 'softmax', 'overflow')
 
 
 def _tabular(seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +113,7 @@ def _verdict(q: keras.Model, x: np.ndarray, n: int) -> str:
     return 'BIT-EXACT' if report.bit_exact else f'MISMATCH {report.n_elements - report.n_exact}'
 
 
-def run_model(name: str, epochs: int, n_verify: int) -> dict:
+def run_model(name: str, epochs: int, n_verify: int, sections: tuple[str, ...] = SECTIONS) -> dict:
     keras.utils.set_random_seed(0)
     model, x, y = _model(name)
     split = 3 * len(x) // 4
@@ -125,9 +127,13 @@ def run_model(name: str, epochs: int, n_verify: int) -> dict:
     rows = []
     base = None
     for label, kwargs in (
-        ('8 bits', {'weight_bits': 8, 'activation_bits': 8}),
-        ('6 bits', {'weight_bits': 6, 'activation_bits': 6}),
-        ('target 0.99', {'target_agreement': 0.99}),
+        ()
+        if 'main' not in sections
+        else (
+            ('8 bits', {'weight_bits': 8, 'activation_bits': 8}),
+            ('6 bits', {'weight_bits': 6, 'activation_bits': 6}),
+            ('target 0.99', {'target_agreement': 0.99}),
+        )
     ):
         start = time.perf_counter()
         q = hgq_hls4ml.quantize(model, xtr, **kwargs)
@@ -146,16 +152,20 @@ def run_model(name: str, epochs: int, n_verify: int) -> dict:
         )
         print(f'  {name} {label}: {rows[-1]}', file=sys.stderr)
     softmax = {}
-    for bits in (8, 6):
+    for bits in (8, 6) if 'softmax' in sections else ():
         logits = hgq_hls4ml.quantize(model, xtr, weight_bits=bits, activation_bits=bits, until='head')
         whole = hgq_hls4ml.quantize(model, xtr, weight_bits=bits, activation_bits=bits)
-        softmax[bits] = {'logits': _agreement(model, logits, xte), 'softmax': _agreement(model, whole, xte)}
+        softmax[str(bits)] = {'logits': _agreement(model, logits, xte), 'softmax': _agreement(model, whole, xte)}
     overflow = {}
     for label, kwargs in (
-        ('WRAP', {}),
-        ('SAT+0', {'overflow': 'SAT', 'margin': 0}),
-        ('SAT+1', {'overflow': 'SAT', 'margin': 1}),
-        ('SAT+2', {'overflow': 'SAT', 'margin': 2}),
+        ()
+        if 'overflow' not in sections
+        else (
+            ('WRAP', {}),
+            ('SAT+0', {'overflow': 'SAT', 'margin': 0}),
+            ('SAT+1', {'overflow': 'SAT', 'margin': 1}),
+            ('SAT+2', {'overflow': 'SAT', 'margin': 2}),
+        )
     ):
         q = hgq_hls4ml.quantize(model, xtr, **kwargs)
         overflow[label] = {'test': _agreement(model, q, xte), 'test_x2': _agreement(model, q, 2 * xte)}
@@ -173,14 +183,17 @@ def _print(results: list[dict]) -> None:
             )
     print('\n| model | 8 bits: logits | 8 bits: softmax | 6 bits: logits | 6 bits: softmax |')
     print('|---|---|---|---|---|')
-    for r in results:
+    for r in (r for r in results if r['softmax']):
         s = r['softmax']
-        cells = ' | '.join(f'{100 * s[b][k]:.2f}%' for b in (8, 6) for k in ('logits', 'softmax'))
+        cells = ' | '.join(f'{100 * s[b][k]:.2f}%' for b in ('8', '6') for k in ('logits', 'softmax'))
         print(f'| {r["model"]} | {cells} |')
-    labels = list(results[0]['overflow'])
+    measured = [r for r in results if r['overflow']]
+    if not measured:
+        return
+    labels = list(measured[0]['overflow'])
     print('\n| model | ' + ' | '.join(f'{m}: test | {m}: test x2' for m in labels) + ' |')
     print('|---|' + '---|---|' * len(labels))
-    for r in results:
+    for r in measured:
         o = r['overflow']
         cells = ' | '.join(f'{100 * o[m]["test"]:.2f}% | {100 * o[m]["test_x2"]:.2f}%' for m in labels)
         print(f'| {r["model"]} | {cells} |')
@@ -191,6 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--models', default=','.join(MODELS))
     parser.add_argument('--epochs', type=int, default=30)
     parser.add_argument('--verify', type=int, default=100, help='test inputs run in C simulation (half scaled 4x)')
+    parser.add_argument('--sections', default=','.join(SECTIONS), help=f'of {", ".join(SECTIONS)}')
     parser.add_argument('--json', type=Path, help='write the results there')
     parser.add_argument('--tables', type=Path, nargs='+', help='print the tables of earlier --json results, no run')
     args = parser.parse_args(argv)
@@ -201,7 +215,8 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [n for n in names if n not in MODELS]
     if unknown:
         parser.error(f'unknown models {unknown}; choose from {", ".join(MODELS)}')
-    results = [run_model(name, args.epochs, args.verify) for name in names]
+    sections = tuple(args.sections.split(','))
+    results = [run_model(name, args.epochs, args.verify, sections) for name in names]
     _print(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -27,7 +27,8 @@ OVERFLOW_MODES = ('WRAP', 'SAT')
 DEFAULT_MARGIN = 1
 
 SUPPORTED = (
-    'supported: Dense, Conv1D/2D/3D (any element-wise activation, or softmax), BatchNormalization, softmax '
+    'supported: Dense, Conv1D/2D/3D, EinsumDense (any element-wise activation, or softmax), SimpleRNN, GRU, '
+    'BatchNormalization, softmax '
     '(Softmax, Activation, activation=) as QSoftmax, element-wise activations (Activation of any, ReLU with options, '
     'LeakyReLU, ELU) as QUnaryFunctionLUT, Max/Average/GlobalMax/GlobalAverage pooling 1D-3D, Add, Subtract, '
     'Multiply, Maximum, Minimum, Concatenate, Flatten, Reshape, Permute, ZeroPadding/Cropping/UpSampling 1D-2D, '
