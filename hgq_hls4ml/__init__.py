@@ -14,6 +14,8 @@ import hls4ml  # noqa: F401  # loads hls4ml backends first; that registers this 
 if 'keras' in sys.modules:
     try:
         import hgq  # noqa: F401  # registers HGQ2's Keras serializable classes
+
+        from .ptq import functions  # noqa: F401  # registers the table functions quantize builds
     except (ImportError, ValueError):  # no hgq2 or no usable Keras backend: never break `import hls4ml` (our plugin)
         pass
 

@@ -16,7 +16,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import CalibrationWarning, ConfigError, HGQHls4mlError, OutputDirError, ToolNotFoundError
+from ..errors import (
+    ArgumentError,
+    CalibrationWarning,
+    ConfigError,
+    HGQHls4mlError,
+    OutputDirError,
+    ToolNotFoundError,
+)
 from .config import (
     ProjectConfig,
     check_layer_names,
@@ -250,13 +257,17 @@ def run_build(args: argparse.Namespace) -> ExitCode:
 
 def run_quantize(args: argparse.Namespace) -> ExitCode:
     from ..ptq import quantize
+    from ..ptq.keras2 import is_keras2_file, load_keras2, weights_problem
 
     model_path = Path(args.model)
     check_file(model_path, 'model file')
+    problem = weights_problem(model_path, args.weights)
+    if problem:
+        raise ArgumentError(problem)
     if args.samples:
         check_file(Path(args.samples), 'samples file')
     out = check_output_file(Path(args.output), args.force, suffix='.keras')
-    model = load_model(model_path)
+    model = load_keras2(model_path, args.weights) if is_keras2_file(model_path) else load_model(model_path)
     xs = load_inputs(Path(args.samples), model) if args.samples else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always', CalibrationWarning)
@@ -268,6 +279,10 @@ def run_quantize(args: argparse.Namespace) -> ExitCode:
             per_channel=not args.per_tensor,
             until=args.until,
             seed=args.seed,
+            overflow=args.overflow,
+            margin=args.margin,
+            input_precision=args.input_precision,
+            target_agreement=args.target_agreement,
         )
     for warning in caught:
         if issubclass(warning.category, CalibrationWarning):
@@ -279,6 +294,8 @@ def run_quantize(args: argparse.Namespace) -> ExitCode:
     print(qmodel.quantize_report)
     print(f'wrote {out}')
     data = f'--data {args.samples}' if args.samples else '--random 100'
+    if args.input_precision:
+        data += f" --input-precision '{args.input_precision}'"
     print(f'next: hgq-hls4ml verify {out} {data}')
     return ExitCode.OK
 

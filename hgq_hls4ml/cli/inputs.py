@@ -57,6 +57,8 @@ def load_model(path: Path) -> Any:
     import hgq  # noqa: F401  # registers the HGQ2 layer classes so that they deserialize
     import keras
 
+    from ..ptq import functions  # noqa: F401  # registers the table functions of quantized models
+
     try:
         return keras.models.load_model(path, compile=False)
     except Exception as exc:

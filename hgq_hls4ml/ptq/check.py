@@ -83,6 +83,16 @@ class CheckReport:
     skipped: tuple[str, ...] = ()
 
     @property
+    def saturated(self) -> int:
+        """Values clipped to their quantizer's range (``SAT`` modes)."""
+        return sum(q.overflows for q in self.quantizers if not q.wraps)
+
+    @property
+    def wrapped(self) -> int:
+        """Values wrapped around (``WRAP`` modes)."""
+        return sum(q.overflows for q in self.quantizers if q.wraps)
+
+    @property
     def problems(self) -> list[QuantizerCheck]:
         """The quantizers that wrap on the data or are uncalibrated."""
         return [q for q in self.quantizers if q.problem]
@@ -111,7 +121,7 @@ class CheckReport:
             _grid(headers, rows),
             f'{self.model}: {len(self.quantizers)} quantizers on {self.n_samples} samples; '
             f'{sum(q.overflows for q in over)} of {sum(q.values for q in self.quantizers)} values overflow, in '
-            f'{_count(len(over), "quantizer")} ({sum(q.overflows for q in wrapping)} values wrap, in '
+            f'{_count(len(over), "quantizer")}: {self.saturated} saturated, {self.wrapped} wrapped (wrapping in '
             f'{_count(len(wrapping), "quantizer")}); {_count(uncalibrated, "uncalibrated quantizer")}',
         ]
         if self.skipped:
@@ -126,6 +136,7 @@ class CheckReport:
         out = asdict(self)
         out['quantizers'] = [{**asdict(q), 'note': q.note} for q in self.quantizers]
         out['problems'] = [q.name for q in self.problems]
+        out['saturated'], out['wrapped'] = self.saturated, self.wrapped
         return out
 
 

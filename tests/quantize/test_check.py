@@ -43,8 +43,8 @@ def test_overflows_are_counted_exactly_over_batches():
     assert not sat.problem and sat.note == 'saturates'
     assert [q.name for q in report.problems] == ['wrap']
     assert report.table().splitlines()[-1] == (
-        'two: 2 quantizers on 5 samples; 30 of 80 values overflow, in 2 quantizers (15 values wrap, in 1 quantizer); '
-        '1 uncalibrated quantizer'
+        'two: 2 quantizers on 5 samples; 30 of 80 values overflow, in 2 quantizers: 15 saturated, 15 wrapped '
+        '(wrapping in 1 quantizer); 1 uncalibrated quantizer'
     )
 
 
