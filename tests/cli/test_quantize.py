@@ -61,7 +61,7 @@ def test_quantize_then_check(run_cli, float_files, tmp_path):
     checked = run_cli('check', 'q.keras', '--data', float_files.samples)
     assert checked.returncode == ExitCode.OK, checked.stderr
     assert checked.stdout.splitlines()[-1] == (
-        'classifier: 6 quantizers on 200 samples; 0 of 5200 values overflow, in 0 quantizers: 0 saturated, 0 wrapped '
+        'classifier: 6 quantizers on 200 samples; 0 of 2883 values overflow, in 0 quantizers: 0 saturated, 0 wrapped '
         '(wrapping in 0 quantizers); 0 uncalibrated quantizers'
     )
     np.save(tmp_path / 'far.npy', 8 * np.load(float_files.samples))
