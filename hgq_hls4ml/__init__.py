@@ -14,6 +14,8 @@ import hls4ml  # noqa: F401  # loads hls4ml backends first; that registers this 
 if 'keras' in sys.modules:
     try:
         import hgq  # noqa: F401  # registers HGQ2's Keras serializable classes
+
+        from .ptq import functions  # noqa: F401  # registers the table functions quantize builds
     except (ImportError, ValueError):  # no hgq2 or no usable Keras backend: never break `import hls4ml` (our plugin)
         pass
 
@@ -23,12 +25,15 @@ from .csim import VerifyReport, verify
 from .errors import (
     ArgumentError,
     CalibrationWarning,
+    Float32Warning,
     HGQHls4mlError,
     InputPortWarning,
     InputPrecisionError,
+    LayerPrecisionError,
     MissingExtraError,
     ModelInputError,
     OutputDirError,
+    PrecisionWarning,
     StrategyWarning,
     SweepLockedError,
     UnsupportedLayerError,
@@ -44,14 +49,17 @@ __all__ = [
     'MAX_TABLE_BITS',
     'ArgumentError',
     'CalibrationWarning',
+    'Float32Warning',
     'CheckReport',
     'CostReport',
     'HGQHls4mlError',
     'InputPortWarning',
     'InputPrecisionError',
+    'LayerPrecisionError',
     'MissingExtraError',
     'ModelInputError',
     'OutputDirError',
+    'PrecisionWarning',
     'PluginStatus',
     'QuantizeReport',
     'StrategyWarning',

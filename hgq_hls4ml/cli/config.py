@@ -14,10 +14,11 @@ A file looks like (every key optional)::
       Model:
         Precision: fixed<16,6>
         ReuseFactor: 1
-        Strategy: Latency
+        Strategy: Latency              # or Resource, distributed_arithmetic
       LayerName:
         q_dense:
           ReuseFactor: 4
+          Precision: {result: fixed<16,6>}   # checked against the exact type (error if narrower, warning if wider)
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
+from ..options import strategy_problem
 
 BACKENDS = ('Vitis', 'Vivado')
 IO_TYPES = ('io_parallel', 'io_stream')
-STRATEGIES = ('Latency', 'Resource')
 #: hls4ml's defaults (Vivado and Vitis backends' ``create_initial_config``).
 DEFAULT_PART = 'xcvu13p-flga2577-2-e'
 DEFAULT_CLOCK_PERIOD = 5
@@ -46,6 +47,20 @@ DEFAULT_REUSE_FACTOR = 1
 DEFAULT_STRATEGY = 'Latency'
 LAYER_DEFAULTS = (('ReuseFactor', DEFAULT_REUSE_FACTOR), ('Strategy', DEFAULT_STRATEGY))
 _IDENTIFIER = re.compile(r'[A-Za-z_]\w*\Z')
+#: AMD/Xilinx part numbers as Vitis HLS takes them: ``xc``/``xa``/``xq``, device and package, then 1-4 dash-separated
+#: fields (speed grade, temperature, ...): xcvu13p-flga2577-2-e, xc7z020clg400-1, xcvc1902-vsva2197-2MP-e-S.
+PART_FORM = re.compile(r'x[acq][a-z0-9]+(?:-[a-z0-9]+){1,4}\Z', re.IGNORECASE)
+
+
+def part_warning(part: str) -> str | None:
+    """A warning if ``part`` does not have the form of an AMD/Xilinx part number (Vitis HLS would refuse it at build
+    time), else ``None``."""
+    if PART_FORM.match(part):
+        return None
+    return (
+        f'part {part!r} does not look like an AMD/Xilinx part number (e.g. {DEFAULT_PART}, xc7z020clg400-1); '
+        'the project is written, but Vitis HLS will refuse an unknown part when it builds'
+    )
 
 
 @dataclass(frozen=True)
@@ -141,10 +156,11 @@ TOP_KEYS: dict[str, Check] = {
 MODEL_KEYS: dict[str, Check] = {
     'Precision': _precision,
     'ReuseFactor': _positive_int,
-    'Strategy': _choice(STRATEGIES),
+    'Strategy': strategy_problem,
     'BramFactor': _non_negative_int,
 }
-LAYER_KEYS: dict[str, Check] = {'ReuseFactor': _positive_int, 'Strategy': _choice(STRATEGIES)}
+#: Per-layer keys: what the Python call takes (a Precision is checked against the layer's exact type there).
+LAYER_KEYS: dict[str, Check] = {'Precision': _precision, 'ReuseFactor': _positive_int, 'Strategy': strategy_problem}
 HLS_CONFIG_KEYS = ('Model', 'LayerName')
 
 
@@ -264,7 +280,7 @@ def merge_hls_config(defaults: Mapping[str, Any], user: Mapping[str, Any]) -> di
     """
     merged = copy.deepcopy(dict(defaults))
     for conf in merged.get('LayerName', {}).values():
-        for key in LAYER_KEYS:
+        for key, _ in LAYER_DEFAULTS:
             conf.pop(key, None)
     merged.setdefault('Model', {}).update(copy.deepcopy(user.get('Model', {})))
     layers = merged.setdefault('LayerName', {})
@@ -318,7 +334,8 @@ def dump_config(
         ),
         '',
         '# hls4ml settings. hgq_hls4ml derives every result, accumulator and weight type exactly from the HGQ2',
-        '# quantizers, so there are no per-layer Precision keys: bit-widths are set by training, not here.',
+        '# quantizers: bit-widths are set by training, not here. A per-layer Precision (e.g. {result: fixed<16,6>})',
+        '# narrower than the exact type is refused, a wider one replaced by it with a warning.',
         'hls_config:',
         '  Model:',
         '    # hls4ml default type, used only where hgq_hls4ml sets no type itself.',
@@ -326,7 +343,8 @@ def dump_config(
         '    # Times each multiplier is reused: 1 = fully parallel (lowest latency, most DSPs/LUTs). hls4ml rounds',
         '    # it to the nearest valid value for each layer (with a warning). Layers can override it below.',
         f'    ReuseFactor: {_yaml_value(model.get("ReuseFactor", DEFAULT_REUSE_FACTOR))}',
-        '    # Latency (fully pipelined, for small layers) or Resource (shares multipliers; use with ReuseFactor > 1).',
+        '    # Latency (fully pipelined, for small layers), Resource (shares multipliers; use with ReuseFactor > 1)',
+        "    # or distributed_arithmetic (adder graphs, no multipliers; pip install 'hgq-hls4ml[da]').",
         f'    Strategy: {_yaml_value(model.get("Strategy", DEFAULT_STRATEGY))}',
     ]
     if 'BramFactor' in model:
@@ -335,7 +353,7 @@ def dump_config(
             f'    BramFactor: {_yaml_value(model["BramFactor"])}',
         ]
     lines += [
-        '  # Per-layer overrides (keys: ReuseFactor, Strategy); uncomment a key to override the Model value.',
+        '  # Per-layer overrides (keys: ReuseFactor, Strategy, Precision); uncomment one to override the Model value.',
         '  # Names are hls4ml layer names: the Keras names, plus e.g. _relu for an activation split off a layer.',
     ]
     if layers:

@@ -7,11 +7,15 @@ import math
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from .. import __version__
+from ..options import cli_spelling
+from ..process import Terminated, terminate_as_interrupt
 from ..ptq.base import MAX_BITS, MIN_BITS
+from ..ptq.model import DEFAULT_MARGIN, OVERFLOW_MODES, SUPPORTED
 from ..sweep.command import add_arguments as add_sweep_arguments
 from ..sweep.command import run_sweep
 from ..vitis import BUILD_STEPS, STEP_TITLES
@@ -229,17 +233,52 @@ def build_parser() -> argparse.ArgumentParser:
         'quantize',
         run_quantize,
         'post-training quantization: a float Keras model -> an HGQ2 model that convert and verify take',
-        epilog='Unsupported layers are all listed (exit 3); --until LAYER leaves the layers after LAYER out, float.',
+        epilog=f'{SUPPORTED}. Unsupported layers are all listed (exit 3); --until LAYER leaves the layers after '
+        'LAYER and its own activation (a softmax: the model outputs logits) out of the saved model.',
     )
     _model_and_output(
-        p, 'OUT.keras', 'HGQ2 model to write', 'overwrite an existing file', True, 'saved float Keras model'
+        p,
+        'OUT.keras',
+        'HGQ2 model to write',
+        'overwrite an existing file',
+        True,
+        'saved float Keras model (.keras; Keras 2: .h5, or .json with --weights)',
     )
     p.add_argument('--samples', metavar='X.npy', help=f'calibration {DATA_HELP} (default: random, with a warning)')
+    p.add_argument(
+        '--weights', metavar='W.h5', help='weights of a Keras 2 JSON architecture (MODEL.json); a .h5 holds its own'
+    )
     bits = _number(int, f'a whole number of bits from {MIN_BITS} to {MAX_BITS}', lambda v: MIN_BITS <= v <= MAX_BITS)
     p.add_argument('--weight-bits', type=bits, default=8, metavar='B', help='width of weights, sign included (8)')
     p.add_argument('--activation-bits', type=bits, default=8, metavar='B', help='width of activations (8)')
     p.add_argument('--per-tensor', action='store_true', help='integer bits per tensor, not per channel')
-    p.add_argument('--until', metavar='LAYER', help='last layer to quantize; the layers after it stay float, left out')
+    p.add_argument(
+        '--until', metavar='LAYER', help='last layer to quantize; its activation and the layers after it are left out'
+    )
+    p.add_argument(
+        '--overflow',
+        choices=OVERFLOW_MODES,
+        default='WRAP',
+        help='what activations beyond the calibrated range do: wrap around (cheapest) or saturate (WRAP)',
+    )
+    p.add_argument(
+        '--input-precision',
+        metavar='TYPE',
+        help="format the inputs arrive in, e.g. 'ap_uint<10>' for integer counts: quantized exactly, not calibrated",
+    )
+    p.add_argument(
+        '--target-agreement',
+        type=_number(float, 'a fraction in (0, 1]', lambda v: 0 < v <= 1),
+        metavar='A',
+        help='search per-layer then per-channel widths for the fewest EBOPs whose argmax agreement with the float '
+        'model on held-out samples (1/4 of them) stays >= A, e.g. 0.99',
+    )
+    p.add_argument(
+        '--margin',
+        type=_number(int, 'a whole number of integer bits >= 0', lambda v: v >= 0),
+        metavar='N',
+        help=f'with --overflow SAT: integer bits beyond the calibrated range ({DEFAULT_MARGIN})',
+    )
     _seed(p, 'the random calibration inputs drawn without --samples')
 
     p = _add(
@@ -267,9 +306,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _message(exc: BaseException, code: ExitCode) -> str:
     if code is ExitCode.INTERRUPTED:
         return 'interrupted'
+    if isinstance(exc, Terminated):
+        return f'stopped by {exc}'
     if code is ExitCode.INTERNAL:
         return f'unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)'
     return str(exc)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Python warnings as the CLI's ``warning: ...`` lines (with the class, to look it up), not source locations."""
+    print(f'warning: {message} ({category.__name__})', file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -277,7 +323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ['KERAS_BACKEND'] = os.environ.get('KERAS_BACKEND') or 'jax'
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        with terminate_as_interrupt(), warnings.catch_warnings(), cli_spelling():  # SIGTERM/SIGHUP: like Ctrl-C
+            warnings.showwarning = _show_warning
+            return int(args.run(args))
     except (Exception, KeyboardInterrupt) as exc:
         code = exit_code_for(exc)
         if args.debug:

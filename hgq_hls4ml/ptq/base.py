@@ -3,8 +3,9 @@ context, the :class:`Mapper` base class, and HGQ2's own integer-bit rule applied
 
 Widths count every bit, sign included. Weights (kernels, biases, batch-norm scales and offsets) are signed,
 ``SAT_SYM``, with ``weight_bits - 1`` magnitude bits and the fewest integer bits holding every weight (per output
-channel, or per tensor). Activations are ``WRAP`` quantizers of ``activation_bits`` whose integer bits and sign
-HGQ2's ``trace_minmax`` calibrates on the samples (:mod:`.calibrate`), per channel (last axis) or per tensor.
+channel, or per tensor). Activations are quantizers of ``activation_bits`` whose integer bits and sign HGQ2's
+``trace_minmax`` calibrates on the samples (:mod:`.calibrate`), per channel (last axis) or per tensor: ``WRAP``, or
+``SAT`` with ``margin`` integer bits more than the samples need (the model is then built twice, ``WRAP`` to trace).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ class Widths:
     weight_bits: int = 8
     activation_bits: int = 8
     per_channel: bool = True
+    #: ``'WRAP'`` or ``'SAT'``: what an activation quantizer does with a value beyond the calibrated range.
+    overflow: str = 'WRAP'
+    #: Integer bits a ``SAT`` activation quantizer gets beyond those the samples need.
+    margin: int = 0
+    #: Every activation quantizer ``WRAP`` (traced by ``trace_minmax``), whatever ``overflow`` says.
+    tracing: bool = False
 
     def _axes(self) -> dict[str, tuple[int, ...]]:
         return {'heterogeneous_axis': (-1,) if self.per_channel else ()}
@@ -56,14 +63,16 @@ class Widths:
             **self._axes(),
         )
 
-    def activation(self) -> QuantizerConfig:
+    def activation(self, table: bool = False) -> QuantizerConfig:
         """A layer input: ``b`` is set to ``activation_bits - k`` once the sign ``k`` is traced (:mod:`.calibrate`);
-        until then an integer grid, ``i0 = b0`` (what :mod:`.check` calls uncalibrated)."""
+        until then an integer grid, ``i0 = b0`` (what :mod:`.check` calls uncalibrated). The input of a table
+        (``table=True``) saturates: a function's value at the edge of the calibrated range beats a wrapped one."""
         from hgq.quantizer import QuantizerConfig
 
         bits = self.activation_bits
+        overflow = 'WRAP' if self.tracing else 'SAT' if table else self.overflow
         return QuantizerConfig(
-            'kbi', 'datalane', k0=1, b0=bits, i0=bits, round_mode='RND', overflow_mode='WRAP', **self._axes()
+            'kbi', 'datalane', k0=1, b0=bits, i0=bits, round_mode='RND', overflow_mode=overflow, **self._axes()
         )
 
 
@@ -75,6 +84,16 @@ class Context:
     widths: Widths
     folds: dict[str, keras.Layer] = field(default_factory=dict)
     cut_activation: str | None = None
+    #: Dense/convolution name -> the input scaling (Rescaling, Normalization) folded into its weights.
+    input_folds: dict[str, keras.Layer] = field(default_factory=dict)
+    #: ``id`` of a float-model tensor carrying a model input as is (through reshapes and folded scalings) -> the
+    #: quantizer of the input's port format (``input_precision``), which reads it instead of a calibrated one.
+    ports: dict[int, QuantizerConfig] = field(default_factory=dict)
+
+    def input_conf(self, t: keras.KerasTensor | None, table: bool = False) -> QuantizerConfig:
+        """The input quantizer of a layer reading float-model tensor ``t``: the port format if ``t`` carries a
+        model input that has one, else a calibrated activation quantizer."""
+        return self.ports.get(id(t)) or self.widths.activation(table)
 
 
 class Mapper(ABC):
@@ -83,6 +102,10 @@ class Mapper(ABC):
     handles: ClassVar[tuple[str, ...]] = ()
     #: The HGQ2 layer built quantizes what it reads (an input quantizer of its own).
     quantizes_input: ClassVar[bool] = False
+
+    def quantizes(self, layer: keras.Layer) -> bool:
+        """Whether what is built for ``layer`` quantizes what it reads."""
+        return self.quantizes_input
 
     def shape_only(self, layer: keras.Layer) -> bool:
         """Whether what is built only reshapes or passes on what it reads (no new values), as the converter lets a
@@ -95,7 +118,7 @@ class Mapper(ABC):
         return []
 
     def float_tail(self, layer: keras.Layer) -> str | None:
-        """What of ``layer`` stays float when it is the last layer quantized (``until``); none by default."""
+        """The activation of ``layer`` left out when it is the last layer quantized (``until``); none by default."""
         return None
 
     @abstractmethod

@@ -34,6 +34,10 @@ RESET_BELOW = -1e8
 CONSTANT_PLACES = ('weight', 'bias')
 
 
+def _count(n: int, noun: str) -> str:
+    return f'{n} {noun}{"" if n == 1 else "s"}'
+
+
 @dataclass(frozen=True)
 class QuantizerCheck:
     """One quantizer on the data: ``values`` quantized (zero-bit elements excluded), how many of them overflow,
@@ -79,6 +83,16 @@ class CheckReport:
     skipped: tuple[str, ...] = ()
 
     @property
+    def saturated(self) -> int:
+        """Values clipped to their quantizer's range (``SAT`` modes)."""
+        return sum(q.overflows for q in self.quantizers if not q.wraps)
+
+    @property
+    def wrapped(self) -> int:
+        """Values wrapped around (``WRAP`` modes)."""
+        return sum(q.overflows for q in self.quantizers if q.wraps)
+
+    @property
     def problems(self) -> list[QuantizerCheck]:
         """The quantizers that wrap on the data or are uncalibrated."""
         return [q for q in self.quantizers if q.problem]
@@ -101,10 +115,14 @@ class CheckReport:
             for q in self.quantizers
         ]
         over = [q for q in self.quantizers if q.overflows]
+        wrapping = [q for q in over if q.wraps]
+        uncalibrated = sum(q.uncalibrated for q in self.quantizers)
         lines = [
             _grid(headers, rows),
-            f'{self.model}: {len(self.quantizers)} quantizers on {self.n_samples} samples; {len(over)} overflow '
-            f'({sum(q.wraps for q in over)} wrap), {sum(q.uncalibrated for q in self.quantizers)} uncalibrated',
+            f'{self.model}: {len(self.quantizers)} quantizers on {self.n_samples} samples; '
+            f'{sum(q.overflows for q in over)} of {sum(q.values for q in self.quantizers)} values overflow, in '
+            f'{_count(len(over), "quantizer")}: {self.saturated} saturated, {self.wrapped} wrapped (wrapping in '
+            f'{_count(len(wrapping), "quantizer")}); {_count(uncalibrated, "uncalibrated quantizer")}',
         ]
         if self.skipped:
             lines.append('not fixed-point, not checked: ' + ', '.join(self.skipped))
@@ -118,6 +136,7 @@ class CheckReport:
         out = asdict(self)
         out['quantizers'] = [{**asdict(q), 'note': q.note} for q in self.quantizers]
         out['problems'] = [q.name for q in self.problems]
+        out['saturated'], out['wrapped'] = self.saturated, self.wrapped
         return out
 
 

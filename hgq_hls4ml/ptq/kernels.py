@@ -1,4 +1,5 @@
-"""Dense, Conv1D/2D/3D -> QDense, QConv1D/2D/3D, with a BatchNormalization right after folded into the weights."""
+"""Dense, Conv1D/2D/3D -> QDense, QConv1D/2D/3D, with a BatchNormalization right after folded into the weights; an
+activation other than relu/linear follows as its own layer (:mod:`.activations`), named ``<layer>_<activation>``."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..handlers.qlayer import EXACT_ACTIVATIONS, activation_name
+from ..handlers.qlayer import activation_name
+from .activations import EXACT, apply, fused
 from .base import Context, Mapper, copy_weights
 from .normalization import fold_batchnorm
+from .scaling import fold_input_scaling
 
 if TYPE_CHECKING:
     import keras
@@ -43,20 +46,18 @@ class KernelMapper(Mapper):
 
     def float_tail(self, layer: keras.Layer) -> str | None:
         act = activation_name(layer)
-        return None if act in EXACT_ACTIVATIONS else f'activation {act!r} of {layer.name!r}'
+        return None if act in EXACT else act
 
     def problems(self, layer: keras.Layer, ctx: Context) -> list[str]:
-        if self.float_tail(layer) is None or layer.name == ctx.cut_activation:
-            return []
-        return [
-            f'activation {activation_name(layer)!r} has no exact fixed-point form (only '
-            f'{", ".join(EXACT_ACTIVATIONS)}); the last layer quantized (until) may keep it float'
-        ]
+        return [] if layer.name == ctx.cut_activation else fused(layer).problems()
 
     def build(self, call: Call, inputs: Sequence[keras.KerasTensor], ctx: Context) -> keras.KerasTensor:
         layer = call.layer
         kernel = np.asarray(layer.kernel)
         bias = np.asarray(layer.bias) if layer.use_bias else None
+        scaling = ctx.input_folds.get(layer.name)
+        if scaling is not None:
+            kernel, bias = fold_input_scaling(kernel, bias, scaling, layer)
         bn = ctx.folds.get(layer.name)
         if bn is not None:
             kernel, bias = fold_batchnorm(kernel, bias, bn)
@@ -64,10 +65,10 @@ class KernelMapper(Mapper):
         w = ctx.widths
         q = _hgq_class(layer)(
             **_geometry(layer),
-            activation=act,
+            activation=act if act in EXACT else 'linear',
             use_bias=bias is not None,
             name=layer.name,
-            iq_conf=w.activation(),
+            iq_conf=ctx.input_conf(call.inputs[0]),
             kq_conf=w.weight(),
             bq_conf=w.weight('bias'),
         )
@@ -75,4 +76,4 @@ class KernelMapper(Mapper):
         copy_weights(q.kq, q.kernel, kernel)
         if bias is not None:
             copy_weights(q.bq, q.bias, bias)
-        return out
+        return out if act in EXACT else apply(fused(layer), out, f'{layer.name}_{act}', ctx)

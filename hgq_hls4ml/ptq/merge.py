@@ -24,7 +24,7 @@ class MergeMapper(Mapper):
         import hgq.layers
 
         q_class = getattr(hgq.layers, f'Q{type(call.layer).__name__}')
-        return q_class(name=call.layer.name, iq_confs=[ctx.widths.activation() for _ in inputs])(list(inputs))
+        return q_class(name=call.layer.name, iq_confs=[ctx.input_conf(t) for t in call.inputs])(list(inputs))
 
 
 class ConcatenateMapper(Mapper):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import ArgumentError, CalibrationWarning, UnsupportedLayerError
+from ..options import spelled
 from .base import MAX_BITS, MIN_BITS, Context, Widths, input_arrays, input_name
 
 if TYPE_CHECKING:
@@ -17,23 +20,44 @@ if TYPE_CHECKING:
 
 #: Calibration inputs drawn when no samples are given: standard normal, this many.
 RANDOM_SAMPLES = 512
+#: With a target agreement, 1 sample in this many is held out of calibration to measure it; at least this many.
+HELD_OUT_PART, MIN_HELD_OUT = 4, 20
+#: What an activation quantizer does beyond the calibrated range.
+OVERFLOW_MODES = ('WRAP', 'SAT')
+#: Integer bits a ``SAT`` activation quantizer gets beyond the calibrated range (docs/ptq.md: the measurement).
+DEFAULT_MARGIN = 1
 
 SUPPORTED = (
-    'supported: Dense, Conv1D/2D/3D (activation linear or relu), BatchNormalization, ReLU, Activation(relu/linear), '
-    'Max/Average/GlobalMax/GlobalAverage pooling 1D-3D, Add, Subtract, Multiply, Maximum, Minimum, Concatenate, '
-    'Flatten, Reshape, Permute, ZeroPadding/Cropping/UpSampling 1D-2D, Dropout and noise layers (dropped)'
-)
-UNTIL_HINT = (
-    'to keep the layers after one out of the firmware (they stay float), name the last layer to quantize: '
-    "until='LAYER' (command line: --until LAYER)"
+    'supported: Dense, Conv1D/2D/3D, EinsumDense (any element-wise activation, or softmax), SimpleRNN, GRU, '
+    'BatchNormalization, softmax '
+    '(Softmax, Activation, activation=) as QSoftmax, element-wise activations (Activation of any, ReLU with options, '
+    'LeakyReLU, ELU) as QUnaryFunctionLUT, Max/Average/GlobalMax/GlobalAverage pooling 1D-3D, Add, Subtract, '
+    'Multiply, Maximum, Minimum, Concatenate, Flatten, Reshape, Permute, ZeroPadding/Cropping/UpSampling 1D-2D, '
+    'Rescaling and Normalization (folded into the next Dense/convolution, else an affine step), Dropout and noise '
+    'layers (dropped)'
 )
 
 
-def _widths(weight_bits: int, activation_bits: int, per_channel: bool) -> Widths:
+def _until_hint() -> str:
+    return (
+        'to keep the layers after one out of the firmware (they stay float), name the last layer to quantize: '
+        + spelled("until='LAYER'", '--until LAYER')
+    )
+
+
+def _widths(weight_bits: int, activation_bits: int, per_channel: bool, overflow: str, margin: int | None) -> Widths:
     for name, bits in (('weight_bits', weight_bits), ('activation_bits', activation_bits)):
         if not isinstance(bits, (int, np.integer)) or not MIN_BITS <= bits <= MAX_BITS:
             raise ArgumentError(f'{name}={bits!r}: expected a whole number of bits from {MIN_BITS} to {MAX_BITS}')
-    return Widths(int(weight_bits), int(activation_bits), bool(per_channel))
+    if overflow not in OVERFLOW_MODES:
+        raise ArgumentError(f'overflow={overflow!r}: expected one of {", ".join(map(repr, OVERFLOW_MODES))}')
+    if margin is None:
+        margin = DEFAULT_MARGIN if overflow == 'SAT' else 0
+    if isinstance(margin, bool) or not isinstance(margin, (int, np.integer)) or not 0 <= margin < activation_bits:
+        raise ArgumentError(f'margin={margin!r}: expected a whole number of integer bits from 0 to activation_bits - 1')
+    if margin and overflow != 'SAT':
+        raise ArgumentError(f"margin={margin!r}: a margin is for overflow='SAT' (a WRAP quantizer wraps at any range)")
+    return Widths(int(weight_bits), int(activation_bits), bool(per_channel), overflow, int(margin))
 
 
 def _reason(call: Call, ctx: Context) -> list[str]:
@@ -94,6 +118,73 @@ def _samples(samples: Any, graph: FloatGraph, inputs: list[keras.KerasTensor], s
     return [by_input[id(t)] for t in inputs], False
 
 
+def _port_types(graph: FloatGraph, input_precision: str | Mapping[str, str] | None) -> list[tuple[Any, str]]:
+    """``(model input, port type)`` for every input ``input_precision`` names (all of them, given a string)."""
+    if input_precision is None:
+        return []
+    names = {input_name(t): t for t in graph.model.inputs}
+    given = dict.fromkeys(names, input_precision) if isinstance(input_precision, str) else dict(input_precision)
+    unknown = [name for name in given if name not in names]
+    if unknown:
+        raise ArgumentError(
+            f'input_precision names {", ".join(map(repr, unknown))}, not an input of model {graph.model.name!r} '
+            f'(inputs: {", ".join(names)})'
+        )
+    return [(names[name], text) for name, text in given.items()]
+
+
+def _ports(graph: FloatGraph, kept: list[Call], ctx: Context, input_precision: Any) -> dict[int, Any]:
+    """``Context.ports``: each float tensor carrying a model input with a port type as is -> its quantizer."""
+    from hgq.quantizer import QuantizerConfig
+
+    from ..handlers.precheck import class_path
+    from ..precision.port import parse_port_type
+    from .registry import MAPPERS
+
+    ports = {}
+    folded = {id(layer) for layer in ctx.input_folds.values()}
+    kept_ids = {id(call) for call in kept}
+    for t, text in _port_types(graph, input_precision):
+        port = parse_port_type(text)
+        signed = int(port.signed)
+        if port.width > MAX_BITS or port.rounding not in ('TRN', 'RND', 'RND_CONV'):
+            raise ArgumentError(
+                f'input_precision {text!r}: expected at most {MAX_BITS} bits, rounding TRN, RND or RND_CONV'
+            )
+        conf = QuantizerConfig(
+            'kbi',
+            'datalane',
+            k0=signed,
+            b0=port.width - signed,
+            i0=port.integer - signed,
+            round_mode=port.rounding,
+            overflow_mode='SAT',
+            heterogeneous_axis=(),
+        )
+        todo = [t]
+        while todo:
+            tensor = todo.pop()
+            ports[id(tensor)] = conf
+            for call in graph.consumers.get(id(tensor), []):
+                mapper = MAPPERS[class_path(call.layer)] if id(call) in kept_ids else None
+                if mapper is not None and (mapper.shape_only(call.layer) or id(call.layer) in folded):
+                    todo.extend(call.outputs)
+    return ports
+
+
+def _split(xs: list[np.ndarray], target_agreement: float | None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``(calibration, held-out)`` samples: all and none without a search, else the first 3/4 and the rest."""
+    if target_agreement is None:
+        return xs, []
+    n = len(xs[0])
+    held = n // HELD_OUT_PART
+    if held < MIN_HELD_OUT:
+        raise ArgumentError(
+            f'target_agreement: {n} samples leave {held} held out; give at least {MIN_HELD_OUT * HELD_OUT_PART}'
+        )
+    return [a[: n - held] for a in xs], [a[n - held :] for a in xs]
+
+
 def _one(items: list) -> Any:
     return items[0] if len(items) == 1 else items
 
@@ -109,7 +200,7 @@ def _needs_quantizer(graph: FloatGraph, kept: list[Call], t: keras.KerasTensor) 
     while todo:
         for call in graph.consumers.get(id(todo.pop()), []):
             mapper = MAPPERS[class_path(call.layer)] if id(call) in kept_ids else None
-            if mapper is None or mapper.quantizes_input:
+            if mapper is None or mapper.quantizes(call.layer):
                 continue
             if not mapper.shape_only(call.layer):
                 return True
@@ -128,7 +219,7 @@ def _build(graph: FloatGraph, kept: list[Call], outputs: list, inputs: list, ctx
     tensors = {}
     for t, x in zip(inputs, new_inputs):
         needed = _needs_quantizer(graph, kept, t)
-        tensors[id(t)] = Quantizer(ctx.widths.activation(), name=f'{input_name(t)}_q')(x) if needed else x
+        tensors[id(t)] = Quantizer(ctx.input_conf(t), name=f'{input_name(t)}_q')(x) if needed else x
     for call in kept:
         out = MAPPERS[class_path(call.layer)].build(call, [tensors[id(t)] for t in call.inputs], ctx)
         tensors[id(call.outputs[0])] = out
@@ -176,6 +267,10 @@ def quantize(
     per_channel: bool = True,
     until: str | None = None,
     seed: int = 0,
+    overflow: str = 'WRAP',
+    margin: int | None = None,
+    input_precision: str | Mapping[str, str] | None = None,
+    target_agreement: float | None = None,
 ) -> keras.Model:
     """An HGQ2 model computing what the float ``model`` computes, in fixed point, for ``hgq_hls4ml.convert``.
 
@@ -183,23 +278,37 @@ def quantize(
     :data:`RANDOM_SAMPLES` standard normal ones (seeded by ``seed``) and warns that real samples are better.
     Widths count the sign. ``per_channel``: integer bits per output channel of each kernel and per channel (last
     axis) of each activation, else per tensor. ``until``: the last layer to quantize; it and every layer it depends
-    on are quantized, the layers after it left out (they must read only its output), and a non-exact activation
-    of its own (a softmax) too.
+    on are quantized, the layers after it left out (they must read only its output), and an activation of its own
+    other than relu (a softmax: the model then outputs logits) too. ``overflow``: what an activation quantizer does
+    with a value beyond the calibrated range, ``'WRAP'`` or ``'SAT'`` (then ``margin`` more integer bits than the
+    samples need, :data:`DEFAULT_MARGIN` by default); a table's input always saturates. ``input_precision``: the
+    format the inputs arrive in (the detector's port, e.g. ``'ap_uint<10>'`` for integer counts), for every input or
+    ``{input name: type}``: the layers reading an input (through reshapes and a folded ``Rescaling``/
+    ``Normalization``) quantize it to exactly that, uncalibrated; pass the same to ``convert``.
+    ``target_agreement`` (e.g. 0.99): calibrate on the first 3/4 of the samples, then lower per-layer and
+    per-channel widths for the smallest EBOPs whose argmax agreement with the float model on the last 1/4 stays at
+    or above it (:mod:`.search`; progress shown while it searches); ``quantize_report.search`` says what it reached.
 
     A layer with no HGQ2 equivalent raises :class:`UnsupportedLayerError` listing every such layer, before anything
     is built; so does a mapped layer the firmware cannot take (a dilated convolution, say). The returned model's
     ``quantize_report`` (:class:`QuantizeReport`) says what was folded and left out, and the argmax agreement and
     largest difference with the float model on the samples.
     """
+    from hgq.utils import trace_minmax
+
     from ..convert import check_keras_model
     from ..handlers.precheck import class_path
-    from .calibrate import calibrate
+    from .calibrate import calibrate, tables_of, transfer
     from .graph import FloatGraph
     from .normalization import foldable
     from .registry import MAPPERS
     from .report import QuantizeReport, compare
+    from .scaling import foldable_scalings
+    from .search import search, total_ebops
 
-    widths = _widths(weight_bits, activation_bits, per_channel)
+    widths = _widths(weight_bits, activation_bits, per_channel, overflow, margin)
+    if target_agreement is not None and not (isinstance(target_agreement, (int, float)) and 0 < target_agreement <= 1):
+        raise ArgumentError(f'target_agreement={target_agreement!r}: expected a fraction in (0, 1], e.g. 0.99')
     check_keras_model(model)
     graph = FloatGraph(model)
     kept, outputs, left_out = graph.cut(until)
@@ -214,15 +323,38 @@ def quantize(
         hint = SUPPORTED
         if until is None:
             name = _suggest_until(graph, kept, {name for name, _, _ in problems})
-            advice = f'pass until={name!r} to quantize up to {name!r}; the rest stays float' if name else UNTIL_HINT
+            until_name = spelled(f'pass until={name!r}', f'pass --until {name}')
+            advice = f'{until_name} to quantize up to {name!r}; the rest stays float' if name else _until_hint()
             hint += f'\n{advice}'
         raise UnsupportedLayerError(problems, what='quantized by hgq_hls4ml.quantize', hint=hint)
     ctx.folds = foldable(graph, kept, ctx.cut_activation)
+    ctx.input_folds = foldable_scalings(graph, kept)
+    ctx.ports = _ports(graph, kept, ctx, input_precision)
     inputs = graph.inputs_of(kept)
     xs, random = _samples(samples, graph, inputs, seed)
+    ctx.widths = replace(widths, tracing=True)
     qmodel = _build(graph, kept, outputs, inputs, ctx)
     _check_firmware(qmodel, {c.layer.name: type(c.layer).__name__ for c in kept})
-    calibrate(qmodel, _one(xs), widths.activation_bits)
+    calibration, held_out = _split(xs, target_agreement)
+    calibrate(qmodel, _one(calibration), widths.activation_bits)
+    if widths.overflow != 'WRAP' or tables_of(qmodel):
+        traced, ctx.widths = qmodel, widths
+        qmodel = _build(graph, kept, outputs, inputs, ctx)
+        transfer(traced, qmodel, widths.margin)
+    trace_minmax(qmodel, _one(calibration), reset=False)  # HGQ2 counts EBOPs when tracing (nothing grows)
+    searched = None
+    if target_agreement is not None:
+        reference = _reference(graph, inputs, outputs, ctx, held_out)
+        if compare(reference, reference)[0] is None:
+            raise ArgumentError(f'target_agreement={target_agreement!r}: no output of two or more classes to agree on')
+        searched = search(
+            qmodel,
+            _one(calibration),
+            _one(held_out),
+            reference,
+            float(target_agreement),
+            lambda ref, out: compare(ref, _as_list(out))[0],
+        )
     quantized = _as_list(qmodel.predict(_one(xs), verbose=0))
     agreement, error = compare(_reference(graph, inputs, outputs, ctx, xs), quantized)
     qmodel.quantize_report = QuantizeReport(
@@ -230,12 +362,19 @@ def quantize(
         weight_bits=widths.weight_bits,
         activation_bits=widths.activation_bits,
         per_channel=widths.per_channel,
+        overflow=widths.overflow,
+        margin=widths.margin,
         n_samples=len(xs[0]),
         random_samples=random,
         agreement=agreement,
         max_abs_error=error,
         folded=tuple((bn.name, into) for into, bn in ctx.folds.items()),
+        scaling_folded=tuple((scaling.name, into) for into, scaling in ctx.input_folds.items()),
+        input_precision=tuple((input_name(t), str(text)) for t, text in _port_types(graph, input_precision)),
         until=until,
-        left_out=tuple(([tail] if tail else []) + [f'{c.layer.name} ({type(c.layer).__name__})' for c in left_out]),
+        removed_activation=tail,
+        left_out=tuple(f'{c.layer.name} ({type(c.layer).__name__})' for c in left_out),
+        ebops=total_ebops(qmodel),
+        search=searched,
     )
     return qmodel

@@ -85,7 +85,7 @@ class BatchNormMapper(Mapper):
             axis=bn.axis,
             epsilon=bn.epsilon,
             name=bn.name,
-            iq_conf=w.activation(),
+            iq_conf=ctx.input_conf(call.inputs[0]),
             kq_conf=w.weight(),
             bq_conf=w.weight('bias'),
         )

@@ -1,5 +1,5 @@
-"""Layers that move data or are exact on fixed-point values (Flatten, Reshape, ReLU, padding, ...) are copied as
-they are; Dropout, noise layers and linear activations, the identity at inference, are dropped."""
+"""Layers that move data (Flatten, Reshape, padding, ...) are copied as they are; Dropout and noise layers, the
+identity at inference, are dropped (activation layers: :mod:`.activations`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from ..handlers.keras_layers import PASSTHROUGH_LAYERS
 from ..handlers.precheck import class_path
-from ..handlers.qlayer import activation_name
 from .base import Context, Mapper
 
 if TYPE_CHECKING:
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
     from .graph import Call
 
 _R = 'keras.src.layers.regularization.'
-_HANDLED_ELSEWHERE = ('InputLayer', 'Concatenate', 'Dropout')
+_HANDLED_ELSEWHERE = ('InputLayer', 'Concatenate', 'Dropout', 'Activation', 'ReLU')  # activations: .activations
 _SHAPE_ONLY = ('Flatten', 'Reshape', 'Permute')
 
 
@@ -30,17 +29,11 @@ class CopyMapper(Mapper):
         return PASSTHROUGH_LAYERS[class_path(layer)](layer)
 
     def shape_only(self, layer: keras.Layer) -> bool:
-        return type(layer).__name__ in _SHAPE_ONLY or _dropped(layer)
+        return type(layer).__name__ in _SHAPE_ONLY
 
     def build(self, call: Call, inputs: Sequence[keras.KerasTensor], ctx: Context) -> keras.KerasTensor:
         layer = call.layer
-        if _dropped(layer):
-            return inputs[0]
         return type(layer).from_config(layer.get_config())(inputs[0])
-
-
-def _dropped(layer: keras.Layer) -> bool:
-    return type(layer).__name__ == 'Activation' and activation_name(layer) == 'linear'
 
 
 class IdentityMapper(Mapper):

@@ -28,4 +28,4 @@ class PoolingMapper(Mapper):
         layer = call.layer
         options = {key: getattr(layer, key) for key in _OPTIONS if hasattr(layer, key)}
         q_class = getattr(hgq.layers, f'Q{type(layer).__name__}')
-        return q_class(**options, name=layer.name, iq_conf=ctx.widths.activation())(inputs[0])
+        return q_class(**options, name=layer.name, iq_conf=ctx.input_conf(call.inputs[0]))(inputs[0])

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from .activations import ActivationMapper
 from .base import Mapper
+from .einsum import EinsumDenseMapper
 from .kernels import KernelMapper
 from .merge import ConcatenateMapper, MergeMapper
 from .normalization import BatchNormMapper
 from .passthrough import CopyMapper, IdentityMapper
 from .pooling import PoolingMapper
+from .recurrent import RecurrentMapper
+from .scaling import ScalingMapper
 
 MAPPER_CLASSES: tuple[type[Mapper], ...] = (
     KernelMapper,
+    EinsumDenseMapper,
+    RecurrentMapper,
     BatchNormMapper,
+    ScalingMapper,
     PoolingMapper,
     MergeMapper,
     ConcatenateMapper,
+    ActivationMapper,
     CopyMapper,
     IdentityMapper,
 )

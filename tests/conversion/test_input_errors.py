@@ -238,6 +238,21 @@ def test_padded_pooling_in_io_stream_is_refused(pool, tmp_path):
     convert(model, tmp_path / 'par')
 
 
+@pytest.mark.parametrize('pool', ['QMaxPooling2D', 'QAveragePooling2D', 'QAveragePooling3D'])
+def test_overlapping_2d_pooling_in_io_stream_is_refused(pool, tmp_path):
+    """hls4ml's 2D stream pooling asserts strides equal to the pool size (csim would abort the Python process);
+    3D pooling is built from 2D poolings; io_parallel and 1D stream pooling take any stride."""
+    import hgq.layers
+
+    shape = (6, 6, 2) if pool.endswith('2D') else (4, 6, 6, 2)
+    inp = keras.Input(shape)
+    model = _built(inp, getattr(hgq.layers, pool)(2, strides=1, name='pool')(inp))
+    with pytest.raises(UnsupportedLayerError, match=r'pool\S* \(\w*Pooling2D\): io_stream 2D pooling whose strides'):
+        convert(model, tmp_path / 'prj', io_type='io_stream')
+    assert not (tmp_path / 'prj').exists()
+    convert(model, tmp_path / 'par')
+
+
 def _stream_functions(arch: str, tmp_path) -> dict[str, str]:
     """The C++ generated for each recurrent, table, 3D convolution and softmax node (by name) of test model
     ``arch`` converted in io_stream."""

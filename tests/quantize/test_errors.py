@@ -16,11 +16,11 @@ from .float_models import float_model
 L = keras.layers
 
 
-def _softmax_head() -> tuple[keras.Model, np.ndarray]:
+def _head(activation: str) -> tuple[keras.Model, np.ndarray]:
     keras.utils.set_random_seed(5)
     inp = keras.Input((6,))
     x = L.Dense(8, activation='relu', name='hidden')(inp)
-    model = keras.Model(inp, L.Dense(3, activation='softmax', name='head')(x), name='softmax_head')
+    model = keras.Model(inp, L.Dense(3, activation=activation, name='head')(x), name=f'{activation}_head')
     return model, np.random.default_rng(5).normal(0, 1, (200, 6)).astype(np.float32)
 
 
@@ -38,8 +38,8 @@ def test_every_unsupported_layer_is_listed_with_its_class(no_build):
     inp = keras.Input((8, 8, 2))
     x = L.DepthwiseConv2D(3, name='depthwise')(inp)
     x = L.LayerNormalization(name='layer_norm')(x)
-    x = L.Conv2D(2, 1, activation='tanh', name='tanh_conv')(x)
-    x = L.ReLU(max_value=6.0, name='relu6')(x)
+    x = L.Conv2D(2, 1, activation='log_softmax', name='log_softmax_conv')(x)
+    x = L.PReLU(name='prelu')(x)
     shared = L.Dense(2, name='shared')
     x = L.Flatten()(x)
     x = L.Add()([shared(x), shared(x)])
@@ -49,29 +49,31 @@ def test_every_unsupported_layer_is_listed_with_its_class(no_build):
     assert [(name, cls) for name, cls, _ in info.value.problems] == [
         ('depthwise', 'DepthwiseConv2D'),
         ('layer_norm', 'LayerNormalization'),
-        ('tanh_conv', 'Conv2D'),
-        ('relu6', 'ReLU'),
+        ('log_softmax_conv', 'Conv2D'),
+        ('prelu', 'PReLU'),
         ('shared', 'Dense'),
         ('already_hgq2', 'QDense'),
     ]
     text = str(info.value)
     assert text.startswith('6 layers cannot be quantized by hgq_hls4ml.quantize:\n  - depthwise (DepthwiseConv2D): ')
-    assert "activation 'tanh' has no exact fixed-point form" in text and 'called 2 times' in text
+    assert "activation 'log_softmax' is not element-wise and not a softmax" in text and 'called 2 times' in text
     assert "until='LAYER'" in text.splitlines()[-1]
 
 
-def test_a_float_softmax_head_suggests_until(no_build):
+def test_a_head_activation_without_equivalent_suggests_until(no_build):
     with pytest.raises(UnsupportedLayerError) as info:
-        quantize(*_softmax_head())
+        quantize(*_head('log_softmax'))
     assert [name for name, _, _ in info.value.problems] == ['head']
     assert str(info.value).splitlines()[-1] == "pass until='head' to quantize up to 'head'; the rest stays float"
 
 
-def test_until_leaves_the_activation_of_the_last_layer_float():
-    model, x = _softmax_head()
+def test_until_removes_the_activation_of_the_last_layer():
+    model, x = _head('softmax')
     q = quantize(model, x, until='head')
     report = q.quantize_report
-    assert report.until == 'head' and report.left_out == ("activation 'softmax' of 'head'",)
+    assert report.until == 'head' and report.removed_activation == 'softmax' and report.left_out == ()
+    assert str(report).splitlines()[-1] == "  the saved model outputs logits: the 'softmax' of 'head' removed"
+    assert [type(lay).__name__ for lay in q.layers] == ['InputLayer', 'QDense', 'QDense']
     assert q.get_layer('head').activation.__name__ == 'linear'
     # the float reference is the float model's logits, before the softmax
     logits = keras.Model(model.inputs, model.get_layer('hidden').output).predict(x, verbose=0)
@@ -86,7 +88,9 @@ def test_until_keeps_the_prefix_and_names_what_is_left_out():
     assert [type(lay).__name__ for lay in q.layers] == ['InputLayer', 'QDense']
     assert q.quantize_report.folded == (('dense_bn', 'dense'),)
     assert q.quantize_report.left_out == ('relu (ReLU)', 'dropout (Dropout)', 'head (Dense)')
-    assert "left out, still float after 'dense_bn': relu (ReLU)" in str(q.quantize_report)
+    assert str(q.quantize_report).splitlines()[-1] == (
+        "  the saved model outputs 'dense_bn'; layers not in it: relu (ReLU), dropout (Dropout), head (Dense)"
+    )
 
 
 @pytest.mark.parametrize(
