@@ -47,6 +47,7 @@ def direct(paths: list[Path], data: Path, work: Path) -> float:
     from hgq_hls4ml.cli.inputs import load_inputs, load_model
     from hgq_hls4ml.sweep import expand_grid
 
+    work.mkdir()
     start = time.perf_counter()
     for path in paths:
         model = load_model(path)

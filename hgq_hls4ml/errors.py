@@ -68,6 +68,10 @@ class ConfigError(HGQHls4mlError, ValueError):
     """A YAML/dict configuration is invalid."""
 
 
+class MissingExtraError(HGQHls4mlError, ImportError):
+    """An optional Python package is not installed; the message names the pip extra that installs it."""
+
+
 class SweepLockedError(HGQHls4mlError, RuntimeError):
     """Another sweep holds the results folder (its lock); two sweeps never write one folder at once."""
 

@@ -30,6 +30,16 @@ def test_example_is_bit_exact(name):
     assert '(100.00%)' in res.stdout and 'BIT-EXACT' in res.stdout
 
 
+@pytest.mark.slow
+def test_pareto_sweep_example_sweeps_the_front_bit_exact():
+    env = {**os.environ, 'KERAS_BACKEND': 'jax'}
+    script = EXAMPLES / 'pareto_sweep' / 'run.py'
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=1800)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
+    assert '12 rows (12 run now, 0 from earlier), 0 failed' in res.stdout and res.stdout.count('BIT-EXACT') == 12
+    assert (EXAMPLES / 'pareto_sweep' / 'build' / 'results' / 'plots' / 'pareto.png').stat().st_size > 0
+
+
 def _names(requirements: list[str]) -> set[str]:
     """Normalized distribution names of PEP 508 requirement strings."""
     return {re.split(r'[\s\[<>=!~;]', req, maxsplit=1)[0].lower().replace('_', '-') for req in requirements}

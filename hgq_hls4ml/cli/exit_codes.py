@@ -9,6 +9,7 @@ from ..errors import (
     BuildError,
     BuildTimeoutError,
     HGQHls4mlError,
+    MissingExtraError,
     ModelInputError,
     ToolNotFoundError,
     UnsupportedLayerError,
@@ -41,7 +42,8 @@ MEANING: dict[ExitCode, str] = {
     'project not built yet), an --until layer the model lacks or that does not cut it',
     ExitCode.UNSUPPORTED: 'the model cannot be converted or quantized: unsupported layers (all listed), no HGQ2 '
     'layer (convert) or quantizer (check), dynamic input shape',
-    ExitCode.TOOL_NOT_FOUND: 'vitis_hls (or another external tool) not found',
+    ExitCode.TOOL_NOT_FOUND: 'vitis_hls (or another external tool) not found, or an optional Python package (the '
+    'message names its pip extra)',
     ExitCode.TIMEOUT: 'a build step exceeded --timeout and was stopped',
     ExitCode.INTERNAL: 'unexpected internal error (a bug; rerun with --debug for the traceback)',
     ExitCode.HANGUP: 'stopped by SIGHUP (the terminal closed); tool processes stopped, logs kept',
@@ -53,6 +55,7 @@ MEANING: dict[ExitCode, str] = {
 ERROR_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (BuildTimeoutError, ExitCode.TIMEOUT),
     (ToolNotFoundError, ExitCode.TOOL_NOT_FOUND),
+    (MissingExtraError, ExitCode.TOOL_NOT_FOUND),
     (BuildError, ExitCode.FAILED),
     (UnsupportedLayerError, ExitCode.UNSUPPORTED),
     (ModelInputError, ExitCode.UNSUPPORTED),

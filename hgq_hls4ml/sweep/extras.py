@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from ..errors import MissingExtraError
+
 #: Importable module -> the extra that installs it.
 EXTRA_OF = {
     'distributed': 'sweep',
@@ -16,11 +18,11 @@ EXTRA_OF = {
 
 
 def require(module: str, what: str = 'hgq_hls4ml.sweep') -> ModuleType:
-    """Import ``module``, or raise an ImportError naming the extra that installs it."""
+    """Import ``module``, or raise :class:`~hgq_hls4ml.errors.MissingExtraError` naming the extra that installs it."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
         extra = EXTRA_OF[module.partition('.')[0]]
-        raise ImportError(
+        raise MissingExtraError(
             f"{what} needs the Python package {module.partition('.')[0]!r}: pip install 'hgq-hls4ml[{extra}]'"
         ) from exc

@@ -39,7 +39,7 @@ _LAYER_KEYS = {**LAYER_KEYS, 'Strategy': _choice(STRATEGIES)}
 #: Short names of the axes in configuration labels.
 _SHORT = {'io_type': '', 'ReuseFactor': 'RF', 'clock_period': 'clk ', 'Strategy': '', 'BramFactor': 'BF'}
 
-Path_ = tuple[str, ...]
+KeyPath = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,9 @@ class GridConfig:
         }
 
 
-def _leaves(data: Mapping[str, Any], problems: list[str]) -> dict[Path_, Any]:
+def _leaves(data: Mapping[str, Any], problems: list[str]) -> dict[KeyPath, Any]:
     """Every settable value of the configuration by its key path, with unknown keys reported."""
-    leaves: dict[Path_, Any] = {}
+    leaves: dict[KeyPath, Any] = {}
     for key, value in data.items():
         if key == 'hls_config':
             continue
@@ -101,7 +101,7 @@ def _leaves(data: Mapping[str, Any], problems: list[str]) -> dict[Path_, Any]:
     return leaves
 
 
-def _check(path: Path_) -> Any:
+def _check(path: KeyPath) -> Any:
     if path[0] != 'hls_config':
         return TOP_KEYS.get(path[0])
     return (_MODEL_KEYS if path[1] == 'Model' else _LAYER_KEYS).get(path[-1])
@@ -116,7 +116,7 @@ def expand_grid(data: Mapping[str, Any] | None, source: str = 'configs') -> list
     if not isinstance(data, Mapping):
         raise _config_error(source, [f'must be a mapping of settings; got {data!r}'])
     leaves = _leaves(data, problems)
-    axes: dict[Path_, list[Any]] = {}
+    axes: dict[KeyPath, list[Any]] = {}
     for path, value in leaves.items():
         values = list(value) if isinstance(value, list) else [value]
         name = '.'.join(path)

@@ -168,7 +168,7 @@ def _bits(table: Any, directory: Path, figure: Any) -> list[Path]:
 
 def plot_sweep(table: Any, directory: Path, metric: str | None = None) -> list[Path]:
     """Draw the figures of a sweep table into ``directory``; returns the files written."""
-    require('matplotlib', 'the sweep plots')
+    require('matplotlib', 'plotting a sweep')
     from matplotlib.figure import Figure
 
     directory.mkdir(parents=True, exist_ok=True)

@@ -218,13 +218,14 @@ def sweep(
         cluster = check_cluster_section(cluster, 'sweep')
     with ResultStore(output) as store:
         entries = collect_models(models, store.root, metrics)
-        jobs = []
+        by_key: dict[str, Job] = {}  # a model given twice (same hash) is one job per configuration
         for entry in entries:
             for config in grid:
                 key = job_key(entry.sha256, config.as_dict(), inputs_id, synth)
                 project = str(store.root / 'projects' / key) if keep_projects else None
                 path = None if vitis_path is None else str(vitis_path)
-                jobs.append(Job(key, entry, config, inputs, synth, path, timeout, project))
+                by_key.setdefault(key, Job(key, entry, config, inputs, synth, path, timeout, project))
+        jobs = list(by_key.values())
         todo = [job for job in jobs if not store.finished(job.key)]
         skipped = len(jobs) - len(todo)
         try:

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from hgq_hls4ml.cli.main import main
 from hgq_hls4ml.errors import ConfigError, SweepLockedError
 from hgq_hls4ml.sweep import checkpoint_metrics, expand_grid, load_spec, sweep
 from hgq_hls4ml.sweep.plot import non_dominated
@@ -55,10 +56,14 @@ def test_second_sweep_into_a_folder_in_use_is_refused(tmp_path, checkpoints):
     assert not list((tmp_path / 'out' / 'rows').iterdir())
 
 
-def test_missing_extra_is_named(monkeypatch, checkpoints, tmp_path):
+def test_missing_extra_is_named(monkeypatch, checkpoints, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, 'pyarrow', None)
     with pytest.raises(ImportError, match=r"pip install 'hgq-hls4ml\[sweep\]'"):
         sweep(checkpoints, random=4, output=tmp_path)
+    spec = tmp_path / 'front.yml'
+    spec.write_text(f'models: {checkpoints}\nrandom: 4\n')
+    assert main(['sweep', str(spec)]) == 4
+    assert "needs the Python package 'pyarrow': pip install 'hgq-hls4ml[sweep]'" in capsys.readouterr().err
 
 
 def test_non_dominated():
