@@ -32,8 +32,8 @@ from .errors import (
     UnsupportedLayerError,
 )
 from .options import MAX_TABLE_BITS, table_limit
-from .plugin import PluginStatus, plugin_status
 from .ptq import CheckReport, QuantizeReport, check, quantize
+from .status import PluginStatus, plugin_status
 
 __version__ = '0.1.0'
 

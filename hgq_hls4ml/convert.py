@@ -10,13 +10,14 @@ from typing import Any
 from .errors import ConfigError, ModelInputError, OutputDirError
 from .handlers import check_model_of
 from .handlers.precheck import class_path, connected_layers
+from .hgq2_api import producer
 from .options import MAX_TABLE_BITS, table_limit
 from .precision.port import parse_port_type
 
 
 def check_plugin() -> None:
     """Raise :class:`ModelInputError` if the plugin is not active (``HGQ_HLS4ML_DISABLE``, missing hgq2, ...)."""
-    from .plugin import plugin_status
+    from .status import plugin_status
 
     status = plugin_status()
     if not status.active:
@@ -60,7 +61,7 @@ def resolve_output_dir(output_dir: str | Path) -> Path:
 
 def input_names(model: Any) -> list[str]:
     """The names hls4ml gives the model's input nodes: its Keras input layers' names, in input order."""
-    return [t._keras_history.operation.name for t in model.inputs]
+    return [producer(t).name for t in model.inputs]
 
 
 def with_input_precision(model: Any, hls_config: dict, input_precision: str | Mapping[str, str]) -> dict:

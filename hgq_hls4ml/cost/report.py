@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ..reports.render import _grid
+from ..reports.render import text_grid
 
 #: Columns of the table: header and the ``LayerCost`` field shown.
 COLUMNS = (
@@ -81,7 +81,7 @@ class CostReport:
         """One row per node plus a total row; unmodelled node classes are marked with ``*``; with EBOPs, a footer
         says how they differ from BOPs."""
         rows = [self._row(lay) for lay in [*self.layers, self.total]]
-        text = _grid([header for header, _ in COLUMNS], rows)
+        text = text_grid([header for header, _ in COLUMNS], rows)
         if not self.total.modelled:
             text += '\n* no cost rule for this node class: counted as zero'
         if self.keras_ebops is not None:

@@ -115,7 +115,7 @@ def first_divergence(keras_model, hls_model, xs: list[np.ndarray]) -> Divergence
     """Trace every layer in both models and name the first Keras layer whose output the firmware does not match."""
     import keras
 
-    from ..passes.unread_bits import floored_frac
+    from ..analysis.floors import floored_frac
 
     n = len(xs[0])
     arg = [a.astype(np.float64) for a in xs]
@@ -163,7 +163,7 @@ def verify(
 ) -> VerifyReport:
     """Convert (unless ``hls_model`` is given), compile, run and compare with ``model`` on inputs ``x``."""
     from ..convert import convert
-    from ..layers.quantize import HGQQuantize
+    from ..graph import is_tagged
 
     xs = _as_list(x)
     n = len(xs[0])
@@ -191,10 +191,7 @@ def verify(
         n_exact=int(equal.sum()),
         max_abs_diff=float(np.max(np.abs(fw - ref), initial=0.0)),
         times=times,
-        hgq_nodes=sum(
-            isinstance(node, HGQQuantize) or bool(node.get_attr('hgq_source_layer'))
-            for node in hls_model.graph.values()
-        ),
+        hgq_nodes=sum(is_tagged(node) for node in hls_model.graph.values()),
         port_mismatches=port_mismatches,
         ports=ports,
     )

@@ -22,10 +22,11 @@ from typing import ClassVar
 import numpy as np
 from hls4ml.backends.template import FunctionCallTemplate
 from hls4ml.model.layers import Layer
+from hls4ml.model.optimizer import ModelOptimizerPass
 from hls4ml.model.types import Source
 
-from ..analysis.graph import is_stream
-from ..hls4ml_api import default_function_params
+from ..graph import is_hgq_graph, is_stream
+from ..hls4ml_api import default_function_params, project_dir
 
 Statement = Callable[[Hashable, str, str], str]
 
@@ -43,55 +44,60 @@ QUANTIZE_VIA = 'hgq_quantize_via'
 #: on helpers that also say ``#pragma HLS INLINE``.
 CSIM_NOINLINE = 'HGQ_HLS4ML_CSIM_NOINLINE'
 
-#: Helpers defined once in the generated header, before the first function using them, in this order:
-#: name -> (include guard, definition).
-HELPERS: dict[str, tuple[str, str]] = {
-    CSIM_NOINLINE: (
-        'HGQ_HLS4ML_CSIM_NOINLINE_DEFINED',
-        f"""#ifdef __SYNTHESIS__
+#: Helpers in the static header :data:`HELPER_HEADER`, in this order: name -> definition.
+HELPERS: dict[str, str] = {
+    CSIM_NOINLINE: f"""#ifdef __SYNTHESIS__
 #define {CSIM_NOINLINE}
 #else
 #define {CSIM_NOINLINE} __attribute__((noinline))
 #endif""",
-    ),
-    FROM_RAW: (
-        'HGQ_HLS4ML_FROM_RAW',
-        f"""template <class T, class R> T {FROM_RAW}(R bits) {{
+    FROM_RAW: f"""template <class T, class R> T {FROM_RAW}(R bits) {{
     #pragma HLS INLINE
     T y;
     y.range() = bits;
     return y;
 }}""",
-    ),
-    QUANTIZE_TO: (
-        'HGQ_HLS4ML_QUANTIZE_TO',
-        f"""template <class T, class S, class D> {CSIM_NOINLINE} void {QUANTIZE_TO}(const S &x, D &y) {{
+    QUANTIZE_TO: f"""template <class T, class S, class D> {CSIM_NOINLINE} void {QUANTIZE_TO}(const S &x, D &y) {{
     #pragma HLS INLINE
     y = T(x);
 }}""",
-    ),
-    QUANTIZE_VIA: (
-        'HGQ_HLS4ML_QUANTIZE_VIA',
-        f"""template <class T, class W, class S, class D> {CSIM_NOINLINE} void {QUANTIZE_VIA}(const S &x, D &y) {{
+    QUANTIZE_VIA: f"""template <class T, class W, class S, class D>
+{CSIM_NOINLINE} void {QUANTIZE_VIA}(const S &x, D &y) {{
     #pragma HLS INLINE
     y = T(W(x));
 }}""",
-    ),
 }
+#: The static header holding :data:`HELPERS`, written once into the project's ``firmware/nnet_utils/`` (beside
+#: ``nnet_code_gen.h``, which includes it where a layer's code first uses a helper).
+HELPER_HEADER = 'hgq_hls4ml_helpers.h'
+HELPER_HEADER_PASS = 'hgq_helper_header'
+
+
+def helper_header() -> str:
+    """The text of :data:`HELPER_HEADER`."""
+    body = '\n\n'.join(HELPERS.values())
+    return f'#ifndef HGQ_HLS4ML_HELPERS_H_\n#define HGQ_HLS4ML_HELPERS_H_\n\n{body}\n\n#endif\n'
+
+
+class WriteHelperHeader(ModelOptimizerPass):
+    """Writer pass ``hgq_helper_header``: :data:`HELPER_HEADER` into the ``firmware/nnet_utils/`` of the projects
+    of graphs the plugin converted."""
+
+    def __init__(self, name: str = HELPER_HEADER_PASS):
+        self.name = name
+
+    def transform(self, model) -> bool:
+        if not is_hgq_graph(model):
+            return False
+        (project_dir(model) / 'firmware' / 'nnet_utils' / HELPER_HEADER).write_text(helper_header())
+        return False
 
 
 def with_helpers(source: str) -> str:
-    """``source`` after the definitions of the helpers it uses, directly or through another helper (each guarded,
-    so defined once per header)."""
-    used: set[str] = set()
-    text = source
-    while new := [name for name in HELPERS if name not in used and name in text]:
-        used.update(new)
-        text += ''.join(HELPERS[name][1] for name in new)
-    blocks = (HELPERS[name] for name in HELPERS if name in used)
-    return (
-        ''.join(f'\n#ifndef {guard}\n#define {guard}\n{definition}\n#endif\n' for guard, definition in blocks) + source
-    )
+    """``source`` after the include of :data:`HELPER_HEADER` if it uses one of the helpers."""
+    if any(name in source for name in HELPERS):
+        return f'\n#include "{HELPER_HEADER}"\n{source}'
+    return source
 
 
 def parallel_source(fn_name: str, keys: Sequence[Hashable], stmt: Statement) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable
 
 import numpy as np
 
-from ..analysis.graph import input_type
+from ..graph import input_type
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, element_type, frac_bits
 from .codegen import FROM_RAW, ElementwiseLayer, GeneratedFunctionTemplate, element_source

@@ -20,8 +20,9 @@ from quantizers.fixed_point.fixed_point_ops_np import round_mode_registry_scaled
 
 from ..errors import ModelInputError
 from ..handlers.quantizer import quantizer_kif
+from ..hgq2_api import quantizer_integer_bits, quantizer_keep_negative
 from ..precision.fixed import kif_range, normalize_round_mode
-from ..reports.render import _grid
+from ..reports.render import text_grid
 from .base import input_arrays, quantizers_of
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ class CheckReport:
         ]
         over = [q for q in self.quantizers if q.overflows]
         lines = [
-            _grid(headers, rows),
+            text_grid(headers, rows),
             f'{self.model}: {len(self.quantizers)} quantizers on {self.n_samples} samples; {len(over)} overflow '
             f'({sum(q.wraps for q in over)} wrap), {sum(q.uncalibrated for q in self.quantizers)} uncalibrated',
         ]
@@ -172,7 +173,7 @@ def _uncalibrated(q: Quantizer) -> bool:
     qi = q.quantizer
     if qi.overflow_mode != 'WRAP':
         return False
-    i, k = np.asarray(qi._i, np.float64), np.asarray(qi._k, np.float64)
+    i, k = quantizer_integer_bits(qi), quantizer_keep_negative(qi)
     if (i < RESET_BELOW).any():
         return True
     i0, k0 = q.config.config.get('i0'), q.config.config.get('k0')
