@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .broadcast import HGQBroadcast, HGQBroadcastFunctionTemplate
+from .element_quantizer import HGQQuantize, HGQQuantizeFunctionTemplate
 from .exact_accum import (
     ExactAccumulators,
     HGQConv,
@@ -15,7 +16,6 @@ from .exact_accum import (
     HGQDense,
     HGQDenseFunctionTemplate,
 )
-from .quantize import HGQQuantize, HGQQuantizeFunctionTemplate
 from .recurrent import HGQRecurrent, HGQRecurrentFunctionTemplate
 from .softmax import HGQSoftmax, HGQSoftmaxFunctionTemplate
 from .stream_einsum import (

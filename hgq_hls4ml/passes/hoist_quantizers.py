@@ -10,7 +10,7 @@ from __future__ import annotations
 from hls4ml.model.layers import Reshape
 
 from ..graph import input_nodes, output_nodes
-from ..layers.quantize import HGQQuantize
+from ..layers.element_quantizer import HGQQuantize
 from .base import HGQModelPass
 
 

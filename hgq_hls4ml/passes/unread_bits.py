@@ -17,7 +17,7 @@ from hls4ml.model.layers import Layer
 from ..analysis.floors import floor_commutes, floor_of
 from ..analysis.traits import Floor
 from ..graph import fused_quantizer, output_nodes
-from ..layers.quantize import HGQQuantize
+from ..layers.element_quantizer import HGQQuantize
 from .base import HGQModelPass
 
 #: Extra fractional bit a rounding mode reads below the quantizer's LSB (modes not listed read every bit).

@@ -5,7 +5,7 @@ import pytest
 from hls4ml.model.optimizer.passes.hgq_proxy_model import FixedPointQuantizer
 
 from hgq_hls4ml import verify
-from hgq_hls4ml.layers.quantize import HGQQuantize
+from hgq_hls4ml.layers.element_quantizer import HGQQuantize
 
 from .models import Case, assert_bit_exact, build, firmware_mismatches, inputs, keras_outputs
 

@@ -7,7 +7,7 @@ from hls4ml.model.layers import Input
 
 from ...graph import output_type
 from ...hls4ml_api import FixedPointQuantizer
-from ...layers.quantize import HGQQuantize
+from ...layers.element_quantizer import HGQQuantize
 from ...precision import interval as iv
 from ..counts import mode_count, range_widths
 from ..traits import Declarations, LayerTraits, elementwise_sources
