@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import ConfigError, ModelInputError, OutputDirError
 from .handlers import check_model_of
-from .handlers.precheck import class_path, connected_layers
+from .handlers.precheck import class_path, connected_layers, one_check
 from .hgq2_api import producer
 from .options import MAX_TABLE_BITS, table_limit
 from .precision.port import parse_port_type
@@ -40,12 +40,18 @@ def check_keras_model(model: Any) -> None:
             )
 
 
-def check_model(model: Any) -> None:
-    """Raise a clear error for anything that is not a built, fixed-shape Keras model with HGQ2 layers."""
+def check_model_input(model: Any) -> None:
+    """Raise a clear error for anything that is not a built, fixed-shape Keras model with HGQ2 layers (what its
+    layers are is :func:`check_model`'s)."""
     check_keras_model(model)
     layers = connected_layers(model.layers[0])
     if not any(class_path(lay).startswith('hgq.') for lay in layers):
         raise ModelInputError(f'model {model.name!r} has no HGQ2 layer; hgq_hls4ml converts HGQ2 models only')
+
+
+def check_model(model: Any) -> None:
+    """:func:`check_model_input`, then every problem of its layers at once."""
+    check_model_input(model)
     check_model_of(model.layers[0])
 
 
@@ -110,15 +116,16 @@ def convert(
 
     check_plugin()
     with table_limit(max_table_bits):
-        check_model(model)
-        path = resolve_output_dir(output_dir)
-        if hls_config is None:
-            hls_config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
-        if input_precision is not None:
-            hls_config = with_input_precision(model, hls_config, input_precision)
-        if trace:
-            for conf in hls_config.get('LayerName', {}).values():
-                conf['Trace'] = True
-        return hls4ml.converters.convert_from_keras_model(
-            model, hls_config=hls_config, backend=backend, output_dir=str(path), io_type=io_type, **kwargs
-        )
+        check_model_input(model)
+        with one_check(model.layers[0]):
+            path = resolve_output_dir(output_dir)
+            if hls_config is None:
+                hls_config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
+            if input_precision is not None:
+                hls_config = with_input_precision(model, hls_config, input_precision)
+            if trace:
+                for conf in hls_config.get('LayerName', {}).values():
+                    conf['Trace'] = True
+            return hls4ml.converters.convert_from_keras_model(
+                model, hls_config=hls_config, backend=backend, output_dir=str(path), io_type=io_type, **kwargs
+            )

@@ -1,13 +1,16 @@
 """Whole-model check, run before any layer is converted: every problem is reported at once.
 
-It runs once per conversion: our ``convert`` runs it first, and hls4ml's own API (which calls our handlers one layer
-at a time) runs it at the first handler call. The layers a passing check covered are remembered until the same call
-of a layer is converted again, which starts a new conversion (a model, even unchanged, is checked again each time).
+It runs once per conversion: our ``convert`` runs it first (:func:`one_check`), and hls4ml's own API (which calls
+our handlers one layer at a time) at the first handler call. The layers a passing check covered are remembered
+until the same call of a layer is converted again, which starts a new conversion (a model, even unchanged, is
+checked again each time).
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ..errors import UnsupportedLayerError
@@ -73,6 +76,8 @@ class _Checked:
     def __init__(self) -> None:
         self.covered: weakref.WeakSet = weakref.WeakSet()
         self.converted: set[tuple[int, tuple[str, ...]]] = set()
+        #: Inside :func:`one_check`: a layer call converted again is another parse of the same conversion.
+        self.pinned = False
 
     def clear(self) -> None:
         self.covered.clear()
@@ -86,6 +91,18 @@ def check_model_once(layer: keras.Layer, out_names: tuple[str, ...]) -> None:
     """:func:`check_model_of`, unless this conversion's check already covered ``layer``: the first call of a layer
     not covered, or converted a second time (a new conversion), checks the whole model."""
     call = (id(layer), out_names)
-    if layer not in _CHECKED.covered or call in _CHECKED.converted:
+    if layer not in _CHECKED.covered or (call in _CHECKED.converted and not _CHECKED.pinned):
         check_model_of(layer)
     _CHECKED.converted.add(call)
+
+
+@contextmanager
+def one_check(layer: keras.Layer) -> Iterator[None]:
+    """Check the model of ``layer`` (:func:`check_model_of`); inside, that check stands for every parse of it
+    (our ``convert`` has hls4ml parse the model twice: for its configuration, then for the graph)."""
+    check_model_of(layer)
+    _CHECKED.pinned = True
+    try:
+        yield
+    finally:
+        _CHECKED.pinned = False
