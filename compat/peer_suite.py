@@ -30,7 +30,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
@@ -43,6 +42,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from hgq_hls4ml.process import start_new_session, stop_group, terminate_as_interrupt
 
 HERE = Path(__file__).resolve().parent
 PLUGIN_MODULE = 'peer_pytest_plugin'
@@ -417,7 +418,7 @@ def run_pytest(cmd: list[str], root: Path, env: dict[str, str], log: Path, resul
     with open(log, 'a') as f:
         f.write(f'$ {" ".join(cmd)}\n')
         f.flush()
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=f, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = start_new_session(cmd, cwd=root, env=env, stdout=f, stderr=subprocess.STDOUT)
         RUNNING.add(proc)
         try:
             if not wait_progress(proc, results, stall):
@@ -441,15 +442,9 @@ def wait_progress(proc: subprocess.Popen, results: Path, stall: float) -> bool:
 
 
 def stop(proc: subprocess.Popen) -> None:
-    """Terminate the process group we started for ``proc`` (SIGKILL if it is still there after 20 s)."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    """End the process group we started for ``proc`` (SIGKILL if it is still there after 20 s)."""
+    if proc.poll() is None:
+        stop_group(proc, grace=20.0)
 
 
 @dataclass
@@ -901,17 +896,12 @@ def run_lines(runs: dict[str, ModeRun]) -> list[str]:
     return lines
 
 
-def interrupt(signum: int, frame: Any) -> None:
-    """SIGTERM handler: stop like Ctrl-C does (the pytest process groups are stopped on the way out)."""
-    raise KeyboardInterrupt(f'signal {signum}')
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: exit code 0 (clean), 1 (regression or plugin mismatch), 2 (could not run)."""
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, interrupt)  # so the pytest process groups are stopped too
     try:
-        return run(args)
+        with terminate_as_interrupt():  # SIGTERM/SIGHUP stop the pytest process groups too, like Ctrl-C
+            return run(args)
     except RunnerError as exc:
         print(f'peer_suite: {exc}', file=sys.stderr)
         return 2

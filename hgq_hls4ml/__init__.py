@@ -23,34 +23,43 @@ from .csim import VerifyReport, verify
 from .errors import (
     ArgumentError,
     CalibrationWarning,
+    Float32Warning,
     HGQHls4mlError,
     InputPortWarning,
     InputPrecisionError,
+    LayerPrecisionError,
     ModelInputError,
     OutputDirError,
+    PrecisionWarning,
     StrategyWarning,
+    SweepLockedError,
     UnsupportedLayerError,
 )
 from .options import MAX_TABLE_BITS, table_limit
 from .ptq import CheckReport, QuantizeReport, check, quantize
 from .status import PluginStatus, plugin_status
-
-__version__ = '0.1.0'
+from .sweep import SweepResult, sweep
+from .version import __version__ as __version__
 
 __all__ = [
     'MAX_TABLE_BITS',
     'ArgumentError',
     'CalibrationWarning',
+    'Float32Warning',
     'CheckReport',
     'CostReport',
     'HGQHls4mlError',
     'InputPortWarning',
     'InputPrecisionError',
+    'LayerPrecisionError',
     'ModelInputError',
     'OutputDirError',
+    'PrecisionWarning',
     'PluginStatus',
     'QuantizeReport',
     'StrategyWarning',
+    'SweepLockedError',
+    'SweepResult',
     'UnsupportedLayerError',
     'VerifyReport',
     'check',
@@ -58,6 +67,7 @@ __all__ = [
     'cost',
     'plugin_status',
     'quantize',
+    'sweep',
     'table_limit',
     'verify',
 ]

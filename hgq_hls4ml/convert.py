@@ -11,7 +11,7 @@ from .errors import ConfigError, ModelInputError, OutputDirError
 from .handlers import check_model_of
 from .handlers.precheck import class_path, connected_layers, one_check
 from .hgq2_api import producer
-from .options import MAX_TABLE_BITS, table_limit
+from .options import MAX_TABLE_BITS, spelled, table_limit
 from .precision.port import parse_port_type
 
 
@@ -46,7 +46,13 @@ def check_model_input(model: Any) -> None:
     check_keras_model(model)
     layers = connected_layers(model.layers[0])
     if not any(class_path(lay).startswith('hgq.') for lay in layers):
-        raise ModelInputError(f'model {model.name!r} has no HGQ2 layer; hgq_hls4ml converts HGQ2 models only')
+        quantize = spelled(
+            'hgq_hls4ml.quantize(model, x_train)', 'hgq-hls4ml quantize MODEL.keras -o QMODEL.keras --samples X.npy'
+        )
+        raise ModelInputError(
+            f'model {model.name!r} has no HGQ2 layer; hgq_hls4ml converts HGQ2 models only. For a float Keras model, '
+            f'make the HGQ2 model first (post-training quantization): {quantize}'
+        )
 
 
 def check_model(model: Any) -> None:

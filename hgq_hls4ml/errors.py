@@ -68,6 +68,10 @@ class ConfigError(HGQHls4mlError, ValueError):
     """A YAML/dict configuration is invalid."""
 
 
+class SweepLockedError(HGQHls4mlError, RuntimeError):
+    """Another sweep holds the results folder (its lock); two sweeps never write one folder at once."""
+
+
 class ProjectError(HGQHls4mlError, FileNotFoundError):
     """A directory is not a buildable hls4ml project (missing, or without ``build_prj.tcl`` / ``project.tcl``)."""
 
@@ -100,6 +104,11 @@ class StrategyWarning(UserWarning):
     """A layer asked for a strategy hls4ml has no implementation of builds with another (named, with the reason)."""
 
 
+class Float32Warning(UserWarning):
+    """Keras's float32 arithmetic may round where the firmware computes exactly (window sums of an average beyond
+    float32's 24 significant bits), so the firmware may differ from Keras there."""
+
+
 class CalibrationWarning(UserWarning):
     """Quantization calibrated on random inputs (no samples given): integer bits may not fit real data."""
 
@@ -114,3 +123,13 @@ class InputPortWarning(UserWarning):
     """The input port makes the firmware differ from Keras on some float inputs (a given port type narrower or
     coarser than the quantizers read, named with the elements and inputs concerned), or is exact only by holding
     every float32 (WRAP_SM quantizers, or wrapping and saturating quantizers on one input)."""
+
+
+class LayerPrecisionError(ConfigError):
+    """A per-layer ``Precision`` of ``hls_config`` cannot hold the layer's exact results (fewer integer or fractional
+    bits than the values need): raised before any file is written, naming every such layer, both types and why."""
+
+
+class PrecisionWarning(UserWarning):
+    """A per-layer ``Precision`` of ``hls_config`` is replaced by the layer's exact type (named with both types and
+    why: the given one is wider than the values need, or differs in sign or modes)."""

@@ -86,3 +86,17 @@ def is_hgq_graph(model) -> bool:
     ``convert`` flow, marks the graph itself, for good.
     """
     return getattr(model, GRAPH_MARK, False) or has_tagged_nodes(model)
+
+
+#: Model configuration key (written to the project's ``hls4ml_config.yml``): the Keras backend the model was
+#: converted on, whose float32 arithmetic the firmware reproduces where Keras rounds (averages).
+KERAS_BACKEND_KEY = 'HGQKerasBackend'
+
+
+def float32_averages(model) -> dict[str, str]:
+    """Nodes computing a float32 average as a Keras backend does: name -> its arithmetic."""
+    return {
+        n.name: n.get_attr('hgq_average_arithmetic')
+        for n in model.graph.values()
+        if n.get_attr('hgq_average_arithmetic') is not None and n.class_name.startswith('HGQ')
+    }

@@ -10,9 +10,39 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+#: The strategies a layer can be built with, as hls4ml spells them (it reads them case-insensitively).
+STRATEGIES = ('Latency', 'Resource', 'distributed_arithmetic')
+#: hls4ml's names of distributed arithmetic (``Strategy: distributed_arithmetic`` or ``da``).
+DA_NAMES = ('distributed_arithmetic', 'da')
+
+
+def strategy_problem(value: object) -> str | None:
+    """What is wrong with a ``Strategy`` value (one of :data:`STRATEGIES` or ``da``, any case), or ``None``."""
+    if isinstance(value, str) and value.lower() in {s.lower() for s in (*STRATEGIES, *DA_NAMES)}:
+        return None
+    return f'must be one of {", ".join(STRATEGIES)} (any case; da for short); got {value!r}'
+
+
 #: Default largest input width a table is built for (2**16 entries per table); see :func:`table_limit`.
 MAX_TABLE_BITS = 16
 _TABLE_BITS: ContextVar[int] = ContextVar('hgq_max_table_bits', default=MAX_TABLE_BITS)
+_CLI_SPELLING: ContextVar[bool] = ContextVar('hgq_cli_spelling', default=False)
+
+
+def spelled(python: str, cli: str) -> str:
+    """An option as the user gave it: ``cli`` (``--until head``) inside :func:`cli_spelling`, else ``python``
+    (``until='head'``)."""
+    return cli if _CLI_SPELLING.get() else python
+
+
+@contextmanager
+def cli_spelling() -> Iterator[None]:
+    """Messages name options as the command line spells them (``hgq-hls4ml`` runs its commands inside this)."""
+    token = _CLI_SPELLING.set(True)
+    try:
+        yield
+    finally:
+        _CLI_SPELLING.reset(token)
 
 
 def max_table_bits() -> int:

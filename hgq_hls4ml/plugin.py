@@ -40,6 +40,7 @@ TYPE_PASSES = (
     ('hgq_unread_bits', 'unread_bits.DropUnreadBits'),
     ('hgq_exact_types', 'exact_types.ExactTypes'),
     ('hgq_materialize', 'materialize.Materialize'),
+    ('hgq_user_precision', 'user_precision.UserPrecision'),
 )
 BACKENDS = ('Vivado', 'Vitis')
 #: Our pass in place of hls4ml's ``bit_exact`` stage: nothing on HGQ2 graphs. Whatever ``bit_exact`` says (True,

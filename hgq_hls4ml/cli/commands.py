@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CalibrationWarning, ConfigError, HGQHls4mlError, OutputDirError, ToolNotFoundError
-from .config import ProjectConfig, check_layer_names, dump_config, load_config, merge_hls_config, with_overrides
+from .config import (
+    ProjectConfig,
+    check_layer_names,
+    dump_config,
+    load_config,
+    merge_hls_config,
+    part_warning,
+    with_overrides,
+)
 from .exit_codes import ExitCode
 from .inputs import (
     RANDOM_SCALE,
@@ -26,10 +34,10 @@ from .inputs import (
     check_output_file,
     load_inputs,
     load_model,
-    make_output_dir,
     random_inputs,
 )
 from .progress import ProgressLine
+from .project_dir import lock_dir, project_dir
 
 #: What ``build`` runs when no step option is given.
 DEFAULT_STEP = 'synth'
@@ -76,7 +84,7 @@ def input_precision_option(values: list[str] | None) -> str | dict[str, str] | N
 def target_config(args: argparse.Namespace) -> ProjectConfig:
     """``--config`` file (or defaults) with the command-line target options on top."""
     config = load_config(args.config) if getattr(args, 'config', None) else ProjectConfig()
-    return with_overrides(
+    config = with_overrides(
         config,
         backend=args.backend,
         io_type=args.io_type,
@@ -85,6 +93,9 @@ def target_config(args: argparse.Namespace) -> ProjectConfig:
         project_name=args.project_name,
         input_precision=input_precision_option(getattr(args, 'input_precision', None)),
     )
+    if warning := part_warning(config.part):
+        print(f'warning: {warning}', file=sys.stderr)
+    return config
 
 
 def hls4ml_defaults(model: Any, backend: str) -> dict[str, Any]:
@@ -120,8 +131,7 @@ def run_convert(args: argparse.Namespace) -> ExitCode:
     out = check_output_dir(Path(args.output), args.force)
     model = load_model(model_path)
     hls_config = hls_config_for(model, config)
-    make_output_dir(out)
-    with hls4ml_output(args.debug):
+    with project_dir(out, args.force), hls4ml_output(args.debug):
         hls_model = convert(model, out, hls_config=hls_config, **config.convert_kwargs())
         try:
             hls_model.write()
@@ -156,9 +166,7 @@ def run_verify(args: argparse.Namespace) -> ExitCode:
     else:
         xs = random_inputs(model, args.random, args.seed)
         source = f'{args.random} random samples (normal, sigma {RANDOM_SCALE:g}, seed {args.seed})'
-    if out is not None:
-        make_output_dir(out)
-    with nullcontext(out) if out else tempfile.TemporaryDirectory(prefix='hgq_hls4ml_verify_') as project:
+    with project_dir(out, args.force) if out else tempfile.TemporaryDirectory(prefix='hgq_hls4ml_verify_') as project:
         with hls4ml_output(args.debug):
             report = verify(model, xs, output_dir=project, hls_config=hls_config, **config.convert_kwargs())
     print(f'model {model.name} ({model_path}), {config.io_type}, {source}')
@@ -226,8 +234,10 @@ def run_build(args: argparse.Namespace) -> ExitCode:
 
     steps = tuple(step for step in BUILD_STEPS if getattr(args, step)) or (DEFAULT_STEP,)
     progress = ProgressLine()
+    project = Path(args.project_dir)
     try:
-        result = build(args.project_dir, steps, timeout=args.timeout, vitis_path=args.vitis_path, progress=progress)
+        with lock_dir(project) if project.is_dir() else nullcontext():
+            result = build(project, steps, timeout=args.timeout, vitis_path=args.vitis_path, progress=progress)
     except BuildError as exc:
         progress.close()
         if getattr(exc, 'result', None) is not None:

@@ -14,10 +14,11 @@ A file looks like (every key optional)::
       Model:
         Precision: fixed<16,6>
         ReuseFactor: 1
-        Strategy: Latency
+        Strategy: Latency              # or Resource, distributed_arithmetic
       LayerName:
         q_dense:
           ReuseFactor: 4
+          Precision: {result: fixed<16,6>}   # checked against the exact type (error if narrower, warning if wider)
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
+from ..options import strategy_problem
 
 BACKENDS = ('Vitis', 'Vivado')
 IO_TYPES = ('io_parallel', 'io_stream')
-STRATEGIES = ('Latency', 'Resource')
 #: hls4ml's defaults (Vivado and Vitis backends' ``create_initial_config``).
 DEFAULT_PART = 'xcvu13p-flga2577-2-e'
 DEFAULT_CLOCK_PERIOD = 5
@@ -46,6 +47,20 @@ DEFAULT_REUSE_FACTOR = 1
 DEFAULT_STRATEGY = 'Latency'
 LAYER_DEFAULTS = (('ReuseFactor', DEFAULT_REUSE_FACTOR), ('Strategy', DEFAULT_STRATEGY))
 _IDENTIFIER = re.compile(r'[A-Za-z_]\w*\Z')
+#: AMD/Xilinx part numbers as Vitis HLS takes them: ``xc``/``xa``/``xq``, device and package, then 1-4 dash-separated
+#: fields (speed grade, temperature, ...): xcvu13p-flga2577-2-e, xc7z020clg400-1, xcvc1902-vsva2197-2MP-e-S.
+PART_FORM = re.compile(r'x[acq][a-z0-9]+(?:-[a-z0-9]+){1,4}\Z', re.IGNORECASE)
+
+
+def part_warning(part: str) -> str | None:
+    """A warning if ``part`` does not have the form of an AMD/Xilinx part number (Vitis HLS would refuse it at build
+    time), else ``None``."""
+    if PART_FORM.match(part):
+        return None
+    return (
+        f'part {part!r} does not look like an AMD/Xilinx part number (e.g. {DEFAULT_PART}, xc7z020clg400-1); '
+        'the project is written, but Vitis HLS will refuse an unknown part when it builds'
+    )
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,7 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _choice(options: tuple[str, ...]) -> Check:
+def choice_check(options: tuple[str, ...]) -> Check:
     return lambda v: None if v in options else f'must be one of {", ".join(options)}; got {v!r}'
 
 
@@ -131,8 +146,8 @@ def _port_types(v: Any) -> str | None:
 
 
 TOP_KEYS: dict[str, Check] = {
-    'backend': _choice(BACKENDS),
-    'io_type': _choice(IO_TYPES),
+    'backend': choice_check(BACKENDS),
+    'io_type': choice_check(IO_TYPES),
     'part': _non_empty_str,
     'clock_period': _positive_number,
     'project_name': _identifier,
@@ -141,14 +156,15 @@ TOP_KEYS: dict[str, Check] = {
 MODEL_KEYS: dict[str, Check] = {
     'Precision': _precision,
     'ReuseFactor': _positive_int,
-    'Strategy': _choice(STRATEGIES),
+    'Strategy': strategy_problem,
     'BramFactor': _non_negative_int,
 }
-LAYER_KEYS: dict[str, Check] = {'ReuseFactor': _positive_int, 'Strategy': _choice(STRATEGIES)}
+#: Per-layer keys: what the Python call takes (a Precision is checked against the layer's exact type there).
+LAYER_KEYS: dict[str, Check] = {'Precision': _precision, 'ReuseFactor': _positive_int, 'Strategy': strategy_problem}
 HLS_CONFIG_KEYS = ('Model', 'LayerName')
 
 
-def _config_error(source: str, problems: Sequence[str]) -> ConfigError:
+def config_error(source: str, problems: Sequence[str]) -> ConfigError:
     """One error for every problem (``'<key> <what is wrong>'``) of the configuration ``source``."""
     if len(problems) == 1:
         return ConfigError(f'{source}: {problems[0]}')
@@ -165,7 +181,7 @@ def _mapping(value: Any, key: str, problems: list[str]) -> dict[str, Any]:
     return value
 
 
-def _unknown_key(key: Any, where: str, allowed: Iterable[str]) -> str:
+def unknown_key(key: Any, where: str, allowed: Iterable[str]) -> str:
     allowed = list(allowed)
     close = difflib.get_close_matches(str(key), allowed, n=1)
     hint = f'did you mean {close[0]!r}? ' if close else ''
@@ -178,14 +194,14 @@ def _check_keys(
     for key, value in data.items():
         where = f'{prefix}{key}'
         if key not in checks:
-            problems.append(_unknown_key(key, where, [*checks, *extra]))
+            problems.append(unknown_key(key, where, [*checks, *extra]))
         elif problem := checks[key](value):
             problems.append(f'{where} {problem}')
 
 
 def _validate_hls_config(value: Any, problems: list[str]) -> dict[str, Any]:
     hls = _mapping(value, 'hls_config', problems)
-    problems += [_unknown_key(key, f'hls_config.{key}', HLS_CONFIG_KEYS) for key in hls if key not in HLS_CONFIG_KEYS]
+    problems += [unknown_key(key, f'hls_config.{key}', HLS_CONFIG_KEYS) for key in hls if key not in HLS_CONFIG_KEYS]
     model = _mapping(hls.get('Model'), 'hls_config.Model', problems)
     _check_keys(model, MODEL_KEYS, 'hls_config.Model.', problems)
     layers = _mapping(hls.get('LayerName'), 'hls_config.LayerName', problems)
@@ -211,7 +227,7 @@ def validate_config(data: Any, source: str = '<config>') -> ProjectConfig:
     _check_keys(top, TOP_KEYS, '', problems, extra=['hls_config'])
     hls_config = _validate_hls_config(data.get('hls_config'), problems)
     if problems:
-        raise _config_error(source, problems)
+        raise config_error(source, problems)
     return ProjectConfig(**top, hls_config=hls_config, source=source)
 
 
@@ -240,7 +256,7 @@ def with_overrides(config: ProjectConfig, **overrides: Any) -> ProjectConfig:
     problems: list[str] = []
     _check_keys(given, TOP_KEYS, '', problems)
     if problems:
-        raise _config_error('command line', problems)
+        raise config_error('command line', problems)
     return replace(config, **given)
 
 
@@ -253,7 +269,7 @@ def check_layer_names(config: ProjectConfig, known: Iterable[str], model_name: s
         if name not in known
     ]
     if problems:
-        raise _config_error(config.source, problems)
+        raise config_error(config.source, problems)
 
 
 def merge_hls_config(defaults: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
@@ -264,7 +280,7 @@ def merge_hls_config(defaults: Mapping[str, Any], user: Mapping[str, Any]) -> di
     """
     merged = copy.deepcopy(dict(defaults))
     for conf in merged.get('LayerName', {}).values():
-        for key in LAYER_KEYS:
+        for key, _ in LAYER_DEFAULTS:
             conf.pop(key, None)
     merged.setdefault('Model', {}).update(copy.deepcopy(user.get('Model', {})))
     layers = merged.setdefault('LayerName', {})
@@ -318,7 +334,8 @@ def dump_config(
         ),
         '',
         '# hls4ml settings. hgq_hls4ml derives every result, accumulator and weight type exactly from the HGQ2',
-        '# quantizers, so there are no per-layer Precision keys: bit-widths are set by training, not here.',
+        '# quantizers: bit-widths are set by training, not here. A per-layer Precision (e.g. {result: fixed<16,6>})',
+        '# narrower than the exact type is refused, a wider one replaced by it with a warning.',
         'hls_config:',
         '  Model:',
         '    # hls4ml default type, used only where hgq_hls4ml sets no type itself.',
@@ -326,7 +343,8 @@ def dump_config(
         '    # Times each multiplier is reused: 1 = fully parallel (lowest latency, most DSPs/LUTs). hls4ml rounds',
         '    # it to the nearest valid value for each layer (with a warning). Layers can override it below.',
         f'    ReuseFactor: {_yaml_value(model.get("ReuseFactor", DEFAULT_REUSE_FACTOR))}',
-        '    # Latency (fully pipelined, for small layers) or Resource (shares multipliers; use with ReuseFactor > 1).',
+        '    # Latency (fully pipelined, for small layers), Resource (shares multipliers; use with ReuseFactor > 1)',
+        "    # or distributed_arithmetic (adder graphs, no multipliers; pip install 'hgq-hls4ml[da]').",
         f'    Strategy: {_yaml_value(model.get("Strategy", DEFAULT_STRATEGY))}',
     ]
     if 'BramFactor' in model:
@@ -335,7 +353,7 @@ def dump_config(
             f'    BramFactor: {_yaml_value(model["BramFactor"])}',
         ]
     lines += [
-        '  # Per-layer overrides (keys: ReuseFactor, Strategy); uncomment a key to override the Model value.',
+        '  # Per-layer overrides (keys: ReuseFactor, Strategy, Precision); uncomment one to override the Model value.',
         '  # Names are hls4ml layer names: the Keras names, plus e.g. _relu for an activation split off a layer.',
     ]
     if layers:

@@ -13,6 +13,7 @@ from ..errors import (
     ToolNotFoundError,
     UnsupportedLayerError,
 )
+from ..process import Terminated
 
 
 class ExitCode(IntEnum):
@@ -25,7 +26,9 @@ class ExitCode(IntEnum):
     TOOL_NOT_FOUND = 4
     TIMEOUT = 5
     INTERNAL = 70
+    HANGUP = 129
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 MEANING: dict[ExitCode, str] = {
@@ -41,7 +44,9 @@ MEANING: dict[ExitCode, str] = {
     ExitCode.TOOL_NOT_FOUND: 'vitis_hls (or another external tool) not found',
     ExitCode.TIMEOUT: 'a build step exceeded --timeout and was stopped',
     ExitCode.INTERNAL: 'unexpected internal error (a bug; rerun with --debug for the traceback)',
-    ExitCode.INTERRUPTED: 'interrupted (Ctrl-C)',
+    ExitCode.HANGUP: 'stopped by SIGHUP (the terminal closed); tool processes stopped, logs kept',
+    ExitCode.INTERRUPTED: 'interrupted (Ctrl-C); tool processes stopped, logs kept',
+    ExitCode.TERMINATED: 'stopped by SIGTERM (e.g. a CI timeout); tool processes stopped, logs kept',
 }
 
 #: Error class -> exit code; the first matching class wins, so subclasses come before their bases.
@@ -57,7 +62,9 @@ ERROR_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
 
 
 def exit_code_for(exc: BaseException) -> ExitCode:
-    """The exit code of a command that raised ``exc``."""
+    """The exit code of a command that raised ``exc`` (``128 + signal`` for SIGTERM and SIGHUP)."""
+    if isinstance(exc, Terminated):
+        return ExitCode(exc.exit_status)
     return next((code for cls, code in ERROR_CODES if isinstance(exc, cls)), ExitCode.INTERNAL)
 
 

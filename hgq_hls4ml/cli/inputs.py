@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..csim.samples import checked_samples, input_names, input_shapes
 from ..errors import InputFileError, OutputDirError
+from .project_dir import check_not_in_use, contents, writable_dir_problem
+
+#: Suffixes of the array files ``--data`` and ``--samples`` read.
+DATA_SUFFIXES = ('.npy', '.npz')
+_NPY_MAGIC = b'\x93NUMPY'
+_ZIP_MAGIC = b'PK\x03\x04'
 
 #: ``--random`` inputs: normal with this standard deviation, well beyond typical quantizer ranges.
 RANDOM_SCALE = 4.0
 
 
 def _first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first line of ``exc``'s message, cut after its last whole sentence that fits in ``limit`` characters."""
     text = str(exc).strip().splitlines()
     line = text[0] if text else type(exc).__name__
-    return line if len(line) <= limit else line[: limit - 3] + '...'
+    if len(line) <= limit:
+        return line
+    ends = [m.end() for m in re.finditer(r'[.;:!?](?=\s)', line[:limit])]
+    return line[: ends[-1]] if ends else line[: limit - 3] + '...'
 
 
 def check_file(path: Path, what: str) -> None:
@@ -32,6 +44,11 @@ def check_file(path: Path, what: str) -> None:
 def load_model(path: Path) -> Any:
     """Load a saved Keras model holding HGQ2 layers (``.keras`` zip archive, or legacy ``.h5``)."""
     check_file(path, 'model file')
+    if path.suffix in DATA_SUFFIXES:
+        raise InputFileError(
+            f'model file {str(path)!r}: a {path.suffix} file holds arrays, not a Keras model (give the .keras file '
+            'model.save() wrote; arrays go to --data or --samples)'
+        )
     if path.suffix == '.keras' and not zipfile.is_zipfile(path):
         raise InputFileError(
             f'model file {str(path)!r}: not a Keras model (a .keras file is a zip archive; this one is not a zip '
@@ -46,11 +63,6 @@ def load_model(path: Path) -> Any:
         raise InputFileError(f'model file {str(path)!r}: cannot load the Keras model: {_first_line(exc)}') from exc
 
 
-def input_shapes(model: Any) -> list[tuple[int, ...]]:
-    """Per-sample shape of each model input."""
-    return [tuple(int(d) for d in t.shape[1:]) for t in model.inputs]
-
-
 def random_inputs(model: Any, n: int, seed: int) -> list[np.ndarray]:
     """``n`` seeded samples per input, normal with standard deviation :data:`RANDOM_SCALE`."""
     rng = np.random.default_rng(seed)
@@ -58,6 +70,16 @@ def random_inputs(model: Any, n: int, seed: int) -> list[np.ndarray]:
 
 
 def _read_arrays(path: Path, names: list[str]) -> list[np.ndarray]:
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(len(_NPY_MAGIC))
+    except OSError as exc:
+        raise InputFileError(f'data file {str(path)!r}: cannot read it: {exc.strerror or exc}') from exc
+    if not head.startswith((_NPY_MAGIC, _ZIP_MAGIC)):
+        raise InputFileError(
+            f'data file {str(path)!r}: not a .npy or .npz file (no NumPy or zip header; write it with numpy.save '
+            'or numpy.savez)'
+        )
     try:
         data = np.load(path, allow_pickle=False)
         if isinstance(data, np.ndarray):
@@ -70,49 +92,46 @@ def _read_arrays(path: Path, names: list[str]) -> list[np.ndarray]:
 
 
 def load_inputs(path: Path, model: Any) -> list[np.ndarray]:
-    """Input samples from ``.npy`` (one input) or ``.npz`` (one array per input: by input name, else in order)."""
+    """Input samples from ``.npy`` (one input) or ``.npz`` (one array per input: by input name, else in order),
+    checked as :func:`hgq_hls4ml.verify` checks them."""
     check_file(path, 'data file')
-    names = [t.name for t in model.inputs]
-    shapes = input_shapes(model)
+    names = input_names(model)
     arrays = _read_arrays(path, names)
-    if len(arrays) != len(shapes):
+    if len(arrays) != len(names):
         raise InputFileError(
-            f'data file {str(path)!r}: {len(arrays)} array(s) for a model with {len(shapes)} input(s) '
+            f'data file {str(path)!r}: {len(arrays)} array(s) for a model with {len(names)} input(s) '
             f'({", ".join(names)}); give an .npz with one array per input'
         )
-    for i, (arr, shape) in enumerate(zip(arrays, shapes)):
-        label = f'array {i} of {str(path)!r}' if len(arrays) > 1 else f'data file {str(path)!r}'
-        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-            raise InputFileError(f'{label}: expected numbers, got dtype {arr.dtype}')
-        if arr.shape[1:] != shape or len(arr) == 0:
-            expected = ', '.join(map(str, ('N', *shape)))
-            raise InputFileError(
-                f'{label}: shape {arr.shape} does not fit input {names[i]!r}; expected ({expected}) with N >= 1'
-            )
-    return [np.asarray(a, dtype=np.float32) for a in arrays]
+    many = len(arrays) > 1
+    labels = [f'array {i} of {str(path)!r}' if many else f'data file {str(path)!r}' for i in range(len(arrays))]
+    return checked_samples(model, arrays, labels, InputFileError)
 
 
 def check_output_dir(path: Path, force: bool) -> Path:
-    """The absolute output directory, after checking it can be created or written (nothing is created yet)."""
+    """The absolute output directory, after checking it can be created or written (nothing is created yet; the
+    checks are tried for real, so they hold for root and on read-only file systems too)."""
     path = path.absolute()
     if path.exists():
         if not path.is_dir():
             raise OutputDirError(f'output directory {str(path)!r} exists and is not a directory')
-        if any(path.iterdir()) and not force:
+        check_not_in_use(path)
+        if contents(path) and not force:
             raise OutputDirError(
                 f'output directory {str(path)!r} is not empty; pass --force to write into it '
                 '(files of the same name are overwritten)'
             )
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise OutputDirError(f'output directory {str(path)!r} is not writable')
+        if problem := writable_dir_problem(path):
+            raise OutputDirError(f'output directory {str(path)!r} is not writable: {problem}')
         return path
     ancestor = path.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise OutputDirError(f'cannot create output directory {str(path)!r}: {str(ancestor)!r} is not a directory')
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise OutputDirError(f'cannot create output directory {str(path)!r}: {str(ancestor)!r} is not writable')
+    if problem := writable_dir_problem(ancestor):
+        raise OutputDirError(
+            f'cannot create output directory {str(path)!r}: {str(ancestor)!r} is not writable: {problem}'
+        )
     return path
 
 
@@ -125,11 +144,8 @@ def check_output_file(path: Path, force: bool, suffix: str | None = None) -> Pat
         raise OutputDirError(f'{str(path)!r} exists; pass --force to overwrite it')
     if not path.parent.is_dir():
         raise OutputDirError(f'cannot write {str(path)!r}: directory {str(path.parent)!r} does not exist')
+    if path.exists() and not (path.is_file() and os.access(path, os.W_OK)):
+        raise OutputDirError(f'cannot write {str(path)!r}: not a writable file')
+    if problem := writable_dir_problem(path.parent):
+        raise OutputDirError(f'cannot write {str(path)!r}: directory {str(path.parent)!r} is not writable: {problem}')
     return path
-
-
-def make_output_dir(path: Path) -> None:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputDirError(f'cannot create output directory {str(path)!r}: {exc.strerror or exc}') from exc

@@ -7,11 +7,16 @@ import math
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from .. import __version__
+from ..options import cli_spelling
+from ..process import Terminated, terminate_as_interrupt
 from ..ptq.base import MAX_BITS, MIN_BITS
+from ..sweep.command import add_arguments as add_sweep_arguments
+from ..sweep.command import run_sweep
+from ..version import __version__
 from ..vitis import BUILD_STEPS, STEP_TITLES
 from .commands import (
     DEFAULT_STEP,
@@ -250,15 +255,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('model', metavar='MODEL.keras', help='saved HGQ2 Keras model')
     p.add_argument('--data', required=True, metavar='X.npy', help=DATA_HELP)
     p.add_argument('--json', action='store_true', help='print JSON instead of a table')
+
+    p = _add(
+        sub,
+        'sweep',
+        run_sweep,
+        'convert, verify and cost (and synthesize) many models under many configurations on a Dask cluster',
+        epilog="exit status 0 only if every job finished BIT-EXACT; needs pip install 'hgq-hls4ml[sweep]'.",
+    )
+    add_sweep_arguments(p, _number(int, 'a whole number >= 1', lambda value: value >= 1))
     return parser
 
 
 def _message(exc: BaseException, code: ExitCode) -> str:
     if code is ExitCode.INTERRUPTED:
         return 'interrupted'
+    if isinstance(exc, Terminated):
+        return f'stopped by {exc}'
     if code is ExitCode.INTERNAL:
         return f'unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)'
     return str(exc)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Python warnings as the CLI's ``warning: ...`` lines (with the class, to look it up), not source locations."""
+    print(f'warning: {message} ({category.__name__})', file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -266,7 +287,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ['KERAS_BACKEND'] = os.environ.get('KERAS_BACKEND') or 'jax'
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        with terminate_as_interrupt(), warnings.catch_warnings(), cli_spelling():  # SIGTERM/SIGHUP: like Ctrl-C
+            warnings.showwarning = _show_warning
+            return int(args.run(args))
     except (Exception, KeyboardInterrupt) as exc:
         code = exit_code_for(exc)
         if args.debug:

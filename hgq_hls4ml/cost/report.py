@@ -24,7 +24,9 @@ COLUMNS = (
     ('DSP', 'dsps'),
 )
 #: Fields summed into the total row.
-SUMMED = ('weights', 'weight_bits', 'multiplies', 'bops', 'result_bits', 'luts', 'dsps')
+SUMMED = ('weights', 'weight_bits', 'multiplies', 'bops', 'result_bits', 'luts', 'dsps', 'adders')
+#: Columns shown when some node is a distributed-arithmetic kernel.
+DA_COLUMNS = (('DA adders', 'adders'), ('DA depth', 'adder_depth'))
 #: Footer of a table with EBOPs: why they differ from BOPs (see :mod:`.proxy` and :mod:`.ebops`).
 EBOPS_NOTE = (
     'BOPs: per firmware product, proven input width x significant bits of the non-zero weight; '
@@ -39,7 +41,8 @@ class LayerCost:
     ``ebops`` is HGQ2's EBOPs of the Keras layer of the same name (``None`` without a Keras model or such a layer);
     ``modelled`` is ``False`` for node classes the proxy has no rule for (counted as zero). ``result_width`` is
     ``None`` in the total. ``result_bits``: the live widths of the node's output elements, summed (an input's:
-    its port, the bits the upstream electronics feeds per sample).
+    its port, the bits the upstream electronics feeds per sample). ``adders`` and ``adder_depth``: the adder graph
+    of a distributed-arithmetic kernel (``adder_depth``: adder levels on its longest path; ``None`` elsewhere).
     """
 
     name: str
@@ -55,6 +58,8 @@ class LayerCost:
     dsps: int = 0
     ebops: float | None = None
     modelled: bool = True
+    adders: int = 0
+    adder_depth: int | None = None
 
 
 @dataclass
@@ -68,6 +73,7 @@ class CostReport:
     def total(self) -> LayerCost:
         """Sums over the nodes, the widest accumulator and the sum of EBOPs over every Keras layer."""
         accums = [lay.accum_width for lay in self.layers if lay.accum_width is not None]
+        depths = [lay.adder_depth for lay in self.layers if lay.adder_depth is not None]
         return LayerCost(
             'TOTAL',
             '',
@@ -75,13 +81,15 @@ class CostReport:
             accum_width=max(accums, default=None),
             ebops=None if self.keras_ebops is None else sum(self.keras_ebops.values()),
             modelled=all(lay.modelled for lay in self.layers),
+            adder_depth=max(depths, default=None),
         )
 
     def table(self) -> str:
         """One row per node plus a total row; unmodelled node classes are marked with ``*``; with EBOPs, a footer
         says how they differ from BOPs."""
-        rows = [self._row(lay) for lay in [*self.layers, self.total]]
-        text = text_grid([header for header, _ in COLUMNS], rows)
+        columns = COLUMNS + (DA_COLUMNS if any(lay.adders for lay in self.layers) else ())
+        rows = [self._row(lay, columns) for lay in [*self.layers, self.total]]
+        text = text_grid([header for header, _ in columns], rows)
         if not self.total.modelled:
             text += '\n* no cost rule for this node class: counted as zero'
         if self.keras_ebops is not None:
@@ -89,8 +97,8 @@ class CostReport:
         return text
 
     @staticmethod
-    def _row(lay: LayerCost) -> list[object]:
-        row: list[object] = [getattr(lay, name) for _, name in COLUMNS]
+    def _row(lay: LayerCost, columns: tuple[tuple[str, str], ...]) -> list[object]:
+        row: list[object] = [getattr(lay, name) for _, name in columns]
         row[1] = lay.class_name if lay.modelled else f'{lay.class_name}*'
         if lay.ebops is not None:
             row[6] = round(lay.ebops)

@@ -150,6 +150,10 @@ def _call_problems(layer: keras.Layer) -> list[str]:
     return found
 
 
+def _hgq2_cell(cell: keras.Layer) -> bool:
+    return type(cell).__name__ in CELLS and type(cell).__module__.startswith('hgq.')
+
+
 class QRecurrentHandler(Handler):
     handles = (
         'hgq.layers.rnn.simple_rnn.QSimpleRNN',
@@ -159,9 +163,18 @@ class QRecurrentHandler(Handler):
         'keras.src.layers.rnn.rnn.RNN',  # Keras's plain RNN around one HGQ2 cell
     )
 
+    def __call__(
+        self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
+    ) -> tuple[NodeConfig, ...] | None:
+        """``None`` (hls4ml then tries its own handlers and fallbacks, as without the plugin) for Keras's plain ``RNN``
+        around a cell that is not HGQ2's; in an HGQ2 model it is refused with the model's other problems."""
+        if not _hgq2_cell(layer.cell):
+            return None
+        return super().__call__(layer, in_tensors, out_tensors)
+
     def problems(self, layer: keras.Layer) -> list[str]:
         cell, found = layer.cell, []
-        if type(cell).__name__ not in CELLS or not type(cell).__module__.startswith('hgq.'):
+        if not _hgq2_cell(cell):
             return [
                 f'its cell {type(cell).__name__} is not one HGQ2 cell ({", ".join(CELLS)}): float arithmetic cannot be '
                 'reproduced bit-exactly in fixed point'

@@ -67,21 +67,33 @@ HELPERS: dict[str, str] = {
     y = T(W(x));
 }}""",
 }
-#: The static header holding :data:`HELPERS`, written once into the project's ``firmware/nnet_utils/`` (beside
-#: ``nnet_code_gen.h``, which includes it where a layer's code first uses a helper).
+#: The static header holding :data:`HELPERS`, written once into the project's ``firmware/nnet_utils/`` and
+#: included at the top of ``nnet_code_gen.h``, at global scope: our layers' functions (inside ``namespace nnet``)
+#: and their configurations in ``parameters.h`` (outside it, after it includes ``nnet_code_gen.h``) both see them.
 HELPER_HEADER = 'hgq_hls4ml_helpers.h'
 HELPER_HEADER_PASS = 'hgq_helper_header'
+#: The file of the project's C++ that hls4ml generates our layers' code into (``firmware/nnet_utils/``).
+CODE_GEN_HEADER = 'nnet_code_gen.h'
 
 
 def helper_header() -> str:
     """The text of :data:`HELPER_HEADER`."""
     body = '\n\n'.join(HELPERS.values())
-    return f'#ifndef HGQ_HLS4ML_HELPERS_H_\n#define HGQ_HLS4ML_HELPERS_H_\n\n{body}\n\n#endif\n'
+    return (
+        '#ifndef HGQ_HLS4ML_HELPERS_H_\n#define HGQ_HLS4ML_HELPERS_H_\n\n#include "ap_fixed.h"\n#include "ap_int.h"\n\n'
+        f'{body}\n\n#endif\n'
+    )
+
+
+def with_helper_header(code_gen: str) -> str:
+    """``nnet_code_gen.h``'s text with :data:`HELPER_HEADER` included first (once)."""
+    include = f'#include "{HELPER_HEADER}"\n'
+    return code_gen if code_gen.startswith(include) else include + code_gen
 
 
 class WriteHelperHeader(ModelOptimizerPass):
     """Writer pass ``hgq_helper_header``: :data:`HELPER_HEADER` into the ``firmware/nnet_utils/`` of the projects
-    of graphs the plugin converted."""
+    of graphs the plugin converted, included by their ``nnet_code_gen.h``."""
 
     def __init__(self, name: str = HELPER_HEADER_PASS):
         self.name = name
@@ -89,15 +101,11 @@ class WriteHelperHeader(ModelOptimizerPass):
     def transform(self, model) -> bool:
         if not is_hgq_graph(model):
             return False
-        (project_dir(model) / 'firmware' / 'nnet_utils' / HELPER_HEADER).write_text(helper_header())
+        utils = project_dir(model) / 'firmware' / 'nnet_utils'
+        (utils / HELPER_HEADER).write_text(helper_header())
+        code_gen = utils / CODE_GEN_HEADER
+        code_gen.write_text(with_helper_header(code_gen.read_text()))
         return False
-
-
-def with_helpers(source: str) -> str:
-    """``source`` after the include of :data:`HELPER_HEADER` if it uses one of the helpers."""
-    if any(name in source for name in HELPERS):
-        return f'\n#include "{HELPER_HEADER}"\n{source}'
-    return source
 
 
 def parallel_source(fn_name: str, keys: Sequence[Hashable], stmt: Statement) -> str:
@@ -292,7 +300,7 @@ class GeneratedFunctionTemplate(FunctionCallTemplate):
             )
         else:
             source = self.source(node, fn_name)
-        node.set_attr(f'{self.prefix}_codegen', Source(with_helpers(source)))
+        node.set_attr(f'{self.prefix}_codegen', Source(source))
         p = default_function_params(self, node)
         namespace = node.model.config.get_writer_config().get('Namespace', None) or 'nnet'
         types = ', '.join([*self.type_arguments(node), *(v.type.name for v in inputs), p['output_t']])

@@ -12,19 +12,23 @@ from typing import ClassVar
 from hls4ml.model.optimizer import ModelOptimizerPass
 
 from ..errors import ConfigError
-from ..graph import has_tagged_nodes, is_hgq_graph, mark_graph
+from ..graph import KERAS_BACKEND_KEY, has_tagged_nodes, is_hgq_graph, mark_graph
 from ..hls4ml_api import selected_optimizers
 
 
 class MarkGraph(ModelOptimizerPass):
-    """Pass ``hgq_mark_graph``: remember that the graph is ours while every node still carries its tag."""
+    """Pass ``hgq_mark_graph``: remember that the graph is ours while every node still carries its tag, and record
+    the Keras backend it was converted on (:data:`~..graph.KERAS_BACKEND_KEY`)."""
 
     def __init__(self, name: str | None = None):
         self.name = name or type(self).__name__
 
     def transform(self, model) -> bool:
         if has_tagged_nodes(model):
+            import keras
+
             mark_graph(model)
+            model.config.config[KERAS_BACKEND_KEY] = keras.backend.backend()
         return False
 
 

@@ -4,7 +4,8 @@ with the one they have.
 hls4ml's ``Dense``/``Conv1D``/``Conv2D``/``EinsumDense`` honour ``Strategy: distributed_arithmetic`` themselves
 (``hgq_exact_accumulators`` leaves them to hls4ml then). A layer type of ours that computes products of constant
 kernels with no distributed-arithmetic form declares why in its class attribute ``no_distributed_arithmetic``;
-asked for that strategy, at the model or the layer level, it is refused before any file is written.
+asked for that strategy, at the model or the layer level, it is refused before any file is written. The kernel and
+bias of the others are kept in ``hgq_da_constants`` (hls4ml's DA templates delete ``weight`` and ``bias``).
 
 hls4ml implements ``EinsumDense`` and ``Einsum`` with the latency strategy only: asked for ``Resource`` (e.g. at
 the model level, for its dense layers), upstream hls4ml fails with a ``TypeError`` in Vitis's resource check or an
@@ -18,10 +19,11 @@ import warnings
 from hls4ml.model.layers import Einsum, EinsumDense
 
 from .. import hls4ml_api
+from ..da import DA_CONSTANTS
 from ..errors import StrategyWarning, UnsupportedLayerError
+from ..options import DA_NAMES, spelled
 from .base import HGQModelPass
 
-DA_NAMES = ('distributed_arithmetic', 'da')
 #: hls4ml layers whose only implementation is the latency one (besides distributed arithmetic for EinsumDense).
 LATENCY_ONLY = (EinsumDense, Einsum)
 
@@ -49,15 +51,23 @@ class CheckStrategy(HGQModelPass):
             for node in latency:
                 hls4ml_api.set_layer_strategy(node, 'latency')
         for node in model.graph.values():
+            if model.config.get_strategy(node).lower() not in DA_NAMES:
+                continue
+            if node.get_attr('weight_data') is not None:  # hls4ml's DA templates delete them; ranges and cost need them
+                node.set_attr(DA_CONSTANTS, (node.get_attr('weight_data'), node.get_attr('bias_data')))
             reason = getattr(type(node), 'no_distributed_arithmetic', None)
-            if reason is None or model.config.get_strategy(node).lower() not in DA_NAMES:
+            if reason is None:
                 continue
             problems.append(
                 (
                     node.get_attr('hgq_source_layer') or node.name,
                     node.get_attr('hgq_source_class') or node.class_name,
-                    f"Strategy 'distributed_arithmetic': {reason}; set hls_config['LayerName'][{node.name!r}]"
-                    "['Strategy'] = 'Latency' to build this layer fully parallel",
+                    f"Strategy 'distributed_arithmetic': {reason}; set "
+                    + spelled(
+                        f"hls_config['LayerName'][{node.name!r}]['Strategy'] = 'Latency'",
+                        f'hls_config.LayerName.{node.name}.Strategy: Latency in the --config file',
+                    )
+                    + ' to build this layer fully parallel',
                 )
             )
         if problems:

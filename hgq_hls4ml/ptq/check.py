@@ -35,6 +35,10 @@ RESET_BELOW = -1e8
 CONSTANT_PLACES = ('weight', 'bias')
 
 
+def _count(n: int, noun: str) -> str:
+    return f'{n} {noun}{"" if n == 1 else "s"}'
+
+
 @dataclass(frozen=True)
 class QuantizerCheck:
     """One quantizer on the data: ``values`` quantized (zero-bit elements excluded), how many of them overflow,
@@ -102,10 +106,14 @@ class CheckReport:
             for q in self.quantizers
         ]
         over = [q for q in self.quantizers if q.overflows]
+        wrapping = [q for q in over if q.wraps]
+        uncalibrated = sum(q.uncalibrated for q in self.quantizers)
         lines = [
             text_grid(headers, rows),
-            f'{self.model}: {len(self.quantizers)} quantizers on {self.n_samples} samples; {len(over)} overflow '
-            f'({sum(q.wraps for q in over)} wrap), {sum(q.uncalibrated for q in self.quantizers)} uncalibrated',
+            f'{self.model}: {len(self.quantizers)} quantizers on {self.n_samples} samples; '
+            f'{sum(q.overflows for q in over)} of {sum(q.values for q in self.quantizers)} values overflow, in '
+            f'{_count(len(over), "quantizer")} ({sum(q.overflows for q in wrapping)} values wrap, in '
+            f'{_count(len(wrapping), "quantizer")}); {_count(uncalibrated, "uncalibrated quantizer")}',
         ]
         if self.skipped:
             lines.append('not fixed-point, not checked: ' + ', '.join(self.skipped))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ArgumentError
 from ..hgq2_api import functional_node_keys, inbound_nodes
+from ..options import spelled
 from .base import input_name
 
 if TYPE_CHECKING:
@@ -22,6 +23,10 @@ class Call:
     outputs: tuple[keras.KerasTensor, ...]
     #: How many times the model calls this layer (a shared layer has more than one call).
     uses: int = 1
+
+
+def _until(name: str) -> str:
+    return spelled(f'until={name!r}', f'--until {name}')
 
 
 class FloatGraph:
@@ -70,7 +75,7 @@ class FloatGraph:
             if call.layer.name == name:
                 return call
         names = ', '.join(call.layer.name for call in self.calls)
-        raise ArgumentError(f'until={name!r}: model {self.model.name!r} has no such layer (its layers: {names})')
+        raise ArgumentError(f'{_until(name)}: model {self.model.name!r} has no such layer (its layers: {names})')
 
     def ancestors(self, tensors: list[keras.KerasTensor]) -> list[Call]:
         """The calls ``tensors`` depend on, in model order."""
@@ -99,7 +104,7 @@ class FloatGraph:
                     source = self.producer.get(id(t))
                     what = f'the output of {source.layer.name!r}' if source else f'the model input {input_name(t)!r}'
                     raise ArgumentError(
-                        f'until={until!r} does not cut model {self.model.name!r} in two: {call.layer.name!r}, left '
+                        f'{_until(until)} does not cut model {self.model.name!r} in two: {call.layer.name!r}, left '
                         f'out, also reads {what}; name a layer every path from the inputs to the outputs goes through'
                     )
         return kept, list(last.outputs), left_out

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ArgumentError, CalibrationWarning, UnsupportedLayerError
+from ..options import spelled
 from .base import MAX_BITS, MIN_BITS, Context, Widths, input_arrays, input_name
 
 if TYPE_CHECKING:
@@ -23,10 +24,13 @@ SUPPORTED = (
     'Max/Average/GlobalMax/GlobalAverage pooling 1D-3D, Add, Subtract, Multiply, Maximum, Minimum, Concatenate, '
     'Flatten, Reshape, Permute, ZeroPadding/Cropping/UpSampling 1D-2D, Dropout and noise layers (dropped)'
 )
-UNTIL_HINT = (
-    'to keep the layers after one out of the firmware (they stay float), name the last layer to quantize: '
-    "until='LAYER' (command line: --until LAYER)"
-)
+
+
+def _until_hint() -> str:
+    return (
+        'to keep the layers after one out of the firmware (they stay float), name the last layer to quantize: '
+        + spelled("until='LAYER'", '--until LAYER')
+    )
 
 
 def _widths(weight_bits: int, activation_bits: int, per_channel: bool) -> Widths:
@@ -214,7 +218,8 @@ def quantize(
         hint = SUPPORTED
         if until is None:
             name = _suggest_until(graph, kept, {name for name, _, _ in problems})
-            advice = f'pass until={name!r} to quantize up to {name!r}; the rest stays float' if name else UNTIL_HINT
+            until_name = spelled(f'pass until={name!r}', f'pass --until {name}')
+            advice = f'{until_name} to quantize up to {name!r}; the rest stays float' if name else _until_hint()
             hint += f'\n{advice}'
         raise UnsupportedLayerError(problems, what='quantized by hgq_hls4ml.quantize', hint=hint)
     ctx.folds = foldable(graph, kept, ctx.cut_activation)

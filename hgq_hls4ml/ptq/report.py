@@ -43,7 +43,10 @@ class QuantizeReport:
         agreement = '' if self.agreement is None else f'argmax agreement {100 * self.agreement:.2f}%, '
         lines.append(f'  float vs quantized on them: {agreement}max |error| {self.max_abs_error:.4g}')
         if self.left_out:
-            lines.append(f'  left out, still float after {self.until!r}: ' + ', '.join(self.left_out))
+            lines.append(
+                f'  removed after {self.until!r} (the quantized model outputs its values; apply these in float): '
+                + ', '.join(self.left_out)
+            )
         return '\n'.join(lines)
 
     def to_dict(self) -> dict[str, Any]:

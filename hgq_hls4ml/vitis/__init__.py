@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..process import KILL_GRACE
 from .driver import (
     BUILD_STEPS,
-    KILL_GRACE,
     STEP_TITLES,
     BuildResult,
     Progress,

@@ -6,10 +6,10 @@ reuses the project and the results of the steps before it (``cosim``/``export``/
 ``synth``, in this call or a previous one). The original ``build_opt.tcl`` is restored afterwards. The tool's
 stdout and stderr go to ``<project>/logs/<step>.log``.
 
-The tool runs in a new session (its own process group). On a timeout, on Ctrl-C and on an exception raised by the
-progress callback the whole group is terminated (SIGTERM, then SIGKILL after :data:`KILL_GRACE` seconds), so the
-csim executable, xsim or vivado started by the tool die with it. Process groups are POSIX; elsewhere only the tool
-process itself is killed.
+The tool runs in a new session (its own process group, :mod:`hgq_hls4ml.process`). On a timeout, on Ctrl-C (or
+SIGTERM/SIGHUP under :func:`~hgq_hls4ml.process.terminate_as_interrupt`) and on an exception raised by the progress
+callback the whole group is terminated (SIGTERM, then SIGKILL after :data:`hgq_hls4ml.process.KILL_GRACE` seconds),
+so the csim executable, xsim or vivado started by the tool die with it; the step's log is kept.
 
 A step fails when the tool exits nonzero **or** when its log holds an error line (``ERROR:``, ``ERR:``,
 ``FATAL_ERROR:``, ``@E``): Vitis HLS does not always exit nonzero after a failed command (``vitis-run``, scripts
@@ -45,6 +45,7 @@ from ..errors import (
     ToolNotFoundError,
     UnknownStepError,
 )
+from ..process import group_alive, start_new_session, stop_group
 from ..reports import ProjectReport, parse_project, render_table
 
 #: Build steps in execution order (the flags of hls4ml's ``build_opt.tcl``).
@@ -59,8 +60,6 @@ STEP_TITLES = {
 }
 #: Executable names looked for, in order of preference.
 TOOL_NAMES = ('vitis_hls', 'vitis-run')
-#: Seconds between SIGTERM and SIGKILL when a step's process group is stopped.
-KILL_GRACE = 5.0
 #: Sub-directory of the project holding ``<step>.log``.
 LOG_DIR = 'logs'
 #: Log lines quoted in an error message.
@@ -69,7 +68,6 @@ SHOWN_LINES = 15
 NOT_FOUND = 'vitis_hls not found — put it on PATH, set XILINX_VITIS, or pass --vitis-path'
 _REQUIRED_FILES = ('build_prj.tcl', 'project.tcl')
 _OPT_FILE = 'build_opt.tcl'
-_SIGKILL = getattr(signal, 'SIGKILL', signal.SIGTERM)
 _READER_JOIN_TIMEOUT = 5.0
 
 _ERROR_LINE = re.compile(r'^\s*(?:(?:ERROR|ERR|FATAL_ERROR|FATAL)\s*:|@E\b)')
@@ -341,59 +339,6 @@ class _LogWatcher:
             return [*self.first_notable, *middle, *self.last_notable]
 
 
-def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    try:
-        if hasattr(os, 'killpg'):
-            os.killpg(proc.pid, sig)
-        elif sig == signal.SIGTERM:
-            proc.terminate()
-        else:
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _group_alive(pgid: int) -> bool:
-    """Whether a non-zombie process is left in the process group (zombies may wait for a lazy init to reap them)."""
-    if not hasattr(os, 'killpg'):
-        return False
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc_root = Path('/proc')
-    if not proc_root.is_dir():
-        return True
-    for stat in proc_root.glob('[0-9]*/stat'):
-        try:
-            fields = stat.read_text().rpartition(')')[2].split()
-        except OSError:
-            continue
-        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ('Z', 'X'):
-            return True
-    return False
-
-
-def _stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the tool's process group, SIGKILL whatever is left after :data:`KILL_GRACE` seconds, reap the tool."""
-    deadline = time.monotonic() + KILL_GRACE
-    _signal_group(proc, signal.SIGTERM)
-    try:
-        proc.wait(timeout=KILL_GRACE)
-    except subprocess.TimeoutExpired:
-        pass
-    while time.monotonic() < deadline and _group_alive(proc.pid):
-        time.sleep(0.05)
-    if proc.poll() is None or _group_alive(proc.pid):  # never signal a group id that may have been reused
-        _signal_group(proc, _SIGKILL)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:  # uninterruptible sleep; nothing more to do
-        pass
-
-
 def _run_step(
     root: Path,
     step: str,
@@ -408,13 +353,12 @@ def _run_step(
     timed_out = False
     with open(log_path, 'wb') as log:
         try:
-            proc = subprocess.Popen(
+            proc = start_new_session(
                 command,
                 cwd=root,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
             )
         except OSError as error:
             raise ToolNotFoundError(f'{command[0]} could not be started: {error}') from error
@@ -427,7 +371,7 @@ def _run_step(
                 elapsed = time.monotonic() - start
                 if timeout is not None and elapsed >= timeout:
                     timed_out = True
-                    _stop_group(proc)
+                    stop_group(proc)
                     break
                 wait = poll_interval if timeout is None else min(poll_interval, timeout - elapsed)
                 try:
@@ -437,11 +381,11 @@ def _run_step(
                     if progress:
                         progress(Progress(step, time.monotonic() - start, watcher.last_line))
         except BaseException:  # Ctrl-C or a failing progress callback: leave no tool running
-            _stop_group(proc)
+            stop_group(proc)
             watcher.join()
             raise
-        if not timed_out and _group_alive(proc.pid):  # children left behind would keep the log pipe open
-            _stop_group(proc)
+        if not timed_out and group_alive(proc.pid):  # children left behind would keep the log pipe open
+            stop_group(proc)
         watcher.join()
     seconds = time.monotonic() - start
     if timed_out:

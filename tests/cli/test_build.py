@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -10,8 +14,9 @@ import pytest
 from hgq_hls4ml.cli.exit_codes import ExitCode
 from hgq_hls4ml.cli.progress import ProgressLine
 from hgq_hls4ml.vitis import Progress
+from tests.cli.conftest import cli_env
 from tests.cli.helpers import error_lines
-from tests.vitis.fake_tool import FakeVitis, install_fake_vitis, make_project
+from tests.vitis.fake_tool import BUILD_OPT_TCL, FakeVitis, hang_pids, install_fake_vitis, make_project, wait_gone
 
 
 @pytest.fixture
@@ -110,3 +115,34 @@ def test_progress_in_a_log_is_throttled():
         '[synth 0:07] line at 7',
         '[synth 0:13] line at 13',
     ]
+
+
+@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_the_tool_tree_keep_the_log_and_exit_128_plus_signal(
+    fake, project, jax_cache, tmp_path, sig
+):
+    fake.set(mode='hang')
+    proc = subprocess.Popen(
+        [sys.executable, '-m', 'hgq_hls4ml.cli', 'build', str(project)],
+        cwd=tmp_path,
+        env=cli_env(jax_cache),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (project / 'fake_vitis.pids').is_file() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        tool, child = hang_pids(project)
+        proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    expected = ExitCode.TERMINATED if sig == signal.SIGTERM else ExitCode.HANGUP
+    assert proc.returncode == 128 + sig == expected
+    assert wait_gone([tool, child]), 'the tool or its child still runs'
+    assert stderr.rstrip().endswith(f'error: stopped by {signal.Signals(sig).name}'), stderr
+    assert 'Starting helper' in (project / 'logs' / 'synth.log').read_text()
+    assert (project / 'build_opt.tcl').read_text() == BUILD_OPT_TCL

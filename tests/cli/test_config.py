@@ -79,10 +79,17 @@ def test_empty_file_gives_defaults(tmp_path):
         ('hls_config: {Models: {}}\n', "cfg.yml: unknown key 'hls_config.Models' (did you mean 'Model'?"),
         ('hls_config: {Model: {ReuseFactor: 0}}\n', 'cfg.yml: hls_config.Model.ReuseFactor must be an integer >= 1'),
         ('hls_config: {Model: {ReuseFactor: true}}\n', 'hls_config.Model.ReuseFactor must be an integer >= 1'),
-        ('hls_config: {Model: {Strategy: fast}}\n', 'hls_config.Model.Strategy must be one of Latency, Resource'),
         (
-            "hls_config: {LayerName: {d: {Precision: 'fixed<8,3>'}}}\n",
-            "cfg.yml: unknown key 'hls_config.LayerName.d.Precision' (allowed: ReuseFactor, Strategy)",
+            'hls_config: {Model: {Strategy: fast}}\n',
+            'hls_config.Model.Strategy must be one of Latency, Resource, distributed_arithmetic',
+        ),
+        (
+            'hls_config: {LayerName: {d: {Precision: 3}}}\n',
+            'cfg.yml: hls_config.LayerName.d.Precision must be a type string such as fixed<16,6>',
+        ),
+        (
+            'hls_config: {LayerName: {d: {Bits: 3}}}\n',
+            "cfg.yml: unknown key 'hls_config.LayerName.d.Bits' (allowed: Precision, ReuseFactor, Strategy)",
         ),
         ('hls_config: {LayerName: {d: 3}}\n', 'cfg.yml: hls_config.LayerName.d must be a mapping'),
         ('- a\n- b\n', 'cfg.yml: the top level must be a mapping'),

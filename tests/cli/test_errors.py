@@ -69,7 +69,11 @@ def test_non_empty_output_dir_needs_force(run_cli, models, tmp_path):
 def test_plain_keras_model_is_refused(run_cli, models):
     proc = run_cli('convert', models.plain, '-o', 'prj')
     assert proc.returncode == ExitCode.UNSUPPORTED
-    assert error_lines(proc) == ["error: model 'plain' has no HGQ2 layer; hgq_hls4ml converts HGQ2 models only"]
+    assert error_lines(proc) == [
+        "error: model 'plain' has no HGQ2 layer; hgq_hls4ml converts HGQ2 models only. For a float Keras model, make "
+        'the HGQ2 model first (post-training quantization): hgq-hls4ml quantize MODEL.keras -o QMODEL.keras '
+        '--samples X.npy'
+    ]
 
 
 def test_output_dir_under_a_file(run_cli, models, tmp_path):
@@ -129,7 +133,7 @@ def test_every_config_problem_is_listed(run_cli, models, tmp_path):
         'io_type: io_serial\n'
         'hls_config:\n'
         '  Model: {ReuseFactor: 0, Strategy: fast}\n'
-        "  LayerName: {q_dense: {Precision: 'fixed<8,3>'}}\n"
+        '  LayerName: {q_dense: {Precision: 3}}\n'
     )
     proc = run_cli('convert', models.mlp, '-o', 'prj', '--config', 'cfg.yml')
     assert proc.returncode == ExitCode.USAGE
@@ -139,8 +143,10 @@ def test_every_config_problem_is_listed(run_cli, models, tmp_path):
         'project_name, input_precision, hls_config)',
         "  - io_type must be one of io_parallel, io_stream; got 'io_serial'",
         '  - hls_config.Model.ReuseFactor must be an integer >= 1; got 0',
-        "  - hls_config.Model.Strategy must be one of Latency, Resource; got 'fast'",
-        "  - unknown key 'hls_config.LayerName.q_dense.Precision' (allowed: ReuseFactor, Strategy)",
+        '  - hls_config.Model.Strategy must be one of Latency, Resource, distributed_arithmetic (any case; da for '
+        "short); got 'fast'",
+        '  - hls_config.LayerName.q_dense.Precision must be a type string such as fixed<16,6>, or a mapping of such '
+        'strings; got 3',
     ]
     assert not (tmp_path / 'prj').exists()
 

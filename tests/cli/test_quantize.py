@@ -48,13 +48,17 @@ def test_quantize_then_check(run_cli, float_files, tmp_path):
     assert lines[0] == 'quantized classifier: weights 8 bits per channel, activations 8 bits, calibrated on 200 samples'
     assert lines[1] == '  batch normalization folded: bn into dense'
     assert lines[2].startswith('  float vs quantized on them: argmax agreement ')
-    assert lines[3] == "  left out, still float after 'head': activation 'softmax' of 'head'"
+    assert lines[3] == (
+        "  removed after 'head' (the quantized model outputs its values; apply these in float): activation 'softmax' "
+        "of 'head'"
+    )
     assert lines[4:] == ['wrote q.keras', f'next: hgq-hls4ml verify q.keras --data {float_files.samples}']
     checked = run_cli('check', 'q.keras', '--data', float_files.samples)
     assert checked.returncode == ExitCode.OK, checked.stderr
     assert (
         checked.stdout.splitlines()[-1]
-        == 'classifier: 6 quantizers on 200 samples; 0 overflow (0 wrap), 0 uncalibrated'
+        == 'classifier: 6 quantizers on 200 samples; 0 of 5200 values overflow, in 0 quantizers (0 values wrap, in 0 '
+        'quantizers); 0 uncalibrated quantizers'
     )
     np.save(tmp_path / 'far.npy', 8 * np.load(float_files.samples))
     far = run_cli('check', 'q.keras', '--data', 'far.npy', '--json')
@@ -75,7 +79,7 @@ def test_unsupported_layers_exit_3_with_the_until_hint(run_cli, float_files):
     proc = run_cli('quantize', float_files.model, '--samples', float_files.samples, '-o', 'q.keras')
     assert proc.returncode == ExitCode.UNSUPPORTED
     assert error_lines(proc) == ['error: 1 layer cannot be quantized by hgq_hls4ml.quantize:']
-    assert proc.stderr.rstrip().endswith("pass until='head' to quantize up to 'head'; the rest stays float")
+    assert proc.stderr.rstrip().endswith("pass --until head to quantize up to 'head'; the rest stays float")
 
 
 def test_without_samples_a_warning_and_random_calibration(run_cli, float_files, tmp_path):

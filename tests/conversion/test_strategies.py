@@ -9,6 +9,8 @@ from pathlib import Path
 import hls4ml
 import pytest
 
+from hgq_hls4ml import cost
+from hgq_hls4ml.da import is_da
 from hgq_hls4ml.errors import StrategyWarning, UnsupportedLayerError
 
 from .models import Case, assert_bit_exact, build, inputs
@@ -40,9 +42,23 @@ def _firmware(hm) -> str:
     return '\n'.join(p.read_text() for p in sorted(root.rglob('*')) if p.suffix in ('.h', '.cpp'))
 
 
+def _costed(hm) -> None:
+    """``cost()`` reads every strategy's graph; distributed-arithmetic kernels are costed from their adder graph
+    (no multiplier; the LUT estimate of the graph hls4ml generated, at every position, plus the result cast)."""
+    report = cost(hm)
+    for lay in report.layers:
+        node = hm.graph[lay.name]
+        if is_da(node) and node.class_name in ('Dense', 'Conv1D', 'Conv2D'):
+            assert lay.multiplies == lay.dsps == 0 and lay.adders > 0 and lay.adder_depth > 0, lay
+            assert lay.luts >= round(node.get_attr('da_kernel_cost')) > 0, lay
+        else:
+            assert lay.adders == 0 and lay.adder_depth is None, lay
+
+
 def _bit_exact_firmware(hm, model) -> str:
-    """:func:`assert_bit_exact` on the converted model, then its generated C++."""
+    """:func:`assert_bit_exact` and ``cost()`` on the converted model, then its generated C++."""
     assert_bit_exact(model, inputs(model, n=300), hls_model=hm)
+    _costed(hm)
     return _firmware(hm)
 
 

@@ -16,7 +16,7 @@ from hgq_hls4ml.layers.codegen import (
     QUANTIZE_VIA,
     helper_header,
     stream_source,
-    with_helpers,
+    with_helper_header,
 )
 
 
@@ -24,16 +24,15 @@ def _stmt(key, src: str, dst: str) -> str:
     return f'{QUANTIZE_TO}<ap_fixed<{key},1>>({src}, {dst});'
 
 
-def test_helpers_are_in_one_header_included_only_where_used():
-    source = f'void f() {{ {QUANTIZE_TO}<T>(a, b); {QUANTIZE_TO}<U>(c, d); }}'
-    code = with_helpers(source)
-    assert code == f'\n#include "{HELPER_HEADER}"\n{source}'
-    assert with_helpers('void g() {}') == 'void g() {}'
+def test_helpers_are_in_one_header_included_once_at_global_scope():
     header = helper_header()
     assert header.count(f'#define {CSIM_NOINLINE} ') + header.count(f'#define {CSIM_NOINLINE}\n') == 2  # one #ifdef
     for helper in (QUANTIZE_TO, QUANTIZE_VIA, FROM_RAW):
         assert header.count(f' {helper}(') == 1
     assert header.index(f'#define {CSIM_NOINLINE}') < header.index(f'void {QUANTIZE_TO}(')
+    code_gen = '#ifndef NNET_INSTR_GEN_H_\nnamespace nnet {\n}\n'
+    included = with_helper_header(code_gen)
+    assert included == f'#include "{HELPER_HEADER}"\n{code_gen}' and with_helper_header(included) == included
 
 
 @pytest.mark.skipif(shutil.which('g++') is None, reason='needs g++')
@@ -41,12 +40,12 @@ def test_helpers_are_in_one_header_included_only_where_used():
 def test_casts_are_out_of_line_for_csim_and_inlined_for_vitis(synthesis, tmp_path):
     """The preprocessed helpers: ``noinline`` for g++ only; Vitis HLS (``__SYNTHESIS__``) sees the same function
     with its ``#pragma HLS INLINE``, as if ``y = T(x)`` were written in place."""
-    (tmp_path / HELPER_HEADER).write_text(helper_header())
+    (tmp_path / HELPER_HEADER).write_text(helper_header().replace('#include "ap_fixed.h"\n#include "ap_int.h"\n', ''))
     path = tmp_path / 'code.h'
-    path.write_text(with_helpers(f'{QUANTIZE_TO}<int>(1, y); {QUANTIZE_VIA}<int, long>(1, y);') * 2)
+    path.write_text(with_helper_header(f'{QUANTIZE_TO}<int>(1, y); {QUANTIZE_VIA}<int, long>(1, y);'))
     flags = ['-D__SYNTHESIS__'] if synthesis else []
     text = subprocess.run(['g++', '-E', '-P', '-xc++', *flags, str(path)], capture_output=True, text=True).stdout
-    assert text.count('#pragma HLS INLINE') == 3  # the two casts and hgq_from_raw, once however often included
+    assert text.count(f'void {QUANTIZE_TO}(') == 1
     assert text.count('__attribute__((noinline))') == (0 if synthesis else 2)
 
 

@@ -42,7 +42,10 @@ def test_overflows_are_counted_exactly_over_batches():
     assert wrap.problem and wrap.note == 'UNCALIBRATED, WRAPS'  # never traced: i and k are still i0 and k0
     assert not sat.problem and sat.note == 'saturates'
     assert [q.name for q in report.problems] == ['wrap']
-    assert report.table().splitlines()[-1] == 'two: 2 quantizers on 5 samples; 2 overflow (1 wrap), 1 uncalibrated'
+    assert report.table().splitlines()[-1] == (
+        'two: 2 quantizers on 5 samples; 30 of 80 values overflow, in 2 quantizers (15 values wrap, in 1 quantizer); '
+        '1 uncalibrated quantizer'
+    )
 
 
 def test_zero_bit_elements_are_not_counted():

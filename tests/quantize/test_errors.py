@@ -86,7 +86,9 @@ def test_until_keeps_the_prefix_and_names_what_is_left_out():
     assert [type(lay).__name__ for lay in q.layers] == ['InputLayer', 'QDense']
     assert q.quantize_report.folded == (('dense_bn', 'dense'),)
     assert q.quantize_report.left_out == ('relu (ReLU)', 'dropout (Dropout)', 'head (Dense)')
-    assert "left out, still float after 'dense_bn': relu (ReLU)" in str(q.quantize_report)
+    assert "removed after 'dense_bn' (the quantized model outputs its values; apply these in float): relu (ReLU)" in (
+        str(q.quantize_report)
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import json
 import os
 import shlex
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,3 +141,33 @@ def fake_vitis(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeVitis:
 def hls_project(tmp_path: Path) -> Path:
     """A minimal project ``tmp_path/prj`` (project ``myproject``, part xcvu13p-flga2577-2-e)."""
     return make_project(tmp_path / 'prj')
+
+
+def gone(pid: int) -> bool:
+    """The process no longer runs (a zombie waiting for a lazy init to reap it counts as gone)."""
+    stat = Path(f'/proc/{pid}/stat')
+    if Path('/proc').is_dir():
+        try:
+            return stat.read_text().rpartition(')')[2].split()[0] in ('Z', 'X')
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def wait_gone(pids: list[int], seconds: float = 60.0) -> bool:
+    """Wait until every process is gone; ``False`` only if one still runs after a generous ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(gone(pid) for pid in pids):
+            return True
+        time.sleep(0.05)
+    return all(gone(pid) for pid in pids)
+
+
+def hang_pids(project: Path) -> list[int]:
+    """The pids of the hanging fake tool and its child (``hang`` mode), once ``fake_vitis.pids`` exists."""
+    return [int(pid) for pid in (project / 'fake_vitis.pids').read_text().split()]

@@ -12,7 +12,6 @@ Report numbers come from the real fixtures the fake copies (tests/data/reports/E
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import signal
 import subprocess
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from hgq_hls4ml import process
 from hgq_hls4ml.errors import (
     BuildError,
     BuildTimeoutError,
@@ -33,39 +33,19 @@ from hgq_hls4ml.errors import (
     UnknownStepError,
 )
 from hgq_hls4ml.vitis import BUILD_STEPS, BuildResult, Progress, build, driver, find_vitis_hls
-from tests.vitis.fake_tool import BUILD_OPT_TCL, PART, install_fake_vitis, make_project, write_wrapper
+from tests.vitis.fake_tool import (
+    BUILD_OPT_TCL,
+    PART,
+    gone,
+    hang_pids,
+    install_fake_vitis,
+    make_project,
+    wait_gone,
+    write_wrapper,
+)
 
 MALFORMED = Path(__file__).resolve().parents[1] / 'data' / 'reports' / 'malformed'
 NOT_FOUND = 'vitis_hls not found — put it on PATH, set XILINX_VITIS, or pass --vitis-path'
-
-
-def _gone(pid: int) -> bool:
-    """The process no longer runs (a zombie waiting for a lazy init to reap it counts as gone)."""
-    stat = Path(f'/proc/{pid}/stat')
-    if Path('/proc').is_dir():
-        try:
-            return stat.read_text().rpartition(')')[2].split()[0] in ('Z', 'X')
-        except (FileNotFoundError, ProcessLookupError):
-            return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def _wait_gone(pids: list[int], seconds: float = 60.0) -> bool:
-    """Wait until every process is gone; ``False`` only if one still runs after a generous ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if all(_gone(pid) for pid in pids):
-            return True
-        time.sleep(0.05)
-    return all(_gone(pid) for pid in pids)
-
-
-def _hang_pids(project: Path) -> list[int]:
-    return [int(pid) for pid in (project / 'fake_vitis.pids').read_text().split()]
 
 
 def _events(project: Path) -> list[str]:
@@ -79,13 +59,13 @@ def sent(monkeypatch) -> list[tuple[subprocess.Popen, int]]:
     """Each signal the driver sends to a tool's process group, with the tool's ``Popen`` (whose ``returncode`` is the
     tool's exit status once ``build`` has returned)."""
     sent: list[tuple[subprocess.Popen, int]] = []
-    send = driver._signal_group
+    send = process.signal_group
 
     def record(proc: subprocess.Popen, sig: int) -> None:
         sent.append((proc, sig))
         send(proc, sig)
 
-    monkeypatch.setattr(driver, '_signal_group', record)
+    monkeypatch.setattr(process, 'signal_group', record)
     return sent
 
 
@@ -128,6 +108,7 @@ def hang_clock(monkeypatch, hls_project, sent) -> _DriverClock:
     """The driver runs on :class:`_DriverClock` for ``hls_project``."""
     clock = _DriverClock(hls_project, sent)
     monkeypatch.setattr(driver, 'time', clock)
+    monkeypatch.setattr(process, 'time', clock)
     return clock
 
 
@@ -362,14 +343,14 @@ def test_many_error_lines_are_shortened():
 
 
 def test_timeout_kills_the_process_tree(fake_vitis, hls_project, monkeypatch, sent, hang_clock):
-    monkeypatch.setattr(driver, 'KILL_GRACE', 60.0)  # only a tool that ignores SIGTERM would make the driver wait
+    monkeypatch.setattr(process, 'KILL_GRACE', 60.0)  # only a tool that ignores SIGTERM would make the driver wait
     fake_vitis.set(mode='hang', fail_step='synth')
     error = _failure(hls_project, ('csim', 'synth', 'cosim'), BuildTimeoutError, timeout=0.5, poll_interval=0.05)
     message = str(error)
     assert "step 'synth'" in message and 'timed out after 0.5 s' in message
     assert str(hls_project / 'logs' / 'synth.log') in message
     assert 'Starting helper' in message  # the last log lines
-    tool, child = _hang_pids(hls_project)
+    tool, child = hang_pids(hls_project)
     # the driver's clock only ran once synth hung: the timeout came after the hang, and one SIGTERM was enough
     assert [sig for _, sig in sent] == [signal.SIGTERM]
     [(proc, _)] = sent
@@ -377,7 +358,7 @@ def test_timeout_kills_the_process_tree(fake_vitis, hls_project, monkeypatch, se
     events = _events(hls_project)
     assert events[:2] == [f'child {child} ready', f'tool {tool} hanging']
     assert sorted(events[2:]) == [f'child {child} SIGTERM', f'tool {tool} SIGTERM']
-    assert _wait_gone([tool, child]), f'processes left running: {[p for p in (tool, child) if not _gone(p)]}'
+    assert wait_gone([tool, child]), f'processes left running: {[p for p in (tool, child) if not gone(p)]}'
     result = error.result
     assert [(s.step, s.status, s.returncode) for s in result.steps] == [('csim', 'ok', 0), ('synth', 'timeout', None)]
     assert len(fake_vitis.calls()) == 2  # cosim never started
@@ -386,21 +367,21 @@ def test_timeout_kills_the_process_tree(fake_vitis, hls_project, monkeypatch, se
 
 
 def test_timeout_escalates_to_sigkill(fake_vitis, hls_project, monkeypatch, sent, hang_clock):
-    monkeypatch.setattr(driver, 'KILL_GRACE', 0.5)
+    monkeypatch.setattr(process, 'KILL_GRACE', 0.5)
     fake_vitis.set(mode='hang', ignore_term=True)
     error = _failure(hls_project, ('synth',), BuildTimeoutError, timeout=0.5, poll_interval=0.05)
-    tool, child = _hang_pids(hls_project)
+    tool, child = hang_pids(hls_project)
     # SIGTERM, which both processes logged and ignored, then SIGKILL, which the tool died of
     assert [sig for _, sig in sent] == [signal.SIGTERM, signal.SIGKILL]
     assert sent[0][0].pid == tool and sent[0][0].returncode == -signal.SIGKILL
     assert sorted(_events(hls_project)[2:]) == [f'child {child} SIGTERM ignored', f'tool {tool} SIGTERM ignored']
-    assert _wait_gone([tool, child]), f'processes left running: {[p for p in (tool, child) if not _gone(p)]}'
+    assert wait_gone([tool, child]), f'processes left running: {[p for p in (tool, child) if not gone(p)]}'
     assert error.result.steps[-1].status == 'timeout'
     assert error.result.report is None and error.result.report_error is None
 
 
 def test_interrupt_in_progress_callback_kills_the_tool(fake_vitis, hls_project, monkeypatch, sent):
-    monkeypatch.setattr(driver, 'KILL_GRACE', 60.0)
+    monkeypatch.setattr(process, 'KILL_GRACE', 60.0)
     fake_vitis.set(mode='hang')
 
     def interrupt(progress: Progress) -> None:
@@ -409,10 +390,10 @@ def test_interrupt_in_progress_callback_kills_the_tool(fake_vitis, hls_project, 
 
     with pytest.raises(KeyboardInterrupt):
         build(hls_project, ('csim',), progress=interrupt, poll_interval=0.05)
-    tool, child = _hang_pids(hls_project)
+    tool, child = hang_pids(hls_project)
     assert [sig for _, sig in sent] == [signal.SIGTERM] and sent[0][0].returncode == -signal.SIGTERM
     assert sorted(_events(hls_project)[2:]) == [f'child {child} SIGTERM', f'tool {tool} SIGTERM']
-    assert _wait_gone([tool, child])
+    assert wait_gone([tool, child])
     assert (hls_project / 'build_opt.tcl').read_text() == BUILD_OPT_TCL
 
 
