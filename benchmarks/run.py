@@ -27,7 +27,7 @@ from suite import SPEED, SUITE, Spec, build, n_weights, sample_inputs  # noqa: E
 
 from hgq_hls4ml.csim.build_script import CACHE_DIR_ENV, NO_CACHE_ENV  # noqa: E402
 from hgq_hls4ml.plugin import DISABLE_ENV  # noqa: E402
-from hgq_hls4ml.reports.render import _grid  # noqa: E402
+from hgq_hls4ml.reports.render import text_grid  # noqa: E402
 
 VARIANTS = ('upstream', 'ours')
 WORKER_TIMEOUT_S = 900
@@ -121,7 +121,7 @@ def model_table(row: dict[str, Any]) -> str:
     for label, get, _ in METRICS:
         a, b = (None if 'error' in r else get(r) for r in (up, ours))
         rows.append([label, _fmt(a, label), _fmt(b, label), _ratio(b, a)])
-    lines.append(_grid(['metric', 'upstream', 'ours', 'ours/upstream'], rows))
+    lines.append(text_grid(['metric', 'upstream', 'ours', 'ours/upstream'], rows))
     lines += [f'{variant} error: {r["error"]}' for variant, r in (('upstream', up), ('ours', ours)) if 'error' in r]
     return '\n'.join(lines)
 
@@ -147,7 +147,7 @@ def total_table(total: dict[str, Any]) -> str:
         shown = f'{label}, mean' if 'peak' in label else label
         rows.append([shown, _fmt(up[label], label), _fmt(ours[label], label), _ratio(ours[label], up[label])])
     header = f'== TOTAL over {n_both} of {n} models converted by both (bit-exact: over all {n}) =='
-    return header + '\n' + _grid(['metric', 'upstream', 'ours', 'ours/upstream'], rows)
+    return header + '\n' + text_grid(['metric', 'upstream', 'ours', 'ours/upstream'], rows)
 
 
 def bench_model(spec: Spec, tmp: Path) -> dict[str, Any]:

@@ -39,11 +39,10 @@ from .errors import (
     UnsupportedLayerError,
 )
 from .options import MAX_TABLE_BITS, table_limit
-from .plugin import PluginStatus, plugin_status
 from .ptq import CheckReport, QuantizeReport, check, quantize
+from .status import PluginStatus, plugin_status
 from .sweep import SweepResult, sweep
-
-__version__ = '0.1.0'
+from .version import __version__ as __version__
 
 __all__ = [
     'MAX_TABLE_BITS',

@@ -9,14 +9,15 @@ from typing import Any
 
 from .errors import ConfigError, ModelInputError, OutputDirError
 from .handlers import check_model_of
-from .handlers.precheck import class_path, connected_layers
+from .handlers.precheck import class_path, connected_layers, one_check
+from .hgq2_api import producer
 from .options import MAX_TABLE_BITS, spelled, table_limit
 from .precision.port import parse_port_type
 
 
 def check_plugin() -> None:
     """Raise :class:`ModelInputError` if the plugin is not active (``HGQ_HLS4ML_DISABLE``, missing hgq2, ...)."""
-    from .plugin import plugin_status
+    from .status import plugin_status
 
     status = plugin_status()
     if not status.active:
@@ -39,8 +40,9 @@ def check_keras_model(model: Any) -> None:
             )
 
 
-def check_model(model: Any) -> None:
-    """Raise a clear error for anything that is not a built, fixed-shape Keras model with HGQ2 layers."""
+def check_model_input(model: Any) -> None:
+    """Raise a clear error for anything that is not a built, fixed-shape Keras model with HGQ2 layers (what its
+    layers are is :func:`check_model`'s)."""
     check_keras_model(model)
     layers = connected_layers(model.layers[0])
     if not any(class_path(lay).startswith('hgq.') for lay in layers):
@@ -51,6 +53,11 @@ def check_model(model: Any) -> None:
             f'model {model.name!r} has no HGQ2 layer; hgq_hls4ml converts HGQ2 models only. For a float Keras model, '
             f'make the HGQ2 model first (post-training quantization): {quantize}'
         )
+
+
+def check_model(model: Any) -> None:
+    """:func:`check_model_input`, then every problem of its layers at once."""
+    check_model_input(model)
     check_model_of(model.layers[0])
 
 
@@ -66,7 +73,7 @@ def resolve_output_dir(output_dir: str | Path) -> Path:
 
 def input_names(model: Any) -> list[str]:
     """The names hls4ml gives the model's input nodes: its Keras input layers' names, in input order."""
-    return [t._keras_history.operation.name for t in model.inputs]
+    return [producer(t).name for t in model.inputs]
 
 
 def with_input_precision(model: Any, hls_config: dict, input_precision: str | Mapping[str, str]) -> dict:
@@ -115,15 +122,16 @@ def convert(
 
     check_plugin()
     with table_limit(max_table_bits):
-        check_model(model)
-        path = resolve_output_dir(output_dir)
-        if hls_config is None:
-            hls_config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
-        if input_precision is not None:
-            hls_config = with_input_precision(model, hls_config, input_precision)
-        if trace:
-            for conf in hls_config.get('LayerName', {}).values():
-                conf['Trace'] = True
-        return hls4ml.converters.convert_from_keras_model(
-            model, hls_config=hls_config, backend=backend, output_dir=str(path), io_type=io_type, **kwargs
-        )
+        check_model_input(model)
+        with one_check(model.layers[0]):
+            path = resolve_output_dir(output_dir)
+            if hls_config is None:
+                hls_config = hls4ml.utils.config_from_keras_model(model, granularity='name', backend=backend)
+            if input_precision is not None:
+                hls_config = with_input_precision(model, hls_config, input_precision)
+            if trace:
+                for conf in hls_config.get('LayerName', {}).values():
+                    conf['Trace'] = True
+            return hls4ml.converters.convert_from_keras_model(
+                model, hls_config=hls_config, backend=backend, output_dir=str(path), io_type=io_type, **kwargs
+            )

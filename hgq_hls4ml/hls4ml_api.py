@@ -31,6 +31,7 @@ __all__ = [
     'install_handlers',
     'insert_flow_after',
     'own_convert_stage',
+    'project_dir',
     'register_layer_types',
     'register_passes',
     'register_templates',
@@ -102,8 +103,12 @@ def csim_build_script(model) -> tuple[Path, str, str]:
     ``./build_lib.sh`` in the output directory and ``ModelGraph._compile`` loads
     ``<output_dir>/firmware/<project>-<stamp>.so`` with ctypes.
     """
-    out = Path(model.config.get_output_dir())
-    return out / 'build_lib.sh', model.config.get_project_name(), model.config.get_config_value('Stamp')
+    return project_dir(model) / 'build_lib.sh', model.config.get_project_name(), model.config.get_config_value('Stamp')
+
+
+def project_dir(model) -> Path:
+    """The directory hls4ml writes the model's project into."""
+    return Path(model.config.get_output_dir())
 
 
 def insert_flow_after(backend_names: Iterable[str], flow: str, names: Iterable[str], after: str) -> None:
@@ -130,26 +135,26 @@ def run_flow_before(before: str, flow: str, names: Iterable[str]) -> None:
 
 
 class OwnedStage(ModelOptimizerPass):
-    """An hls4ml model pass taken over by the plugin: ``claims(model)`` graphs are handled by ``run``, every other
-    graph by hls4ml's own pass, unchanged."""
+    """An hls4ml model pass taken over by the plugin: it does nothing on ``claims(model)`` graphs, and is hls4ml's
+    own pass, unchanged, on every other graph."""
 
-    def __init__(self, upstream: ModelOptimizerPass, claims: Callable[[Any], bool], run: Callable[[Any], bool]):
-        self.upstream, self.claims, self.run = upstream, claims, run
+    def __init__(self, upstream: ModelOptimizerPass, claims: Callable[[Any], bool]):
+        self.upstream, self.claims = upstream, claims
 
     def transform(self, model) -> bool:
-        return self.run(model) if self.claims(model) else self.upstream.transform(model)
+        return False if self.claims(model) else self.upstream.transform(model)
 
 
-def own_convert_stage(stage: str, name: str, claims: Callable[[Any], bool], run: Callable[[Any], bool]) -> None:
-    """Put the pass ``name`` in place of hls4ml's ``stage`` in its ``convert`` flow (same position), delegating to
-    hls4ml's own pass on graphs ``claims`` does not claim."""
+def own_convert_stage(stage: str, name: str, claims: Callable[[Any], bool]) -> None:
+    """Put the pass ``name`` in place of hls4ml's ``stage`` in its ``convert`` flow (same position): nothing on
+    graphs ``claims`` claims, hls4ml's own pass on the others."""
     from hls4ml.model.flow import get_flow
     from hls4ml.model.optimizer import get_optimizer, register_pass
 
     optimizers = get_flow(CONVERT_FLOW).optimizers
     if name in optimizers:
         return
-    register_pass(name, OwnedStage(get_optimizer(stage), claims, run))
+    register_pass(name, OwnedStage(get_optimizer(stage), claims))
     optimizers[optimizers.index(stage)] = name
 
 

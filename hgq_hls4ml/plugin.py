@@ -14,10 +14,12 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
 from .errors import PluginInactiveError
+from .status import STATUS, PluginStatus, plugin_status
+
+__all__ = ['STATUS', 'PluginStatus', 'plugin_status', 'register']
 
 DISABLE_ENV = 'HGQ_HLS4ML_DISABLE'
 FLOW_NAME = 'hgq_hls4ml:exact'
@@ -41,21 +43,12 @@ TYPE_PASSES = (
     ('hgq_user_precision', 'user_precision.UserPrecision'),
 )
 BACKENDS = ('Vivado', 'Vitis')
-#: Our pass in place of hls4ml's ``bit_exact`` stage (see :func:`hgq_hls4ml.passes.base.exact_types_follow`).
+#: Our pass in place of hls4ml's ``bit_exact`` stage: nothing on HGQ2 graphs. Whatever ``bit_exact`` says (True,
+#: False or None), the required passes of the flow ``hgq_hls4ml:exact`` give every result, accumulator and constant
+#: its exact type, which is what hls4ml promises under ``bit_exact=True``; hls4ml's range analysis knows none of our
+#: layer types.
 BIT_EXACT_STAGE = 'hgq_bit_exact'
 MIN_HGQ2 = (0, 2)
-
-
-@dataclass
-class PluginStatus:
-    """Whether the plugin is active, why not if it is not, and which HGQ2 classes it converts."""
-
-    active: bool = False
-    reason: str = 'hls4ml has not loaded its backend plugins yet'
-    handled_classes: tuple[str, ...] = field(default_factory=tuple)
-
-
-STATUS = PluginStatus()
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -77,10 +70,10 @@ def _inactive_reason() -> str | None:
 def _install_handlers() -> tuple[str, ...]:
     from . import hls4ml_api
     from .handlers import HANDLERS
-    from .handlers.unsupported import HGQ2_LAYER_CLASSES, RefuseHandler
+    from .handlers.unsupported import REFUSED_HGQ2_CLASSES, RefuseHandler
 
     refuse = RefuseHandler()
-    hls4ml_api.install_handlers({**{path: refuse for path in HGQ2_LAYER_CLASSES}, **HANDLERS})
+    hls4ml_api.install_handlers({**dict.fromkeys(REFUSED_HGQ2_CLASSES, refuse), **HANDLERS})
     return tuple(sorted(HANDLERS))
 
 
@@ -90,8 +83,9 @@ def _install_backend_parts() -> None:
     from . import hls4ml_api
     from .csim.build_script import PASS_NAME as BUILD_SCRIPT_PASS
     from .csim.build_script import CsimBuildScript
+    from .graph import is_hgq_graph
     from .layers import LAYERS
-    from .passes.base import exact_types_follow, is_hgq_graph
+    from .layers.codegen import HELPER_HEADER_PASS, WriteHelperHeader
 
     hls4ml_api.register_layer_types(layer_class for layer_class, *_ in LAYERS)
     hls4ml_api.register_passes(
@@ -102,9 +96,9 @@ def _install_backend_parts() -> None:
     hls4ml_api.add_to_flow('optimize', (name for name, _ in STRUCTURE_PASSES))
     hls4ml_api.insert_flow_after(BACKENDS, FLOW_NAME, (name for name, _ in TYPE_PASSES), after='streaming')
     hls4ml_api.register_templates(BACKENDS, (template for _, *templates in LAYERS for template in templates))
-    hls4ml_api.own_convert_stage('bit_exact', BIT_EXACT_STAGE, claims=is_hgq_graph, run=exact_types_follow)
-    hls4ml_api.register_passes([(BUILD_SCRIPT_PASS, CsimBuildScript())])
-    hls4ml_api.add_to_writer_flows(BACKENDS, [BUILD_SCRIPT_PASS])
+    hls4ml_api.own_convert_stage('bit_exact', BIT_EXACT_STAGE, claims=is_hgq_graph)
+    hls4ml_api.register_passes([(HELPER_HEADER_PASS, WriteHelperHeader()), (BUILD_SCRIPT_PASS, CsimBuildScript())])
+    hls4ml_api.add_to_writer_flows(BACKENDS, [HELPER_HEADER_PASS, BUILD_SCRIPT_PASS])
 
 
 def _guard_hgq2_classes(reason: str) -> None:
@@ -116,9 +110,10 @@ def _guard_hgq2_classes(reason: str) -> None:
 
     try:
         from . import hls4ml_api
-        from .handlers.unsupported import HGQ2_LAYER_CLASSES
+        from .handlers import HANDLERS
+        from .handlers.unsupported import hgq2_layer_classes
 
-        hls4ml_api.install_handlers(dict.fromkeys(HGQ2_LAYER_CLASSES, refuse))
+        hls4ml_api.install_handlers(dict.fromkeys(hgq2_layer_classes(HANDLERS), refuse))
     except Exception:  # hls4ml's converter itself is unusable; the warning says why
         pass
 
@@ -144,10 +139,3 @@ def register(*, register_backend: Callable | None = None, register_writer: Calla
         _guard_hgq2_classes(f'the hgq_hls4ml plugin is installed but inactive: {STATUS.reason}')
         return
     STATUS.active, STATUS.reason = True, 'active'
-
-
-def plugin_status() -> PluginStatus:
-    """The plugin's state; importing hls4ml first makes sure its plugins were loaded."""
-    import hls4ml  # noqa: F401
-
-    return STATUS

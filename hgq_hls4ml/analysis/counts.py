@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from hls4ml.model.layers import Layer
 
-from ..layers import ExactAccumulators
+from ..graph import element_accumulators
 from ..precision import interval as iv
 from ..precision.fixed import frac_bits, union_type
 
@@ -47,8 +47,8 @@ def result_width(node: Layer) -> int:
 def op_width(node: Layer) -> int | np.ndarray:
     """Width of the node's adders: its accumulator type, else its result type; per output element (as
     ``(positions, columns)``) for our layers with exact accumulators."""
-    if isinstance(node, ExactAccumulators):
-        widths = np.array([0 if t is None else t.width for t in node.accumulators])
+    if (accumulators := element_accumulators(node)) is not None:
+        widths = np.array([0 if t is None else t.width for t in accumulators])
         return widths.reshape(-1, node.get_output_variable().shape[-1])
     accum = node.get_attr('accum_t')
     return result_width(node) if accum is None else type_width(accum)

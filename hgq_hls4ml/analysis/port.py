@@ -10,24 +10,24 @@ import numpy as np
 from hls4ml.model.layers import Input, Layer, Reshape, Transpose
 
 from ..errors import UnsupportedLayerError
-from ..layers import HGQBroadcast, HGQQuantize, HGQTableSum, HGQUnaryLUT
+from ..graph import output_nodes
+from ..layers import HGQBroadcast
 from ..precision.fixed import FixedType
 from ..precision.port import PortCheck, Reader, check_port, narrowest_port, parse_port_type
-from .graph import output_nodes
+from .families import declared
 
 #: Layers that move values unchanged: the quantizers reading through them read the input's values.
 SHAPE_ONLY = (Reshape, Transpose, HGQBroadcast)
-#: Our layers that quantize what they read (attributes ``kif``, ``round_mode``, ``overflow_mode``).
-QUANTIZING = (HGQQuantize, HGQUnaryLUT, HGQTableSum)
 #: ModelGraph attribute: the :class:`PortReport` of each input whose port type the user gave, by input name.
 PORT_REPORTS = '_hgq_port_reports'
 
 
-def reading_quantizers(node: Layer) -> list[HGQQuantize | HGQUnaryLUT | HGQTableSum]:
-    """Quantizing layers that read ``node``'s output, directly or through shape-only layers."""
+def reading_quantizers(node: Layer) -> list[Layer]:
+    """Quantizing layers (``LayerTraits.quantizer_sources``) that read ``node``'s output, directly or through
+    shape-only layers."""
     found = []
     for n in output_nodes(node):
-        if isinstance(n, QUANTIZING):
+        if declared(n).quantizer_sources is not None:
             found.append(n)
         elif isinstance(n, SHAPE_ONLY) or n.class_name in ('Repack', 'Clone'):
             found += reading_quantizers(n)
@@ -38,11 +38,11 @@ def reading_quantizers(node: Layer) -> list[HGQQuantize | HGQUnaryLUT | HGQTable
     return found
 
 
-def element_readers(q: HGQQuantize | HGQUnaryLUT | HGQTableSum) -> dict[Reader, list[int]]:
-    """The distinct element quantizers of ``q``, each with the flat indices of the elements of ``q``'s input it
-    reads (a table sum's terms read the input elements named by its ``source``)."""
+def element_readers(q: Layer) -> dict[Reader, list[int]]:
+    """The distinct element quantizers of the quantizing layer ``q``, each with the flat indices of the elements of
+    ``q``'s input it reads (a table sum's terms read the input elements named by its ``source``)."""
     k, i, f = (np.asarray(a).ravel() for a in q.kif)
-    index = np.asarray(q.source).ravel() if isinstance(q, HGQTableSum) else np.arange(k.size)
+    index = declared(q).quantizer_sources(q)
     rnd, ovf = q.get_attr('round_mode'), q.get_attr('overflow_mode')
     found: dict[Reader, set[int]] = defaultdict(set)
     for kk, ii, ff, j in zip(k.tolist(), i.tolist(), f.tolist(), index.tolist()):

@@ -13,9 +13,9 @@ import numpy as np
 from hls4ml.model.layers import Input, Layer
 
 from ..errors import UnsupportedLayerError
+from ..graph import fused_quantizer, input_nodes, truncated_frac
 from ..precision import interval as iv
 from .families import traits_of
-from .graph import fused_quantizer, input_nodes, truncated_frac
 
 
 @dataclass(frozen=True)

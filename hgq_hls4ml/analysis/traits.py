@@ -20,6 +20,8 @@ CountRule = Callable[[Layer, list[np.ndarray], np.ndarray], dict[str, Any]]
 WidthRule = Callable[[Layer, list[np.ndarray], dict], np.ndarray]
 #: ``(node, raw output range, input ranges) -> range the accumulator holds``.
 AccumRule = Callable[[Layer, iv.QInterval, list[iv.QInterval]], iv.QInterval]
+#: ``(node, its input's final range) -> attributes its C++ needs from it`` (written by ``hgq_materialize``).
+MaterializeRule = Callable[[Layer, iv.QInterval], dict[str, Any]]
 
 
 class Floor(Enum):
@@ -54,9 +56,23 @@ class LayerTraits:
     #: Scalar constants of the node whose C++ type ``<name>_t`` must hold them exactly, by name (besides its
     #: ``weight``, ``bias`` and ``scale`` arrays, typed for every node).
     constants: Callable[[Layer], dict[str, float]] | None = None
+    #: Each output element is summed in a type of its own (``accumulators``, set by ``hgq_exact_types``), not in one
+    #: layer-wide ``accum_t`` (:class:`~hgq_hls4ml.layers.exact_accum.ExactAccumulators`).
+    exact_accumulators: bool = False
+    #: What its C++ needs from its input's final range; ``None``: nothing.
+    materialize: MaterializeRule | None = None
+    #: A layer quantizing what it reads, element by element (attributes ``kif``, ``round_mode``,
+    #: ``overflow_mode``): the flat index of the input element each of its quantizer elements reads (``-1``:
+    #: padding). ``None``: it does not quantize its input (read by :mod:`hgq_hls4ml.analysis.port`).
+    quantizer_sources: Callable[[Layer], np.ndarray] | None = None
 
     def floor_of(self, node: Layer) -> Floor:
         return self.floor(node) if callable(self.floor) else self.floor
+
+
+def elementwise_sources(node: Layer) -> np.ndarray:
+    """:attr:`LayerTraits.quantizer_sources` of a layer whose quantizer element ``j`` reads input element ``j``."""
+    return np.arange(np.size(node.kif[0]))
 
 
 #: Declarations by hls4ml class, or by class name for backend classes made at run time (``Repack``, ``Clone``).

@@ -95,7 +95,7 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _choice(options: tuple[str, ...]) -> Check:
+def choice_check(options: tuple[str, ...]) -> Check:
     return lambda v: None if v in options else f'must be one of {", ".join(options)}; got {v!r}'
 
 
@@ -146,8 +146,8 @@ def _port_types(v: Any) -> str | None:
 
 
 TOP_KEYS: dict[str, Check] = {
-    'backend': _choice(BACKENDS),
-    'io_type': _choice(IO_TYPES),
+    'backend': choice_check(BACKENDS),
+    'io_type': choice_check(IO_TYPES),
     'part': _non_empty_str,
     'clock_period': _positive_number,
     'project_name': _identifier,
@@ -164,7 +164,7 @@ LAYER_KEYS: dict[str, Check] = {'Precision': _precision, 'ReuseFactor': _positiv
 HLS_CONFIG_KEYS = ('Model', 'LayerName')
 
 
-def _config_error(source: str, problems: Sequence[str]) -> ConfigError:
+def config_error(source: str, problems: Sequence[str]) -> ConfigError:
     """One error for every problem (``'<key> <what is wrong>'``) of the configuration ``source``."""
     if len(problems) == 1:
         return ConfigError(f'{source}: {problems[0]}')
@@ -181,7 +181,7 @@ def _mapping(value: Any, key: str, problems: list[str]) -> dict[str, Any]:
     return value
 
 
-def _unknown_key(key: Any, where: str, allowed: Iterable[str]) -> str:
+def unknown_key(key: Any, where: str, allowed: Iterable[str]) -> str:
     allowed = list(allowed)
     close = difflib.get_close_matches(str(key), allowed, n=1)
     hint = f'did you mean {close[0]!r}? ' if close else ''
@@ -194,14 +194,14 @@ def _check_keys(
     for key, value in data.items():
         where = f'{prefix}{key}'
         if key not in checks:
-            problems.append(_unknown_key(key, where, [*checks, *extra]))
+            problems.append(unknown_key(key, where, [*checks, *extra]))
         elif problem := checks[key](value):
             problems.append(f'{where} {problem}')
 
 
 def _validate_hls_config(value: Any, problems: list[str]) -> dict[str, Any]:
     hls = _mapping(value, 'hls_config', problems)
-    problems += [_unknown_key(key, f'hls_config.{key}', HLS_CONFIG_KEYS) for key in hls if key not in HLS_CONFIG_KEYS]
+    problems += [unknown_key(key, f'hls_config.{key}', HLS_CONFIG_KEYS) for key in hls if key not in HLS_CONFIG_KEYS]
     model = _mapping(hls.get('Model'), 'hls_config.Model', problems)
     _check_keys(model, MODEL_KEYS, 'hls_config.Model.', problems)
     layers = _mapping(hls.get('LayerName'), 'hls_config.LayerName', problems)
@@ -227,7 +227,7 @@ def validate_config(data: Any, source: str = '<config>') -> ProjectConfig:
     _check_keys(top, TOP_KEYS, '', problems, extra=['hls_config'])
     hls_config = _validate_hls_config(data.get('hls_config'), problems)
     if problems:
-        raise _config_error(source, problems)
+        raise config_error(source, problems)
     return ProjectConfig(**top, hls_config=hls_config, source=source)
 
 
@@ -256,7 +256,7 @@ def with_overrides(config: ProjectConfig, **overrides: Any) -> ProjectConfig:
     problems: list[str] = []
     _check_keys(given, TOP_KEYS, '', problems)
     if problems:
-        raise _config_error('command line', problems)
+        raise config_error('command line', problems)
     return replace(config, **given)
 
 
@@ -269,7 +269,7 @@ def check_layer_names(config: ProjectConfig, known: Iterable[str], model_name: s
         if name not in known
     ]
     if problems:
-        raise _config_error(config.source, problems)
+        raise config_error(config.source, problems)
 
 
 def merge_hls_config(defaults: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,13 +11,13 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from .. import __version__
 from ..options import cli_spelling
 from ..process import Terminated, terminate_as_interrupt
 from ..ptq.base import MAX_BITS, MIN_BITS
 from ..ptq.model import DEFAULT_MARGIN, OVERFLOW_MODES, SUPPORTED
 from ..sweep.command import add_arguments as add_sweep_arguments
 from ..sweep.command import run_sweep
+from ..version import __version__
 from ..vitis import BUILD_STEPS, STEP_TITLES
 from .commands import (
     DEFAULT_STEP,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..hgq2_api import layer_ebops
+
 
 def keras_ebops(model: Any) -> dict[str, float]:
     """EBOPs of every layer with EBOPs enabled, keyed by layer name.
@@ -20,5 +22,5 @@ def keras_ebops(model: Any) -> dict[str, float]:
             continue
         tensors = layer.input if isinstance(layer.input, (list, tuple)) else [layer.input]
         shapes = [(1, *t.shape[1:]) for t in tensors]
-        found[layer.name] = float(ops.convert_to_numpy(layer._compute_ebops(*shapes) * layer.ebops_factor))
+        found[layer.name] = float(ops.convert_to_numpy(layer_ebops(layer, *shapes) * layer.ebops_factor))
     return found

@@ -70,10 +70,9 @@ from hls4ml.model.layers import Layer
 
 from ..analysis.counts import result_width, type_width
 from ..analysis.families import traits_of
-from ..analysis.graph import input_nodes
 from ..analysis.ranges import NodeRange, propagate
 from ..analysis.traits import Floor
-from ..layers import ExactAccumulators
+from ..graph import element_accumulators, input_nodes, is_hgq_graph
 from .ebops import keras_ebops
 from .report import CostReport, LayerCost
 
@@ -89,8 +88,8 @@ def element_widths(node: Layer, inputs: list[np.ndarray], ranges: dict[str, Node
 def accum_width(node: Layer) -> int | None:
     """The node's accumulator width: the widest of its per-element ones for our layers with exact accumulators
     (they have no layer-wide ``accum_t``), else hls4ml's ``accum_t``'s, if any."""
-    if isinstance(node, ExactAccumulators):
-        return max((t.width for t in node.accumulators if t is not None), default=None)
+    if (accumulators := element_accumulators(node)) is not None:
+        return max((t.width for t in accumulators if t is not None), default=None)
     accum = node.get_attr('accum_t')
     return None if accum is None else type_width(accum)
 
@@ -112,7 +111,7 @@ def node_counts(node: Layer, inputs: list[np.ndarray], out: np.ndarray) -> dict[
 def layer_costs(hls_model: Any, ebops: dict[str, float] | None = None) -> list[LayerCost]:
     """One :class:`LayerCost` per graph node, in graph order; ``ebops`` is matched by node name."""
     nodes = list(hls_model.graph.values())
-    ranges = propagate(hls_model) if any(n.get_attr('hgq_source_layer') for n in nodes) else {}  # ours
+    ranges = propagate(hls_model) if is_hgq_graph(hls_model) else {}
     widths: dict[str, np.ndarray] = {}
     found = []
     for node in nodes:

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ..reports.render import _grid
+from ..reports.render import text_grid
 
 #: Columns of the table: header and the ``LayerCost`` field shown.
 COLUMNS = (
@@ -89,7 +89,7 @@ class CostReport:
         says how they differ from BOPs."""
         columns = COLUMNS + (DA_COLUMNS if any(lay.adders for lay in self.layers) else ())
         rows = [self._row(lay, columns) for lay in [*self.layers, self.total]]
-        text = _grid([header for header, _ in columns], rows)
+        text = text_grid([header for header, _ in columns], rows)
         if not self.total.modelled:
             text += '\n* no cost rule for this node class: counted as zero'
         if self.keras_ebops is not None:

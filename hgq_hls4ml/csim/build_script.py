@@ -37,6 +37,7 @@ from pathlib import Path
 from hls4ml.model.optimizer import ModelOptimizerPass
 
 from .. import hls4ml_api
+from ..graph import is_hgq_graph
 
 #: Name of the pass in hls4ml's registry; it runs last in the Vivado and Vitis writer flows.
 PASS_NAME = 'hgq_csim_build_script'
@@ -256,8 +257,6 @@ class CsimBuildScript(ModelOptimizerPass):
         self.name = name
 
     def transform(self, model) -> bool:
-        from ..passes.base import is_hgq_graph
-
         if not is_hgq_graph(model):
             return False
         script, project, stamp = hls4ml_api.csim_build_script(model)

@@ -114,7 +114,7 @@ def backend_note(hls_model) -> str:
     of its float32 averages differently (empty if not)."""
     import keras
 
-    from ..analysis.graph import KERAS_BACKEND_KEY, float32_averages
+    from ..graph import KERAS_BACKEND_KEY, float32_averages
     from ..precision.float32 import AVERAGE_ARITHMETIC
 
     converted_on, here = hls_model.config.config.get(KERAS_BACKEND_KEY), keras.backend.backend()
@@ -137,7 +137,7 @@ def first_divergence(keras_model, hls_model, xs: list[np.ndarray]) -> Divergence
     """Trace every layer in both models and name the first Keras layer whose output the firmware does not match."""
     import keras
 
-    from ..passes.unread_bits import floored_frac
+    from ..analysis.floors import floored_frac
 
     n = len(xs[0])
     arg = [a.astype(np.float64) for a in xs]
@@ -187,7 +187,7 @@ def verify(
     or one per model input, of shape ``(N, *input_shape)``; refused with :class:`~hgq_hls4ml.errors.ArgumentError`
     before anything is written if complex, of another shape or not finite)."""
     from ..convert import check_keras_model, convert
-    from ..layers.quantize import HGQQuantize
+    from ..graph import is_tagged
 
     check_keras_model(model)
     xs = checked_samples(model, list(x) if isinstance(x, (list, tuple)) else [x])
@@ -219,10 +219,7 @@ def verify(
         n_exact=int(equal.sum()),
         max_abs_diff=float(np.max(np.abs(fw - ref), initial=0.0)),
         times=times,
-        hgq_nodes=sum(
-            isinstance(node, HGQQuantize) or bool(node.get_attr('hgq_source_layer'))
-            for node in hls_model.graph.values()
-        ),
+        hgq_nodes=sum(is_tagged(node) for node in hls_model.graph.values()),
         port_mismatches=port_mismatches,
         ports=ports,
         backend_note=note,

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..hgq2_api import attention_parts, inbound_nodes
+from ..hgq2_api import call_arguments as bound_arguments
 from .base import Handler, NodeConfig, static_shape, to_numpy
 from .einsum import einsum_config
 from .einsum_dense import QEinsumDenseHandler
@@ -34,8 +36,9 @@ DATA_MASKS = ('query_mask', 'value_mask', 'key_mask', 'attention_mask')
 
 def score_shape(layer: QMultiHeadAttention) -> tuple[int, ...]:
     """Shape (no batch) of the attention scores: ``einsum(dot_product_equation, K, Q)``."""
-    k, q = (np.zeros((1, *d.full_output_shape[1:])) for d in (layer._key_dense, layer._query_dense))
-    return np.einsum(layer._dot_product_equation, k, q).shape[1:]
+    parts = attention_parts(layer)
+    k, q = (np.zeros((1, *parts.projections[d].full_output_shape[1:])) for d in ('key_dense', 'query_dense'))
+    return np.einsum(parts.dot_product_equation, k, q).shape[1:]
 
 
 #: Handlers of the projection sub-layers, by class.
@@ -51,23 +54,21 @@ def projection(part: keras.Layer) -> QLayerHandler:
 
 def call_arguments(layer: keras.Layer) -> dict:
     """The (only) call of ``layer`` in the model, with defaults applied."""
-    node = layer._inbound_nodes[0]
-    bound = layer._call_signature.bind(*node.arguments.args, **node.arguments.kwargs)
-    bound.apply_defaults()
-    return dict(bound.arguments)
+    return bound_arguments(layer, inbound_nodes(layer)[0])
 
 
 def static_mask(layer: QMultiHeadAttention, query, value, use_causal_mask: bool) -> np.ndarray | None:
     """The attention mask Keras builds from ``use_causal_mask`` and ``sliding_window`` (fixed by the shapes),
     expanded over the score shape as ``_masked_softmax`` does; ``None`` when every position is kept."""
     q, v = (np.zeros((1, *static_shape(t, layer)), dtype='float32') for t in (query, value))
-    mask = layer._compute_attention_mask(q, v, use_causal_mask=use_causal_mask)
+    parts = attention_parts(layer)
+    mask = parts.mask(q, v, use_causal_mask)
     if mask is None:
         return None
     scores = score_shape(layer)
     mask = to_numpy(mask).astype(bool)
     for _ in range(len(scores) + 1 - mask.ndim):
-        mask = np.expand_dims(mask, -len(layer._attention_axes) * 2 - 1)
+        mask = np.expand_dims(mask, -len(parts.attention_axes) * 2 - 1)
     mask = np.broadcast_to(mask, (1, *scores))[0]
     return None if mask.all() else mask
 
@@ -82,8 +83,8 @@ class QMultiHeadAttentionHandler(Handler):
 
     def problems(self, layer: QMultiHeadAttention) -> list[str]:
         found = []
-        if len(layer._inbound_nodes) != 1:
-            found.append(f'called {len(layer._inbound_nodes)} times; firmware needs one call per layer')
+        if len(inbound_nodes(layer)) != 1:
+            found.append(f'called {len(inbound_nodes(layer))} times; firmware needs one call per layer')
             return found
         args = call_arguments(layer)
         found += [
@@ -94,21 +95,20 @@ class QMultiHeadAttentionHandler(Handler):
         ]
         if args.get('return_attention_scores'):
             found.append('return_attention_scores is not supported: firmware returns the attention output only')
-        if layer._inverse_sqrt_key_dim != 1.0:
+        parts = attention_parts(layer)
+        if parts.inverse_sqrt_key_dim != 1.0:
             found.append('queries are scaled in float32 outside the softmax tables')
-        for part in ('_query_dense', '_key_dense', '_value_dense', '_output_dense', '_lin_k_proj', '_lin_v_proj'):
-            if hasattr(layer, part):
-                sub = getattr(layer, part)
-                found += [f'{part.strip("_")}: {p}' for p in projection(sub).problems(sub)]
-        found += [f'softmax: {p}' for p in softmax_problems(layer._softmax, score_shape(layer))]
+        for part, sub in parts.projections.items():
+            found += [f'{part}: {p}' for p in projection(sub).problems(sub)]
+        found += [f'softmax: {p}' for p in softmax_problems(parts.softmax, score_shape(layer))]
         if layer.enable_oq:
             found += quantizer_problems(layer.oq, 'the output quantizer')
         return found
 
     @staticmethod
-    def _linformer_projections(layer, key, value, tensor) -> tuple:
+    def _linformer_projections(parts, key, value, tensor) -> tuple:
         """Configs projecting ``key`` and ``value`` (one shared projection when both are the same tensor)."""
-        lin_k, lin_v = layer._lin_k_proj, layer._lin_v_proj
+        lin_k, lin_v = parts.projections['lin_k_proj'], parts.projections['lin_v_proj']
         key_in = tensor('lin_K', lin_k.full_output_shape[1:])
         confs = projection(lin_k).convert(lin_k, [key], [key_in])
         if lin_v is lin_k and value is key:
@@ -152,21 +152,19 @@ class QMultiHeadAttentionHandler(Handler):
         def tensor(part: str, shape) -> KerasTensor:
             return KerasTensor(shape=(None, *shape), name=f'{name}_{part}')
 
+        parts = attention_parts(layer)
         q_dense, k_dense, v_dense, o_dense = (
-            layer._query_dense,
-            layer._key_dense,
-            layer._value_dense,
-            layer._output_dense,
+            parts.projections[p] for p in ('query_dense', 'key_dense', 'value_dense', 'output_dense')
         )
         Q, K, V = (tensor(p, d.full_output_shape[1:]) for p, d in (('Q', q_dense), ('K', k_dense), ('V', v_dense)))
         confs = []
-        if hasattr(layer, '_lin_k_proj'):  # Linformer: project keys and values along the sequence first
-            key, value, lin_confs = self._linformer_projections(layer, key, value, tensor)
+        if 'lin_k_proj' in parts.projections:  # Linformer: project keys and values along the sequence first
+            key, value, lin_confs = self._linformer_projections(parts, key, value, tensor)
             confs += lin_confs
         mask = static_mask(layer, query, value, args['use_causal_mask'])
         scores = score_shape(layer)
         pre_score, score = tensor('pre_score', scores), tensor('score', scores)
-        pre_out = tensor('pre_out', (*static_shape(query, layer)[:-1], layer.num_heads, layer._value_dim))
+        pre_out = tensor('pre_out', (*static_shape(query, layer)[:-1], layer.num_heads, parts.value_dim))
         out = out_tensors[0]
         projected = tensor('projected', static_shape(out, layer)) if layer.enable_oq else out
 
@@ -174,16 +172,16 @@ class QMultiHeadAttentionHandler(Handler):
             *self._projections(((q_dense, query, Q), (k_dense, key, K), (v_dense, value, V))),
             einsum_config(
                 'scores',
-                layer._dot_product_equation,
+                parts.dot_product_equation,
                 [K.name, Q.name],
                 pre_score.name,
                 [K.shape[1:], Q.shape[1:]],
                 scores,
             ),
-            *QSoftmaxHandler().convert(layer._softmax, [pre_score], [score], mask),
+            *QSoftmaxHandler().convert(parts.softmax, [pre_score], [score], mask),
             einsum_config(
                 'combine',
-                layer._combine_equation,
+                parts.combine_equation,
                 [score.name, V.name],
                 pre_out.name,
                 [scores, V.shape[1:]],

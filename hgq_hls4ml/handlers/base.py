@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from ..errors import ModelInputError
-from .precheck import check_model_of
+from .precheck import check_model_once
 
 if TYPE_CHECKING:
     import keras
@@ -58,7 +58,7 @@ class Handler(ABC):
     def __call__(
         self, layer: keras.Layer, in_tensors: Sequence[keras.KerasTensor], out_tensors: Sequence[keras.KerasTensor]
     ) -> tuple[NodeConfig, ...]:
-        check_model_of(layer)
+        check_model_once(layer, tuple(t.name for t in out_tensors))
         confs = self.convert(layer, in_tensors, out_tensors)
         for conf in confs:
             conf.setdefault('hgq_source_layer', layer.name)

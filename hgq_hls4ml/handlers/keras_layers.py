@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..analysis.families.activations import EXACT_ACTIVATIONS
+
 if TYPE_CHECKING:
     import keras
 
 
 def _activation_problems(layer: keras.Layer) -> list[str]:
     name = getattr(layer.activation, '__name__', repr(layer.activation))
-    if name in ('linear', 'relu'):
+    if name in EXACT_ACTIVATIONS:
         return []
     return [f'activation {name!r} is computed in floating point; use a QUnaryFunctionLUT for it']
 

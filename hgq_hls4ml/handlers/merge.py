@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..hgq2_api import average_scale
 from .base import Handler, NodeConfig, node_config, static_shape
 from .quantizer import multi_input_problems, quantize_config, quantize_inputs
 
@@ -123,7 +124,7 @@ class QMergeHandler(Handler):
                         [out],
                         n_in=prod(out_shape),
                         n_filt=n_filt,
-                        scale_data=np.full(n_filt, layer._scale),
+                        scale_data=np.full(n_filt, average_scale(layer)),
                         bias_data=np.zeros(n_filt),
                         use_gamma=True,
                         use_beta=True,

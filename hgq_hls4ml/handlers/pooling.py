@@ -36,10 +36,6 @@ def is_global(layer: keras.Layer) -> bool:
     return type(layer).__name__.startswith('QGlobal')
 
 
-def pool_window(layer: keras.Layer, in_shape: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(in_shape[:-1]) if is_global(layer) else tuple(layer.pool_size)
-
-
 def window_counts(
     in_sizes: tuple[int, ...],
     out_sizes: tuple[int, ...],

@@ -6,14 +6,12 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from ..analysis.families.activations import EXACT_ACTIVATIONS
 from .base import Handler, NodeConfig, node_config, static_shape
 from .quantizer import quantize_config, quantizer_problems
 
 if TYPE_CHECKING:
     import keras
-
-#: Activations with an exact fixed-point form when applied to an exact value.
-EXACT_ACTIVATIONS = ('linear', 'relu')
 
 
 def activation_name(layer: keras.Layer, attr: str = 'activation') -> str:

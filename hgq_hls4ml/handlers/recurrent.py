@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..hgq2_api import inbound_nodes
 from ..layers.activation_table import ActivationTable
 from ..layers.recurrent import ActivationSpec, QuantizerSpec, RecurrentSpec
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
@@ -140,7 +141,7 @@ def _rnn_fields(layer: keras.Layer) -> dict[str, Any]:
 
 def _call_problems(layer: keras.Layer) -> list[str]:
     found = []
-    for node in layer._inbound_nodes:
+    for node in inbound_nodes(layer):
         kwargs = node.arguments.kwargs
         if kwargs.get('initial_state') is not None:
             found.append('called with initial_state: the firmware starts every sequence from a zero state')

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..hgq2_api import apply_table_batch_norm, einsum_table_geometry, toq_input_shape
 from ..layers.unary_lut import build_tables
 from ..precision.fixed import normalize_overflow_mode, normalize_round_mode
 from .base import NodeConfig, node_config, to_numpy
@@ -44,7 +45,7 @@ def _is_conv(layer) -> bool:
 
 def presum_shape(layer: QDenseT | QEinsumDenseT) -> tuple[int, ...]:
     """Shape (no batch) of the tensor the layer quantizes, tabulates and sums (its ``toq`` was built for it)."""
-    return tuple(layer.toq._build_shapes_dict['input_shape'][1:])
+    return toq_input_shape(layer)[1:]
 
 
 def patch_sources(layer: QConvTBase, in_shape: tuple[int, ...]) -> np.ndarray:
@@ -68,7 +69,7 @@ def presum_sources(layer: QDenseT | QEinsumDenseT, in_shape: tuple[int, ...]) ->
         return np.broadcast_to(patch_sources(layer, in_shape)[..., None], shape)
     index = np.arange(prod(in_shape))
     if _is_einsum(layer):
-        return np.broadcast_to(index.reshape(layer._bcast[0][1:]), shape)
+        return np.broadcast_to(index.reshape(einsum_table_geometry(layer)[0][1:]), shape)
     return np.broadcast_to(index.reshape(*in_shape, 1), shape)
 
 
@@ -76,7 +77,8 @@ def summed_axes(layer: QDenseT | QEinsumDenseT, rank: int) -> tuple[tuple[int, .
     """Axes (no batch) of the rank-``rank`` pre-sum tensor summed over, and the permutation of the kept axes that
     gives the output (``QDenseT``/``QConvT``: the ``n_in`` axis, next to last; no permutation)."""
     if _is_einsum(layer):
-        return tuple(a - 1 for a in layer._contract_axes), tuple(a - 1 for a in layer._output_transpose[1:])
+        _, summed, transpose = einsum_table_geometry(layer)
+        return tuple(a - 1 for a in summed), tuple(a - 1 for a in transpose[1:])
     return (rank - 2,), tuple(range(rank - 1))
 
 
@@ -95,7 +97,7 @@ def subnetwork(layer: QDenseT | QEinsumDenseT) -> Callable[[np.ndarray], np.ndar
     def fn(x: np.ndarray) -> np.ndarray:
         t = layer.module(layer.iq(x, training=False)[..., None], training=False)
         if _is_einsum(layer):
-            t = layer._apply_batch_norm(t, training=False)
+            t = apply_table_batch_norm(layer, t)
         elif layer.enable_bn:
             t = layer.bn_module(t, training=False) / sqrt(layer.n_in)
         return to_numpy(layer.toq(t, training=False))
@@ -136,7 +138,7 @@ class QTableHandler(QLayerHandler):
         found = quantizer_problems(layer.toq, 'the table output quantizer (toq)')
         if _is_conv(layer) and layer.data_format != 'channels_last':
             found.append(f'data_format={layer.data_format!r}; firmware convolutions are channels_last')
-        if _is_einsum(layer) and (0 in layer._contract_axes or layer._output_transpose[0] != 0):
+        if _is_einsum(layer) and (0 in einsum_table_geometry(layer)[1] or einsum_table_geometry(layer)[2][0] != 0):
             found.append(f'equation {layer.equation!r} sums over or moves the batch axis')
         return found
 

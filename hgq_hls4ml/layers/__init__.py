@@ -11,6 +11,7 @@ from .average import (
     HGQGlobalAveragePooling2D,
 )
 from .broadcast import HGQBroadcast, HGQBroadcastFunctionTemplate
+from .element_quantizer import HGQQuantize, HGQQuantizeFunctionTemplate
 from .exact_accum import (
     ExactAccumulators,
     HGQConv,
@@ -23,7 +24,6 @@ from .exact_accum import (
     HGQDense,
     HGQDenseFunctionTemplate,
 )
-from .quantize import HGQQuantize, HGQQuantizeFunctionTemplate
 from .recurrent import HGQRecurrent, HGQRecurrentFunctionTemplate
 from .softmax import HGQSoftmax, HGQSoftmaxFunctionTemplate
 from .stream_einsum import (

@@ -25,7 +25,7 @@ from hls4ml.model.layers import GlobalPooling1D, GlobalPooling2D, Layer, Pooling
 from ..precision import interval as iv
 from ..precision.fixed import FixedType
 from ..precision.float32 import SIGNIFICAND_BITS, reciprocal
-from .codegen import HELPERS, with_helpers
+from .codegen import HELPERS
 from .windows import average_counts, pool_windows
 
 #: ``ROUND_TO_FLOAT32(x)``: ``x`` (a signed ``ap_fixed<W, I>``) rounded to 24 significant bits, ties to even, i.e. the
@@ -34,9 +34,8 @@ ROUND_TO_FLOAT32 = 'hgq_round_to_float32'
 #: ``FLOAT32_MEAN<accum_t, mean_t>``: ``accum_t`` whose ``/`` and ``/=`` by an element count are ``mean_t::of``.
 FLOAT32_MEAN = 'hgq_float32_mean'
 
-HELPERS[ROUND_TO_FLOAT32] = (
-    'HGQ_HLS4ML_ROUND_TO_FLOAT32',
-    f"""template <int W, int I> ap_fixed<W + 2, I + 2> {ROUND_TO_FLOAT32}(const ap_fixed<W, I> &x) {{
+HELPERS[ROUND_TO_FLOAT32] = f"""template <int W, int I>
+ap_fixed<W + 2, I + 2> {ROUND_TO_FLOAT32}(const ap_fixed<W, I> &x) {{
     #pragma HLS INLINE
     const ap_int<W> raw = x.range(W - 1, 0);
     const bool negative = raw < 0;
@@ -53,18 +52,14 @@ HELPERS[ROUND_TO_FLOAT32] = (
     ap_fixed<W + 2, I + 2> out;
     out.range(W + 1, 0) = y;
     return out;
-}}""",
-)
-HELPERS[FLOAT32_MEAN] = (
-    'HGQ_HLS4ML_FLOAT32_MEAN',
-    f"""template <class accum_T, class mean_T> struct {FLOAT32_MEAN} : accum_T {{
+}}"""
+HELPERS[FLOAT32_MEAN] = f"""template <class accum_T, class mean_T> struct {FLOAT32_MEAN} : accum_T {{
     {FLOAT32_MEAN}() : accum_T(0) {{}}
     template <class T> {FLOAT32_MEAN}(const T &x) : accum_T(x) {{}}
     {FLOAT32_MEAN} operator/(unsigned c) const {{ return mean_T::of(*this, c); }}
     {FLOAT32_MEAN} operator/(int c) const {{ return mean_T::of(*this, unsigned(c)); }}
     {FLOAT32_MEAN} &operator/=(unsigned c) {{ return *this = mean_T::of(*this, c); }}
-}};""",
-)
+}};"""
 
 
 def _initialize_average(layer: Layer) -> None:
@@ -182,7 +177,7 @@ class HGQAveragePoolingConfigTemplate(PoolingConfigTemplate):
         params = self._default_config_params(node)
         mean = f'config{node.index}_mean'
         params['accum_t'] = _AverageName(f'{FLOAT32_MEAN}<{node.get_attr("accum_t").name}, {mean}>')
-        return with_helpers(mean_source(node, mean) + self.templates[node.class_name].format(**params))
+        return mean_source(node, mean) + self.templates[node.class_name].format(**params)
 
 
 class HGQAveragePoolingFunctionTemplate(PoolingFunctionTemplate):

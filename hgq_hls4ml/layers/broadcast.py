@@ -31,7 +31,7 @@ from math import prod
 import numpy as np
 from hls4ml.model.layers import Layer
 
-from ..analysis.graph import is_stream
+from ..graph import is_stream
 from .codegen import GeneratedFunctionTemplate
 
 

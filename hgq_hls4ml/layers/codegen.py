@@ -22,10 +22,11 @@ from typing import ClassVar
 import numpy as np
 from hls4ml.backends.template import FunctionCallTemplate
 from hls4ml.model.layers import Layer
+from hls4ml.model.optimizer import ModelOptimizerPass
 from hls4ml.model.types import Source
 
-from ..analysis.graph import is_stream
-from ..hls4ml_api import default_function_params
+from ..graph import is_hgq_graph, is_stream
+from ..hls4ml_api import default_function_params, project_dir
 
 Statement = Callable[[Hashable, str, str], str]
 
@@ -43,55 +44,68 @@ QUANTIZE_VIA = 'hgq_quantize_via'
 #: on helpers that also say ``#pragma HLS INLINE``.
 CSIM_NOINLINE = 'HGQ_HLS4ML_CSIM_NOINLINE'
 
-#: Helpers defined once in the generated header, before the first function using them, in this order:
-#: name -> (include guard, definition).
-HELPERS: dict[str, tuple[str, str]] = {
-    CSIM_NOINLINE: (
-        'HGQ_HLS4ML_CSIM_NOINLINE_DEFINED',
-        f"""#ifdef __SYNTHESIS__
+#: Helpers in the static header :data:`HELPER_HEADER`, in this order: name -> definition.
+HELPERS: dict[str, str] = {
+    CSIM_NOINLINE: f"""#ifdef __SYNTHESIS__
 #define {CSIM_NOINLINE}
 #else
 #define {CSIM_NOINLINE} __attribute__((noinline))
 #endif""",
-    ),
-    FROM_RAW: (
-        'HGQ_HLS4ML_FROM_RAW',
-        f"""template <class T, class R> T {FROM_RAW}(R bits) {{
+    FROM_RAW: f"""template <class T, class R> T {FROM_RAW}(R bits) {{
     #pragma HLS INLINE
     T y;
     y.range() = bits;
     return y;
 }}""",
-    ),
-    QUANTIZE_TO: (
-        'HGQ_HLS4ML_QUANTIZE_TO',
-        f"""template <class T, class S, class D> {CSIM_NOINLINE} void {QUANTIZE_TO}(const S &x, D &y) {{
+    QUANTIZE_TO: f"""template <class T, class S, class D> {CSIM_NOINLINE} void {QUANTIZE_TO}(const S &x, D &y) {{
     #pragma HLS INLINE
     y = T(x);
 }}""",
-    ),
-    QUANTIZE_VIA: (
-        'HGQ_HLS4ML_QUANTIZE_VIA',
-        f"""template <class T, class W, class S, class D> {CSIM_NOINLINE} void {QUANTIZE_VIA}(const S &x, D &y) {{
+    QUANTIZE_VIA: f"""template <class T, class W, class S, class D>
+{CSIM_NOINLINE} void {QUANTIZE_VIA}(const S &x, D &y) {{
     #pragma HLS INLINE
     y = T(W(x));
 }}""",
-    ),
 }
+#: The static header holding :data:`HELPERS`, written once into the project's ``firmware/nnet_utils/`` and
+#: included at the top of ``nnet_code_gen.h``, at global scope: our layers' functions (inside ``namespace nnet``)
+#: and their configurations in ``parameters.h`` (outside it, after it includes ``nnet_code_gen.h``) both see them.
+HELPER_HEADER = 'hgq_hls4ml_helpers.h'
+HELPER_HEADER_PASS = 'hgq_helper_header'
+#: The file of the project's C++ that hls4ml generates our layers' code into (``firmware/nnet_utils/``).
+CODE_GEN_HEADER = 'nnet_code_gen.h'
 
 
-def with_helpers(source: str) -> str:
-    """``source`` after the definitions of the helpers it uses, directly or through another helper (each guarded,
-    so defined once per header)."""
-    used: set[str] = set()
-    text = source
-    while new := [name for name in HELPERS if name not in used and name in text]:
-        used.update(new)
-        text += ''.join(HELPERS[name][1] for name in new)
-    blocks = (HELPERS[name] for name in HELPERS if name in used)
+def helper_header() -> str:
+    """The text of :data:`HELPER_HEADER`."""
+    body = '\n\n'.join(HELPERS.values())
     return (
-        ''.join(f'\n#ifndef {guard}\n#define {guard}\n{definition}\n#endif\n' for guard, definition in blocks) + source
+        '#ifndef HGQ_HLS4ML_HELPERS_H_\n#define HGQ_HLS4ML_HELPERS_H_\n\n#include "ap_fixed.h"\n#include "ap_int.h"\n\n'
+        f'{body}\n\n#endif\n'
     )
+
+
+def with_helper_header(code_gen: str) -> str:
+    """``nnet_code_gen.h``'s text with :data:`HELPER_HEADER` included first (once)."""
+    include = f'#include "{HELPER_HEADER}"\n'
+    return code_gen if code_gen.startswith(include) else include + code_gen
+
+
+class WriteHelperHeader(ModelOptimizerPass):
+    """Writer pass ``hgq_helper_header``: :data:`HELPER_HEADER` into the ``firmware/nnet_utils/`` of the projects
+    of graphs the plugin converted, included by their ``nnet_code_gen.h``."""
+
+    def __init__(self, name: str = HELPER_HEADER_PASS):
+        self.name = name
+
+    def transform(self, model) -> bool:
+        if not is_hgq_graph(model):
+            return False
+        utils = project_dir(model) / 'firmware' / 'nnet_utils'
+        (utils / HELPER_HEADER).write_text(helper_header())
+        code_gen = utils / CODE_GEN_HEADER
+        code_gen.write_text(with_helper_header(code_gen.read_text()))
+        return False
 
 
 def parallel_source(fn_name: str, keys: Sequence[Hashable], stmt: Statement) -> str:
@@ -286,7 +300,7 @@ class GeneratedFunctionTemplate(FunctionCallTemplate):
             )
         else:
             source = self.source(node, fn_name)
-        node.set_attr(f'{self.prefix}_codegen', Source(with_helpers(source)))
+        node.set_attr(f'{self.prefix}_codegen', Source(source))
         p = default_function_params(self, node)
         namespace = node.model.config.get_writer_config().get('Namespace', None) or 'nnet'
         types = ', '.join([*self.type_arguments(node), *(v.type.name for v in inputs), p['output_t']])

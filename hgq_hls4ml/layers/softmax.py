@@ -15,7 +15,7 @@ from math import prod
 
 import numpy as np
 
-from ..analysis.graph import input_type, is_stream
+from ..graph import input_type, is_stream
 from ..precision.fixed import NO_BITS, FixedType, frac_bits, union_type
 from .codegen import ElementwiseLayer, GeneratedFunctionTemplate, pixel_loop
 from .unary_lut import is_constant, lookup, table_decl

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from hls4ml.model.layers import Layer
 
-from ..analysis.graph import input_type
+from ..graph import input_type
 from .codegen import GeneratedFunctionTemplate
 from .exact_accum import ExactAccumulators
 from .unary_lut import TableData, is_constant, literal, lookup, table_decl, table_type

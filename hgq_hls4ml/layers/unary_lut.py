@@ -11,11 +11,11 @@ from collections.abc import Callable, Hashable
 
 import numpy as np
 
-from ..analysis.graph import input_type
+from ..graph import input_type
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, element_type, frac_bits
 from .codegen import FROM_RAW, ElementwiseLayer, GeneratedFunctionTemplate, element_source
-from .quantize import element_cast
+from .element_quantizer import element_cast
 
 #: Values per call of a Keras layer while tabulating it (bounds the memory of a table build).
 TABULATE_CHUNK = 2**18

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hls4ml.model.layers import Layer
 
-from ..analysis.graph import is_stream
+from ..graph import is_stream
 from .base import HGQModelPass
 
 #: hls4ml class name -> ours.

@@ -13,13 +13,12 @@ import numpy as np
 from hls4ml.model.layers import Input, Layer
 from hls4ml.model.types import FixedPrecisionType, NamedType
 
-from ..analysis.families import traits_of
+from ..analysis.families import declared, traits_of
 from ..analysis.families.pooling import POOLING, feeds_padded_max_pooling
-from ..analysis.graph import fused_quantizer, input_nodes
 from ..analysis.ranges import NodeRange, accum_range, propagate
 from ..errors import Float32Warning
+from ..graph import fused_quantizer, input_nodes
 from ..hls4ml_api import set_output_variable_type
-from ..layers import ExactAccumulators
 from ..layers.windows import pool_windows
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, coarsen_types, rounding_safe_source, union_type
@@ -152,7 +151,7 @@ class ExactTypes(HGQModelPass):
                 acc = accum_range(node, r.raw, [ranges[n.name].out for n in input_nodes(node)]).union_type()
                 acc = rounding_safe_source(acc, result) or acc  # see rounding_safe_source: an ap_types assertion
                 node.set_attr('accum_t', NamedType(f'{node.name}_accum_t', hls_precision(acc)))
-            if isinstance(node, ExactAccumulators):
+            if declared(node).exact_accumulators:
                 terms = np.ones(r.raw.lo.size, dtype=np.int64)
                 if node.get_attr('hgq_patch_index') is not None:  # dense and convolutions
                     (src,) = input_nodes(node)

@@ -14,9 +14,9 @@ from hls4ml.model.layers import Input
 
 from ..analysis.families import traits_of
 from ..analysis.families.pooling import feeds_padded_max_pooling
-from ..analysis.graph import fused_quantizer, input_nodes, output_nodes
 from ..analysis.port import user_port
-from ..layers.quantize import HGQQuantize
+from ..graph import fused_quantizer, input_nodes, output_nodes
+from ..layers.element_quantizer import HGQQuantize
 from ..precision.fixed import NATIVE_OVERFLOW_MODES, element_type
 from .base import HGQModelPass
 

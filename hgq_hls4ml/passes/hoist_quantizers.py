@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from hls4ml.model.layers import Reshape
 
-from ..analysis.graph import input_nodes, output_nodes
-from ..layers.quantize import HGQQuantize
+from ..graph import input_nodes, output_nodes
+from ..layers.element_quantizer import HGQQuantize
 from .base import HGQModelPass
 
 

@@ -26,9 +26,9 @@ import warnings
 from hls4ml.model.layers import Input
 from hls4ml.model.types import FixedPrecisionType
 
-from ..analysis.graph import fused_quantizer
 from ..analysis.port import PORT_REPORTS, all_readers, port_report, user_port
 from ..errors import InputPortWarning, InputPrecisionError
+from ..graph import fused_quantizer
 from ..precision.fixed import FixedType
 from ..precision.port import narrowest_port, never_overflows
 from .base import HGQModelPass

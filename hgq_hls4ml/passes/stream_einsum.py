@@ -4,7 +4,7 @@ which keep every attribute and run hls4ml's io_parallel kernels on the buffered 
 
 from __future__ import annotations
 
-from ..analysis.graph import is_stream
+from ..graph import is_stream
 from .base import HGQModelPass
 
 #: hls4ml class name -> ours.

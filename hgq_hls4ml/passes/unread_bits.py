@@ -14,24 +14,14 @@ from __future__ import annotations
 import numpy as np
 from hls4ml.model.layers import Layer
 
-from ..analysis.families import traits_of
-from ..analysis.graph import fused_quantizer, input_nodes, output_nodes, truncated_frac
+from ..analysis.floors import floor_commutes, floor_of
 from ..analysis.traits import Floor
-from ..layers.quantize import HGQQuantize
+from ..graph import fused_quantizer, output_nodes
+from ..layers.element_quantizer import HGQQuantize
 from .base import HGQModelPass
 
 #: Extra fractional bit a rounding mode reads below the quantizer's LSB (modes not listed read every bit).
 READ_BELOW_LSB = {'TRN': 0, 'RND': 1}
-
-
-def floor_of(node: Layer) -> Floor:
-    traits = traits_of(node)
-    return Floor.OPAQUE if traits is None else traits.floor_of(node)
-
-
-def floor_commutes(node: Layer) -> bool:
-    """``node(floor(x)) == floor(node(x))`` element by element (monotone, maps the grid to itself, keeps 0)."""
-    return floor_of(node) in (Floor.CAST_COMMUTES, Floor.MOVES)
 
 
 def quantizer_reads(f: int, round_mode: str) -> int | None:
@@ -68,16 +58,6 @@ def frac_read(node: Layer) -> int | None:
 def truncatable(node: Layer) -> bool:
     """Whether an ``AP_TRN`` result type floors ``node``'s result (one cast of an exact value per element)."""
     return fused_quantizer(node) is None and floor_of(node) in (Floor.CAST, Floor.CAST_COMMUTES)
-
-
-def floored_frac(node: Layer) -> int | None:
-    """The fractional bits ``node``'s output is floored to by this pass (its own or, through operations that commute
-    with flooring, its inputs'), or ``None``: where set, the output equals the Keras value floored to them."""
-    own = truncated_frac(node)
-    if own is not None or not floor_commutes(node) or fused_quantizer(node) is not None:
-        return own
-    inner = [floored_frac(n) for n in input_nodes(node)]
-    return None if None in inner or not inner else min(inner)
 
 
 class DropUnreadBits(HGQModelPass):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from ..errors import ArgumentError
+from ..hgq2_api import assign_integer_bits, producer, sublayers
 
 if TYPE_CHECKING:
     import keras
@@ -129,10 +130,8 @@ class Mapper(ABC):
 def fit_integer_bits(q: Quantizer, values: Any) -> None:
     """The fewest integer bits that hold every one of ``values`` at the quantizer's width, per element of its
     bit-width map (HGQ2's own rule, ``get_minimal_i``), so that no weight saturates."""
-    from keras import ops
-
     qi = q.quantizer
-    qi._i.assign(ops.cast(qi.get_minimal_i(np.asarray(values, dtype=np.float32)), qi._i.dtype))
+    assign_integer_bits(qi, qi.get_minimal_i(np.asarray(values, dtype=np.float32)))
 
 
 def copy_weights(q: Quantizer, variable: Any, values: np.ndarray) -> None:
@@ -143,7 +142,7 @@ def copy_weights(q: Quantizer, variable: Any, values: np.ndarray) -> None:
 
 def input_name(t: keras.KerasTensor) -> str:
     """The name of the InputLayer that makes a model input."""
-    return t._keras_history.operation.name
+    return producer(t).name
 
 
 def input_arrays(data: Any, model: keras.Model, what: str) -> list[np.ndarray]:
@@ -171,7 +170,7 @@ def quantizers_of(model: keras.Model) -> list[tuple[str, str, Quantizer]]:
     found = []
 
     def walk(layer: Any, owner: str) -> None:
-        for n, sub in enumerate(layer._layers):
+        for n, sub in enumerate(sublayers(layer)):
             if isinstance(sub, Quantizer):
                 name = f'{owner}_iq[{n}]' if isinstance(layer, MultipleQuantizers) else sub.name
                 found.append((name, owner, sub))

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..hgq2_api import assign_bits, quantizer_bits, quantizer_keep_negative
 from .base import fit_integer_bits, quantizers_of
 
 if TYPE_CHECKING:
@@ -42,10 +43,9 @@ def _narrow(quantizers: list[Quantizer], bits: int) -> bool:
     changed = False
     for q in quantizers:
         qi = q.quantizer
-        k = np.asarray(qi._k, dtype=np.float32)
-        target = np.broadcast_to(bits - k, qi._b.shape)
-        if not np.array_equal(np.asarray(qi._b), target):
-            qi._b.assign(target)
+        target = bits - quantizer_keep_negative(qi)
+        if not np.array_equal(quantizer_bits(qi), np.broadcast_to(target, quantizer_bits(qi).shape)):
+            assign_bits(qi, target)
             changed = True
     return changed
 

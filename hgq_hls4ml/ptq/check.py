@@ -20,8 +20,9 @@ from quantizers.fixed_point.fixed_point_ops_np import round_mode_registry_scaled
 
 from ..errors import ModelInputError
 from ..handlers.quantizer import quantizer_kif
+from ..hgq2_api import quantizer_integer_bits, quantizer_keep_negative
 from ..precision.fixed import kif_range, normalize_round_mode
-from ..reports.render import _grid
+from ..reports.render import text_grid
 from .base import input_arrays, quantizers_of
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class CheckReport:
         wrapping = [q for q in over if q.wraps]
         uncalibrated = sum(q.uncalibrated for q in self.quantizers)
         lines = [
-            _grid(headers, rows),
+            text_grid(headers, rows),
             f'{self.model}: {len(self.quantizers)} quantizers on {self.n_samples} samples; '
             f'{sum(q.overflows for q in over)} of {sum(q.values for q in self.quantizers)} values overflow, in '
             f'{_count(len(over), "quantizer")}: {self.saturated} saturated, {self.wrapped} wrapped (wrapping in '
@@ -191,7 +192,7 @@ def _uncalibrated(q: Quantizer) -> bool:
     qi = q.quantizer
     if qi.overflow_mode != 'WRAP':
         return False
-    i, k = np.asarray(qi._i, np.float64), np.asarray(qi._k, np.float64)
+    i, k = quantizer_integer_bits(qi), quantizer_keep_negative(qi)
     if (i < RESET_BELOW).any():
         return True
     i0, k0 = q.config.config.get('i0'), q.config.config.get('k0')

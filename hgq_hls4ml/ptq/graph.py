@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import ArgumentError
+from ..hgq2_api import functional_node_keys, inbound_nodes
 from ..options import spelled
 from .base import input_name
 
@@ -37,13 +38,13 @@ class FloatGraph:
         from keras.src.ops.function import make_node_key
 
         self.model = model
-        own = getattr(getattr(model, '_functional', None) or model, '_nodes', None)  # a Sequential's graph: _functional
+        own = functional_node_keys(model)
         known = {id(t) for t in model.inputs}
         pending = [
             (layer, node)
             for layer in model.layers
             if not isinstance(layer, keras.layers.InputLayer)
-            for index, node in enumerate(layer._inbound_nodes)
+            for index, node in enumerate(inbound_nodes(layer))
             if own is None or make_node_key(layer, index) in own  # calls of the layer in other models are not ours
         ]
         found: list[tuple[keras.Layer, object]] = []

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..handlers.precheck import class_path
 from ..handlers.qlayer import activation_name
+from ..hgq2_api import batchnorm_scale_and_offset
 from .base import Context, Mapper, fit_integer_bits
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class BatchNormMapper(Mapper):
         q.bn_beta.assign(np.asarray(bn.beta) if bn.center else zeros)
         q.moving_mean.assign(np.asarray(bn.moving_mean))
         q.moving_variance.assign(np.asarray(bn.moving_variance))
-        scale, offset = q._scaler_and_offset()
+        scale, offset = batchnorm_scale_and_offset(q)
         fit_integer_bits(q.kq, scale)
         fit_integer_bits(q.bq, offset)
         return out

@@ -43,7 +43,7 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
     return ' | '.join(cell.rjust(width) if i else cell.ljust(width) for i, (cell, width) in pairs).rstrip()
 
 
-def _grid(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+def text_grid(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """An aligned table: first column left-aligned, the others right-aligned, a rule under the header."""
     table = [list(headers), *([_fmt(cell) for cell in row] for row in rows)]
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
@@ -77,7 +77,7 @@ def _(report: CsynthReport) -> str:
         f'C synthesis: {report.top} ({report.tool} {report.version}), part {_fmt(report.part)} ({_fmt(report.family)})',
         f'Clock (ns): target {_fmt(report.clock_target_ns)}, estimated {_fmt(report.clock_estimated_ns)}, '
         f'uncertainty {_fmt(report.clock_uncertainty_ns)}; pipeline type {_fmt(report.pipeline_type)}',
-        _grid(
+        text_grid(
             ['', 'best', 'avg', 'worst'],
             [
                 ['latency (cycles)', latency.best, latency.avg, latency.worst],
@@ -90,7 +90,7 @@ def _(report: CsynthReport) -> str:
                 ['interval (cycles)', report.interval_min, None, report.interval_max],
             ],
         ),
-        _grid(
+        text_grid(
             ['resource', 'used', 'available', '%'],
             [
                 [RESOURCE_LABELS[name], getattr(report.resources, name), getattr(report.available, name), percent]
@@ -100,15 +100,15 @@ def _(report: CsynthReport) -> str:
     ]
     if report.loops:
         headers = ['loop', 'trip count', 'latency', 'iteration latency', 'II', 'depth']
-        parts.append(_grid(headers, _loop_rows(report.loops)))
+        parts.append(text_grid(headers, _loop_rows(report.loops)))
     return '\n\n'.join(parts)
 
 
 @render_table.register
 def _(report: CosimReport) -> str:
     title = f'C/RTL co-simulation: {report.status}' + (f' ({report.rtl})' if report.rtl else '')
-    statuses = _grid(['RTL', 'status'], report.rtl_status.items())
-    numbers = _grid(
+    statuses = text_grid(['RTL', 'status'], report.rtl_status.items())
+    numbers = text_grid(
         ['', 'min', 'avg', 'max'],
         [
             ['latency (cycles)', report.latency_min, report.latency_avg, report.latency_max],
@@ -141,7 +141,7 @@ def _(report: UtilizationReport) -> str:
         ('DSP', report.dsp),
     ]
     rows = [[label, *_site_cells(site)] for label, site in sites]
-    return '\n\n'.join([title, _grid(['resource', 'used', 'available', '%'], rows)])
+    return '\n\n'.join([title, text_grid(['resource', 'used', 'available', '%'], rows)])
 
 
 @render_table.register

@@ -28,14 +28,14 @@ from ..cli.config import (
     MODEL_KEYS,
     TOP_KEYS,
     ProjectConfig,
-    _choice,
-    _config_error,
-    _unknown_key,
+    choice_check,
+    config_error,
+    unknown_key,
 )
 
 STRATEGIES = ('Latency', 'Resource', 'distributed_arithmetic')
-_MODEL_KEYS = {**MODEL_KEYS, 'Strategy': _choice(STRATEGIES)}
-_LAYER_KEYS = {**LAYER_KEYS, 'Strategy': _choice(STRATEGIES)}
+_MODEL_KEYS = {**MODEL_KEYS, 'Strategy': choice_check(STRATEGIES)}
+_LAYER_KEYS = {**LAYER_KEYS, 'Strategy': choice_check(STRATEGIES)}
 #: Short names of the axes in configuration labels.
 _SHORT = {'io_type': '', 'ReuseFactor': 'RF', 'clock_period': 'clk ', 'Strategy': '', 'BramFactor': 'BF'}
 
@@ -77,7 +77,7 @@ def _leaves(data: Mapping[str, Any], problems: list[str]) -> dict[KeyPath, Any]:
         if key == 'hls_config':
             continue
         if key not in TOP_KEYS:
-            problems.append(_unknown_key(key, key, [*TOP_KEYS, 'hls_config']))
+            problems.append(unknown_key(key, key, [*TOP_KEYS, 'hls_config']))
         leaves[(key,)] = value
     hls = data.get('hls_config') or {}
     if not isinstance(hls, Mapping):
@@ -85,10 +85,10 @@ def _leaves(data: Mapping[str, Any], problems: list[str]) -> dict[KeyPath, Any]:
         return leaves
     for key in hls:
         if key not in HLS_CONFIG_KEYS:
-            problems.append(_unknown_key(key, f'hls_config.{key}', HLS_CONFIG_KEYS))
+            problems.append(unknown_key(key, f'hls_config.{key}', HLS_CONFIG_KEYS))
     for key, value in (hls.get('Model') or {}).items():
         if key not in _MODEL_KEYS:
-            problems.append(_unknown_key(key, f'hls_config.Model.{key}', _MODEL_KEYS))
+            problems.append(unknown_key(key, f'hls_config.Model.{key}', _MODEL_KEYS))
         leaves[('hls_config', 'Model', key)] = value
     for layer, conf in (hls.get('LayerName') or {}).items():
         if not isinstance(conf, Mapping):
@@ -96,7 +96,7 @@ def _leaves(data: Mapping[str, Any], problems: list[str]) -> dict[KeyPath, Any]:
             continue
         for key, value in conf.items():
             if key not in _LAYER_KEYS:
-                problems.append(_unknown_key(key, f'hls_config.LayerName.{layer}.{key}', _LAYER_KEYS))
+                problems.append(unknown_key(key, f'hls_config.LayerName.{layer}.{key}', _LAYER_KEYS))
             leaves[('hls_config', 'LayerName', str(layer), key)] = value
     return leaves
 
@@ -114,7 +114,7 @@ def expand_grid(data: Mapping[str, Any] | None, source: str = 'configs') -> list
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise _config_error(source, [f'must be a mapping of settings; got {data!r}'])
+        raise config_error(source, [f'must be a mapping of settings; got {data!r}'])
     leaves = _leaves(data, problems)
     axes: dict[KeyPath, list[Any]] = {}
     for path, value in leaves.items():
@@ -128,7 +128,7 @@ def expand_grid(data: Mapping[str, Any] | None, source: str = 'configs') -> list
                 problems.append(f'{name} {problem}')
         axes[path] = values
     if problems:
-        raise _config_error(source, problems)
+        raise config_error(source, problems)
     varying = [path for path, values in axes.items() if len(values) > 1]
     configs = []
     for combo in itertools.product(*axes.values()):

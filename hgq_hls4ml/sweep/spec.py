@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from ..cli.config import _config_error, _unknown_key
+from ..cli.config import config_error, unknown_key
 from ..errors import ConfigError
 from .cluster import check_cluster_section
 from .grid import expand_grid
@@ -89,13 +89,13 @@ def spec_kwargs(data: Any, base: Path, source: str) -> dict[str, Any]:
     problems = []
     for key, value in data.items():
         if key not in KEYS:
-            problems.append(_unknown_key(key, key, KEYS))
+            problems.append(unknown_key(key, key, KEYS))
         elif problem := KEYS[key](value):
             problems.append(f'{key} {problem}')
     if 'models' not in data:
         problems.append('models is missing: a .keras file, a folder of them, or a list')
     if problems:
-        raise _config_error(source, problems)
+        raise config_error(source, problems)
     kwargs = dict(data)
     expand_grid(kwargs.get('configs'), f'{source}: configs')
     if 'cluster' in kwargs:

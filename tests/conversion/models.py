@@ -491,6 +491,25 @@ def keras_outputs(model: keras.Model, x: np.ndarray | list[np.ndarray]) -> np.nd
     return rows
 
 
+def firmware_mismatches(hls_model, x: np.ndarray | list[np.ndarray], reference: np.ndarray) -> int:
+    """Output elements of the compiled firmware (``hls_model.predict`` on the float32 inputs, its raw float64 output)
+    that differ from Keras's ``reference`` (one row per sample), counted here, independently of ``verify``.
+
+    Equal means equal in float64, except for a firmware value that float32 cannot hold (more than 24 significant
+    bits, e.g. an average over 3 elements that no quantizer reads): Keras can only return it rounded to float32, so
+    that rounding must equal Keras's value.
+    """
+    xs = x if isinstance(x, (list, tuple)) else [x]
+    args = [np.asarray(a, dtype=np.float32).astype(np.float64) for a in xs]
+    out = hls_model.predict(args[0] if len(args) == 1 else args)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    raw = np.concatenate([np.asarray(o, dtype=np.float64).reshape(len(args[0]), -1) for o in outs], axis=1)
+    assert raw.shape == reference.shape, f'firmware output shape {raw.shape}, Keras {reference.shape}'
+    as_f32 = raw.astype(np.float32).astype(np.float64)
+    equal = (raw == reference) | ((as_f32 != raw) & (as_f32 == reference))
+    return int((~equal).sum())
+
+
 def assert_bit_exact(
     model: keras.Model,
     x: np.ndarray | list[np.ndarray],
@@ -501,20 +520,25 @@ def assert_bit_exact(
     what: str = '',
 ) -> None:
     """The check of every test comparing C simulation with Keras: the guard of :func:`keras_outputs`, then
-    ``hgq_hls4ml.verify`` finds the firmware's outputs equal to Keras's on every element.
+    ``hgq_hls4ml.verify`` finds the firmware's outputs equal to Keras's on every element, and so does this helper's
+    own comparison of the firmware's raw outputs (:func:`firmware_mismatches`), so that a bug in ``verify`` cannot
+    hide a mismatch.
 
-    Without ``hls_model``, ``verify`` converts ``model`` into ``out_dir`` with ``io_type``; with it (a model converted
-    otherwise: through hls4ml's own API, with a configuration), it compiles and runs that one (hls4ml's ``predict``).
-    ``what`` adds to the failure message.
+    Without ``hls_model``, the model is converted into ``out_dir`` with ``io_type`` (as ``verify`` would); with it (a
+    model converted otherwise: through hls4ml's own API, with a configuration), that one is compiled and run
+    (hls4ml's ``predict``). ``what`` adds to the failure message.
     """
-    from hgq_hls4ml import verify
+    from hgq_hls4ml import convert, verify
 
     reference = keras_outputs(model, x)
     if hls_model is None:
         assert out_dir is not None, 'assert_bit_exact converts the model: give it out_dir'
-        report = verify(model, x, output_dir=out_dir, io_type=io_type)
+        hls_model = convert(model, out_dir, io_type=io_type, trace=True)
     else:
         io_type = hls_model.config.get_config_value('IOType')
-        report = verify(model, x, hls_model=hls_model)
-    assert report.bit_exact, f'{model.name} ({io_type}){" " + what if what else ""}:\n{report}'
+    report = verify(model, x, hls_model=hls_model)
+    label = f'{model.name} ({io_type}){" " + what if what else ""}'
+    assert report.bit_exact, f'{label}:\n{report}'
     assert report.n_elements == reference.size
+    bad = firmware_mismatches(hls_model, x, reference)
+    assert bad == 0, f'{label}: {bad}/{reference.size} raw firmware outputs differ from Keras (verify said:\n{report})'

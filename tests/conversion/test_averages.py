@@ -27,8 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hgq_hls4ml
-from hgq_hls4ml.analysis.graph import KERAS_BACKEND_KEY
 from hgq_hls4ml.errors import Float32Warning
+from hgq_hls4ml.graph import KERAS_BACKEND_KEY
 
 from .models import keras_outputs
 

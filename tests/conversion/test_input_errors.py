@@ -64,6 +64,19 @@ def test_every_unsupported_layer_is_listed_at_once_and_nothing_is_written(tmp_pa
     assert not (tmp_path / 'prj').exists()
 
 
+def test_a_model_changed_after_a_conversion_is_checked_again(tmp_path):
+    """The whole-model check runs once per conversion, through hls4ml's own API too: a layer made unsupported after
+    a conversion that passed is refused at the next one, even where the first layer converted is unchanged."""
+    import hls4ml
+
+    inp = keras.Input((4,))
+    model = _built(inp, QDense(3)(QDense(4)(inp)))
+    convert(model, tmp_path / 'a')
+    model.layers[-1].activation = keras.activations.tanh
+    with pytest.raises(UnsupportedLayerError, match=r"\(QDense\): activation 'tanh' is computed in floating point"):
+        hls4ml.converters.convert_from_keras_model(model, output_dir=str(tmp_path / 'b'), backend='Vitis')
+
+
 def test_attention_mask_from_the_data_is_refused(tmp_path):
     inp, mask = keras.Input((4, 8)), keras.Input((4, 4), dtype='bool')
     model = keras.Model([inp, mask], QMultiHeadAttention(num_heads=2, key_dim=4, fuse='qkv')(inp, attention_mask=mask))

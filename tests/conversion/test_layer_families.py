@@ -4,8 +4,8 @@ layers: csim equals Keras everywhere (recurrent sequences at every time step), i
 import pytest
 
 from hgq_hls4ml import convert
+from hgq_hls4ml.graph import is_hgq_graph
 from hgq_hls4ml.layers import HGQQuantize
-from hgq_hls4ml.passes.base import is_hgq_graph
 
 from .models import Case, assert_bit_exact, build, inputs
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from hgq_hls4ml.layers.average import FLOAT32_MEAN, mean_struct
-from hgq_hls4ml.layers.codegen import with_helpers
+from hgq_hls4ml.layers.codegen import helper_header
 from hgq_hls4ml.precision import interval as iv
 from hgq_hls4ml.precision.fixed import FixedType
 from hgq_hls4ml.precision.float32 import keras_mean
@@ -82,7 +82,7 @@ int main() {{
     }}
 }}
 """
-    source = f'#include <cstdio>\n#include <ap_fixed.h>\n{with_helpers(program)}'
+    source = f'#include <cstdio>\n{helper_header()}\n{program}'
     d = tmp_path_factory.mktemp('average')
     (d / 'mean.cpp').write_text(source)
     subprocess.run(

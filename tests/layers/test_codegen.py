@@ -1,6 +1,6 @@
-"""The shared C++ generation of our per-element layers (``hgq_hls4ml.layers.codegen``): helpers are defined once
-and only where used, they are out of line for g++ in the C simulation but inlined for Vitis HLS, and io_stream
-pixels that differ get one function per distinct pattern."""
+"""The shared C++ generation of our per-element layers (``hgq_hls4ml.layers.codegen``): helpers are in one static
+header, included only where used, they are out of line for g++ in the C simulation but inlined for Vitis HLS, and
+io_stream pixels that differ get one function per distinct pattern."""
 
 import re
 import shutil
@@ -8,22 +8,31 @@ import subprocess
 
 import pytest
 
-from hgq_hls4ml.layers.codegen import CSIM_NOINLINE, QUANTIZE_TO, QUANTIZE_VIA, stream_source, with_helpers
+from hgq_hls4ml.layers.codegen import (
+    CSIM_NOINLINE,
+    FROM_RAW,
+    HELPER_HEADER,
+    QUANTIZE_TO,
+    QUANTIZE_VIA,
+    helper_header,
+    stream_source,
+    with_helper_header,
+)
 
 
 def _stmt(key, src: str, dst: str) -> str:
     return f'{QUANTIZE_TO}<ap_fixed<{key},1>>({src}, {dst});'
 
 
-def test_helpers_are_defined_once_each_and_only_when_used():
-    source = f'void f() {{ {QUANTIZE_TO}<T>(a, b); {QUANTIZE_TO}<U>(c, d); }}'
-    header = with_helpers(source)
-    assert header.endswith(source)
+def test_helpers_are_in_one_header_included_once_at_global_scope():
+    header = helper_header()
     assert header.count(f'#define {CSIM_NOINLINE} ') + header.count(f'#define {CSIM_NOINLINE}\n') == 2  # one #ifdef
-    assert header.count(f'void {QUANTIZE_TO}(') == 1
-    assert QUANTIZE_VIA not in header and 'hgq_from_raw' not in header
+    for helper in (QUANTIZE_TO, QUANTIZE_VIA, FROM_RAW):
+        assert header.count(f' {helper}(') == 1
     assert header.index(f'#define {CSIM_NOINLINE}') < header.index(f'void {QUANTIZE_TO}(')
-    assert with_helpers('void g() {}') == 'void g() {}'
+    code_gen = '#ifndef NNET_INSTR_GEN_H_\nnamespace nnet {\n}\n'
+    included = with_helper_header(code_gen)
+    assert included == f'#include "{HELPER_HEADER}"\n{code_gen}' and with_helper_header(included) == included
 
 
 @pytest.mark.skipif(shutil.which('g++') is None, reason='needs g++')
@@ -31,11 +40,12 @@ def test_helpers_are_defined_once_each_and_only_when_used():
 def test_casts_are_out_of_line_for_csim_and_inlined_for_vitis(synthesis, tmp_path):
     """The preprocessed helpers: ``noinline`` for g++ only; Vitis HLS (``__SYNTHESIS__``) sees the same function
     with its ``#pragma HLS INLINE``, as if ``y = T(x)`` were written in place."""
-    path = tmp_path / 'helpers.h'
-    path.write_text(with_helpers(f'{QUANTIZE_TO}<int>(1, y); {QUANTIZE_VIA}<int, long>(1, y);'))
+    (tmp_path / HELPER_HEADER).write_text(helper_header().replace('#include "ap_fixed.h"\n#include "ap_int.h"\n', ''))
+    path = tmp_path / 'code.h'
+    path.write_text(with_helper_header(f'{QUANTIZE_TO}<int>(1, y); {QUANTIZE_VIA}<int, long>(1, y);'))
     flags = ['-D__SYNTHESIS__'] if synthesis else []
     text = subprocess.run(['g++', '-E', '-P', '-xc++', *flags, str(path)], capture_output=True, text=True).stdout
-    assert text.count('#pragma HLS INLINE') == 2
+    assert text.count(f'void {QUANTIZE_TO}(') == 1
     assert text.count('__attribute__((noinline))') == (0 if synthesis else 2)
 
 

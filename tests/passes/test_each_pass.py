@@ -7,8 +7,8 @@ import hls4ml
 import pytest
 
 from hgq_hls4ml import convert
-from hgq_hls4ml.analysis.graph import input_nodes
 from hgq_hls4ml.csim.verify import first_divergence
+from hgq_hls4ml.graph import input_nodes
 from hgq_hls4ml.layers import ExactAccumulators, HGQQuantize
 
 from ..conversion.models import Case, assert_bit_exact, build, inputs

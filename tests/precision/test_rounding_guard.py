@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from quantizers.fixed_point.fixed_point_ops_np import get_fixed_quantizer_np
 
-from hgq_hls4ml.layers.quantize import element_cast
+from hgq_hls4ml.layers.element_quantizer import element_cast
 from hgq_hls4ml.precision.fixed import FixedType, rounding_safe_source
 
 from .ap_catalog import CXX

@@ -20,6 +20,15 @@ DECLARED: Declarations = {
 }
 
 
+#: What is known of a layer type nobody declared: no range rule, nothing else.
+UNDECLARED = LayerTraits(range=None)
+
+
+def declared(node: Layer) -> LayerTraits:
+    """The traits declared for ``node`` (:func:`traits_of`), else :data:`UNDECLARED`."""
+    return traits_of(node) or UNDECLARED
+
+
 def traits_of(node: Layer) -> LayerTraits | None:
     """The traits declared for ``node``'s class name (backend classes made at run time), else for its class or its
     nearest declared base class."""

@@ -9,8 +9,10 @@ from ...precision import interval as iv
 from ..counts import requant_luts, result_width
 from ..traits import Declarations, Floor, LayerTraits
 
-#: Activations that map the fixed-point grid to itself monotonically and keep 0.
-FLOOR_COMMUTING = ('relu', 'linear')
+#: Keras activations with an exact fixed-point form when applied to an exact value (the range rules below).
+EXACT_ACTIVATIONS = ('linear', 'relu')
+#: Activations that map the fixed-point grid to itself monotonically and keep 0: every exact one.
+FLOOR_COMMUTING = EXACT_ACTIVATIONS
 
 
 def _activation_range(node, inputs):

@@ -6,10 +6,10 @@ import numpy as np
 from hls4ml.model.layers import GlobalPooling1D, GlobalPooling2D, Layer, Pooling1D, Pooling2D, Reshape
 
 from ...errors import UnsupportedLayerError
+from ...graph import is_stream, output_nodes
 from ...layers.windows import PAD_SIDES, average_counts, pool_windows
 from ...precision import interval as iv
 from ..counts import op_width, requant_luts
-from ..graph import is_stream, output_nodes
 from ..traits import Declarations, Floor, LayerTraits
 
 POOLING = (Pooling1D, Pooling2D, GlobalPooling1D, GlobalPooling2D)

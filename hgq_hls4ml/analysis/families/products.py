@@ -8,6 +8,8 @@ adder graph, traced again with the package hls4ml built it with (:mod:`hgq_hls4m
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hls4ml.model.layers import BatchNormalization, Conv1D, Conv2D, Dense, Einsum, EinsumDense
 
@@ -128,10 +130,10 @@ _CONV = LayerTraits(range=_conv_range, floor=Floor.CAST, counts=_conv_counts, fu
 
 TRAITS: Declarations = {
     Dense: _DENSE,
-    HGQDense: _DENSE,
+    HGQDense: replace(_DENSE, exact_accumulators=True),
     Conv1D: _CONV,
     Conv2D: _CONV,
-    HGQConv: _CONV,
+    HGQConv: replace(_CONV, exact_accumulators=True),
     EinsumDense: LayerTraits(range=_einsum_dense_range, floor=Floor.CAST, counts=_einsum_dense_counts),
     Einsum: LayerTraits(
         range=_einsum_range,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 from hls4ml.model.layers import Input
 
+from ...graph import output_type
 from ...hls4ml_api import FixedPointQuantizer
-from ...layers.quantize import HGQQuantize
+from ...layers.element_quantizer import HGQQuantize
 from ...precision import interval as iv
 from ..counts import mode_count, range_widths
-from ..graph import output_type
-from ..traits import Declarations, LayerTraits
+from ..traits import Declarations, LayerTraits, elementwise_sources
 
 
 def output_shape(node) -> tuple[int, ...]:
@@ -46,6 +46,8 @@ def _upstream_counts(node: FixedPointQuantizer, inputs, out):
 
 TRAITS: Declarations = {
     Input: LayerTraits(range=_input_range, counts=lambda node, inputs, out: {}, fuses_quantizer=True),
-    HGQQuantize: LayerTraits(range=_quantize_range, counts=_quantize_counts, widths=ranged_widths),
+    HGQQuantize: LayerTraits(
+        range=_quantize_range, counts=_quantize_counts, widths=ranged_widths, quantizer_sources=elementwise_sources
+    ),
     FixedPointQuantizer: LayerTraits(range=None, counts=_upstream_counts, widths=_upstream_widths),
 }

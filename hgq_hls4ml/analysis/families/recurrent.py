@@ -42,4 +42,8 @@ def _counts(node: HGQRecurrent, inputs, out):
     }
 
 
-TRAITS: Declarations = {HGQRecurrent: LayerTraits(range=_range, counts=_counts)}
+TRAITS: Declarations = {
+    HGQRecurrent: LayerTraits(
+        range=_range, counts=_counts, materialize=lambda node, x: {'hgq_input_range': step_input_range(x)}
+    ),
+}

@@ -42,4 +42,6 @@ def _range(node: HGQSoftmax, inputs):
     return iv.QInterval(np.where(keep, y.lo, 0.0), np.where(keep, y.hi, 0.0), np.where(keep, y.f, NO_BITS))
 
 
-TRAITS: Declarations = {HGQSoftmax: LayerTraits(range=_range)}
+TRAITS: Declarations = {
+    HGQSoftmax: LayerTraits(range=_range, materialize=lambda node, x: {'exp': exponent_part(node, x)}),
+}

@@ -10,7 +10,7 @@ from ...layers.unary_lut import HGQUnaryLUT, is_constant, table_range, table_typ
 from ...precision import interval as iv
 from ...precision.fixed import NO_BITS, frac_bits
 from ..counts import mode_count, op_width
-from ..traits import Declarations, LayerTraits
+from ..traits import Declarations, LayerTraits, elementwise_sources
 from .quantizers import ranged_widths
 
 
@@ -51,7 +51,16 @@ def _sum_counts(node: HGQTableSum, inputs, out):
 
 TRAITS: Declarations = {
     HGQUnaryLUT: LayerTraits(
-        range=lambda node, inputs: part_range(node.attributes), counts=_lut_counts, widths=ranged_widths
+        range=lambda node, inputs: part_range(node.attributes),
+        counts=_lut_counts,
+        widths=ranged_widths,
+        quantizer_sources=elementwise_sources,
     ),
-    HGQTableSum: LayerTraits(range=_sum_range, counts=_sum_counts, widths=ranged_widths),
+    HGQTableSum: LayerTraits(
+        range=_sum_range,
+        counts=_sum_counts,
+        widths=ranged_widths,
+        exact_accumulators=True,
+        quantizer_sources=lambda node: np.asarray(node.source).ravel(),  # each term reads the element it names
+    ),
 }

@@ -11,7 +11,7 @@ import numpy as np
 from ...precision import interval as iv
 from ...precision.fixed import FixedType, element_type, union_type
 from ..activation_table import ActivationTable, ByRuns, ByTable, lookup_values, lookups_range
-from ..quantize import element_cast
+from ..element_quantizer import element_cast
 from ..unary_lut import is_constant, literal, lookup, table_decl
 from .spec import QuantizerSpec
 

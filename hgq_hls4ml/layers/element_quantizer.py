@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..analysis.graph import input_type
+from ..graph import input_type
 from ..precision.fixed import FixedType, element_type, rounding_safe_source, wrap_sm_mismatch
 from .codegen import QUANTIZE_TO, QUANTIZE_VIA, ElementwiseLayer, GeneratedFunctionTemplate, element_source
 

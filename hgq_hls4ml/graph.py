@@ -1,10 +1,11 @@
-"""Read-only queries on an hls4ml graph: neighbours, element types, and what our passes decided for a node."""
+"""Read-only queries on an hls4ml graph that every stage needs: whether the graph is ours, neighbours, element types,
+and what our passes decided for a node. Imports nothing of the package but the precision math."""
 
 from __future__ import annotations
 
 from hls4ml.model.layers import Input, Layer
 
-from ..precision.fixed import FixedType, from_precision
+from .precision.fixed import FixedType, from_precision
 
 
 def input_nodes(node: Layer) -> list[Layer]:
@@ -44,9 +45,47 @@ def fused_quantizer(node: Layer) -> tuple[int, int, int, str, str] | None:
     return node.get_attr('hgq_fused_quantizer')
 
 
+def element_accumulators(node: Layer) -> list[FixedType | None] | None:
+    """The accumulator type of each output element, flat (``None``: constantly zero), of a node summing each in a
+    type of its own (set by ``hgq_exact_types``); ``None`` for every other node."""
+    return node.get_attr('hgq_accumulators')
+
+
 def truncated_frac(node: Layer) -> int | None:
     """Fractional bits the node's result keeps (floored) because no consumer reads lower bits, if set."""
     return node.get_attr('hgq_truncate_frac')
+
+
+#: ModelGraph attribute set once the graph is known to come from our handlers.
+GRAPH_MARK = '_hgq_hls4ml_graph'
+#: The hls4ml class of our per-element quantizer (it need not carry a source tag: see :func:`is_hgq_graph`).
+QUANTIZER_CLASS = 'HGQQuantize'
+
+
+def is_tagged(node: Layer) -> bool:
+    """Whether the node carries what our handlers put on theirs (an ``HGQQuantize``, a source tag)."""
+    return node.class_name == QUANTIZER_CLASS or bool(node.get_attr('hgq_source_layer'))
+
+
+def has_tagged_nodes(model) -> bool:
+    """Whether some node of the graph still carries our handlers' tag."""
+    return any(is_tagged(n) for n in model.graph.values())
+
+
+def mark_graph(model) -> None:
+    """Remember, for good, that the graph came from our handlers (see :func:`is_hgq_graph`)."""
+    setattr(model, GRAPH_MARK, True)
+
+
+def is_hgq_graph(model) -> bool:
+    """True when the graph came from an HGQ2 model through hgq_hls4ml's handlers.
+
+    The handlers tag their nodes (``hgq_source_layer``), but hls4ml's own rewrites replace nodes without it (a
+    multidimensional ``Dense`` becomes a convolution, an io_stream ``Reshape`` a ``Repack``), and a folded
+    quantizer leaves no ``HGQQuantize`` behind: a graph can lose every tag. So ``hgq_mark_graph``, before hls4ml's
+    ``convert`` flow, marks the graph itself, for good.
+    """
+    return getattr(model, GRAPH_MARK, False) or has_tagged_nodes(model)
 
 
 #: Model configuration key (written to the project's ``hls4ml_config.yml``): the Keras backend the model was
