@@ -1,0 +1,25 @@
+"""Session fixtures: one compiled C++ program quantizing through ``hgq_minifloat_quantize`` per catalogue."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+
+import pytest
+
+from ..precision.ap_catalog import ApProgram
+from .catalog import ALL_FORMATS, FORMATS, Format, build
+
+
+def _fixture(formats: tuple[Format, ...], name: str) -> Callable:
+    @pytest.fixture(scope='session', name=name)
+    def program(tmp_path_factory: pytest.TempPathFactory) -> tuple[ApProgram, tuple[Format, ...]]:
+        if shutil.which('g++') is None:
+            pytest.skip('g++ is not available')
+        return build(tmp_path_factory.mktemp(name), formats), formats
+
+    return program
+
+
+minifloat_program = _fixture(FORMATS, 'minifloat_program')
+all_minifloat_program = _fixture(ALL_FORMATS, 'all_minifloat_program')
