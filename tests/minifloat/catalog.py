@@ -72,8 +72,7 @@ FORMATS: tuple[Format, ...] = _formats(
 )
 #: The slow tier: every ``(m, e)`` pair, ``e0`` cycling through its range, and the corners.
 ALL_FORMATS: tuple[Format, ...] = _formats(
-    [(m, e, E0_RANGE[(7 * n) % 17]) for n, (m, e) in enumerate((m, e) for m in M_RANGE for e in E_RANGE)]
-    + _corners()
+    [(m, e, E0_RANGE[(7 * n) % 17]) for n, (m, e) in enumerate((m, e) for m in M_RANGE for e in E_RANGE)] + _corners()
 )
 
 

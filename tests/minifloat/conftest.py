@@ -1,9 +1,11 @@
-"""Session fixtures: one compiled C++ program quantizing through ``hgq_minifloat_quantize`` per catalogue."""
+"""Session fixtures: one compiled C++ program quantizing through ``hgq_minifloat_quantize`` per catalogue; and
+HGQ2's default configs restored after each test that calls ``enable_minifloat``."""
 
 from __future__ import annotations
 
+import copy
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -23,3 +25,15 @@ def _fixture(formats: tuple[Format, ...], name: str) -> Callable:
 
 minifloat_program = _fixture(FORMATS, 'minifloat_program')
 all_minifloat_program = _fixture(ALL_FORMATS, 'all_minifloat_program')
+
+
+@pytest.fixture
+def pristine_configs() -> Iterator[None]:
+    """HGQ2's default configs as installed, restored after the test (enable_minifloat changes them in place)."""
+    from hgq.quantizer.config import default_configs
+
+    saved = {key: copy.copy(config) for key, config in default_configs.items()}
+    yield
+    for key, config in default_configs.items():
+        config.clear()
+        config.update(saved[key])

@@ -3,8 +3,6 @@ and builds, trains, saves and reloads bit-equal with it; a second call changes n
 
 from __future__ import annotations
 
-import copy
-
 import keras
 import numpy as np
 import pytest
@@ -13,16 +11,6 @@ from hgq.layers import QDense
 from hgq.quantizer.config import default_configs
 
 from hgq_hls4ml.minifloat.compat import enable_minifloat
-
-
-@pytest.fixture
-def pristine_configs():
-    """HGQ2's default configs as installed, restored after the test (enable_minifloat changes them in place)."""
-    saved = {key: copy.copy(config) for key, config in default_configs.items()}
-    yield
-    for key, config in default_configs.items():
-        config.clear()
-        config.update(saved[key])
 
 
 def float_model() -> keras.Model:
