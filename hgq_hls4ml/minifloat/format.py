@@ -23,6 +23,15 @@ def _ints(*a: ArrayLike) -> list[np.ndarray]:
     return [np.asarray(v, dtype=np.int64) for v in np.broadcast_arrays(*a)]
 
 
+def _format(m: ArrayLike, e: ArrayLike, e0: ArrayLike) -> list[np.ndarray]:
+    """``m, e, e0`` as broadcast integer arrays; ``m < 0`` (which HGQ2 allows) is refused: ``float_quantize_np``
+    then keeps one value per binade below the top one, not the "always zero" HGQ2's documentation states."""
+    m, e, e0 = _ints(m, e, e0)
+    if (m < 0).any() or (e < 0).any():
+        raise ValueError(f'minifloat formats need m >= 0 and e >= 0; got m down to {m.min()}, e down to {e.min()}')
+    return [m, e, e0]
+
+
 def exponent_range(e: ArrayLike, e0: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """``(e_low, e_high)``: the lowest and highest binade exponent (``e <= 1`` leaves the single binade ``e0``)."""
     e, e0 = _ints(e, e0)
@@ -32,7 +41,7 @@ def exponent_range(e: ArrayLike, e0: ArrayLike) -> tuple[np.ndarray, np.ndarray]
 
 def max_value(m: ArrayLike, e: ArrayLike, e0: ArrayLike) -> np.ndarray:
     """The largest magnitude, ``(2**(m+1) - 1) * 2**(e_high - m)``."""
-    m, e, e0 = _ints(m, e, e0)
+    m, e, e0 = _format(m, e, e0)
     _, e_high = exponent_range(e, e0)
     return (2.0 ** (m + 1) - 1) * 2.0 ** (e_high - m)
 
@@ -44,7 +53,7 @@ def quantize(x: ArrayLike, m: ArrayLike, e: ArrayLike, e0: ArrayLike) -> np.ndar
     binade: every ``x`` on a grid of ``2**-23`` or coarser (``docs/minifloat.md``, *Agreement*).
     """
     x = np.asarray(x, dtype=np.float64)
-    m, e, e0 = _ints(m, e, e0)
+    m, e, e0 = _format(m, e, e0)
     e_low, e_high = exponent_range(e, e0)
     ax = np.abs(x)
     binade = np.frexp(ax)[1].astype(np.int64) - 1
@@ -57,7 +66,7 @@ def exact_kif(m: ArrayLike, e: ArrayLike, e0: ArrayLike) -> tuple[np.ndarray, np
     """Per element, the ``(k, i, f)`` of the narrowest fixed-point type holding every value of the minifloat:
     a sign, ``e_high + 1`` integer bits (up to :func:`max_value`) and ``m - e_low`` fractional bits (its smallest
     subnormal step)."""
-    m, e, e0 = _ints(m, e, e0)
+    m, e, e0 = _format(m, e, e0)
     e_low, e_high = exponent_range(e, e0)
     return np.ones_like(m), e_high + 1, m - e_low
 
@@ -70,7 +79,7 @@ def exact_type(m: int, e: int, e0: int) -> FixedType:
 
 def value_range(m: ArrayLike, e: ArrayLike, e0: ArrayLike) -> QInterval:
     """Every value the minifloat quantizer can output, as a :class:`QInterval`."""
-    m, e, e0 = _ints(m, e, e0)
+    m, e, e0 = _format(m, e, e0)
     hi = max_value(m, e, e0)
     return QInterval(-hi, hi, exact_kif(m, e, e0)[2])
 
@@ -82,7 +91,7 @@ def quantize_interval(x: QInterval, m: ArrayLike, e: ArrayLike, e0: ArrayLike) -
     interval reaches, and, when nothing is rounded away, on ``x``'s own grid: the coarser of the two. A saturated
     output is :func:`max_value`, whose grid is that of the top binade.
     """
-    m, e, e0 = (np.broadcast_to(a, x.shape) for a in _ints(m, e, e0))
+    m, e, e0 = (np.broadcast_to(a, x.shape) for a in _format(m, e, e0))
     e_low, e_high = exponent_range(e, e0)
     lo, hi = quantize(x.lo, m, e, e0), quantize(x.hi, m, e, e0)
     nearest = np.where((x.lo <= 0) & (x.hi >= 0), 0.0, np.minimum(np.abs(x.lo), np.abs(x.hi)))

@@ -4,6 +4,7 @@ formats: the exact quantizer, the narrowest exact type, the value range and the 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from quantizers import float_quantize_np
@@ -85,3 +86,10 @@ def test_quantized_interval_holds_every_output_tightly(
     q = quantize(samples, *fmt)
     assert out.lo[0] == q.min() and out.hi[0] == q.max()
     assert frac_bits(q).max(initial=-(2**20)) <= out.f[0]
+
+
+def test_negative_mantissa_is_refused() -> None:
+    """HGQ2 allows ``m = -1``; the reference then keeps powers of two below the top binade, which no helper models."""
+    assert float_quantize_np(np.array([3.0]), -1, 3, 0)[0] != 0
+    with pytest.raises(ValueError, match='m >= 0'):
+        exact_type(-1, 3, 0)
