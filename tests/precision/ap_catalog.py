@@ -10,7 +10,7 @@ from __future__ import annotations
 import pathlib
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -128,7 +128,7 @@ AP_TYPES = pathlib.Path(hls4ml.__file__).parent / 'templates/vivado/ap_types'
 CXX = ('g++', '-O1', '-std=c++17', f'-I{AP_TYPES}')
 
 _PART = """#include <ap_fixed.h>
-
+{preamble}
 bool eval_part_{n}(int id, double x, double *out) {{
     switch (id) {{
 {cases}
@@ -167,12 +167,16 @@ def _case(entry: Entry) -> str:
     return f'    case {entry.id}: *out = {expr}; break;'
 
 
-def write_sources(entries: Sequence[Entry], directory: pathlib.Path, n_parts: int) -> list[pathlib.Path]:
+def write_sources(
+    entries: Sequence, directory: pathlib.Path, n_parts: int, case: Callable = _case, preamble: str = ''
+) -> list[pathlib.Path]:
+    """One ``main.cpp`` and ``n_parts`` translation units, each a ``switch`` of ``case(entry)`` lines after
+    ``preamble`` (an entry is anything with an ``id``; ``case`` sets ``double *out`` from ``double x``)."""
     chunks = [entries[p::n_parts] for p in range(n_parts)]
     sources = []
     for n, chunk in enumerate(chunks):
         src = directory / f'part_{n}.cpp'
-        src.write_text(_PART.format(n=n, cases='\n'.join(_case(e) for e in chunk)))
+        src.write_text(_PART.format(n=n, preamble=preamble, cases='\n'.join(case(e) for e in chunk)))
         sources.append(src)
     main = directory / 'main.cpp'
     decls = '\n'.join(f'bool eval_part_{n}(int id, double x, double *out);' for n in range(n_parts))
@@ -207,9 +211,15 @@ class ApProgram:
         return out
 
 
-def build_program(directory: pathlib.Path, entries: Sequence[Entry] = CATALOGUE, n_parts: int = 4) -> ApProgram:
+def build_program(
+    directory: pathlib.Path,
+    entries: Sequence = CATALOGUE,
+    n_parts: int = 4,
+    case: Callable = _case,
+    preamble: str = '',
+) -> ApProgram:
     """Compile every entry into one executable; translation units are compiled in parallel."""
-    main, *parts = write_sources(entries, directory, n_parts)
+    main, *parts = write_sources(entries, directory, n_parts, case, preamble)
     start = time.perf_counter()
     objs = [src.with_suffix('.o') for src in (main, *parts)]
     with ThreadPoolExecutor(max_workers=n_parts + 1) as pool:
