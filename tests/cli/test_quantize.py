@@ -57,7 +57,7 @@ def test_quantize_then_check(run_cli, float_files, tmp_path):
     assert checked.returncode == ExitCode.OK, checked.stderr
     assert (
         checked.stdout.splitlines()[-1]
-        == 'classifier: 6 quantizers on 200 samples; 0 of 5200 values overflow, in 0 quantizers (0 values wrap, in 0 '
+        == 'classifier: 6 quantizers on 200 samples; 0 of 2883 values overflow, in 0 quantizers (0 values wrap, in 0 '
         'quantizers); 0 uncalibrated quantizers'
     )
     np.save(tmp_path / 'far.npy', 8 * np.load(float_files.samples))
@@ -94,7 +94,7 @@ def test_without_samples_a_warning_and_random_calibration(run_cli, float_files, 
 @pytest.mark.parametrize(
     ('args', 'message'),
     [
-        (['--until', 'nope', '-o', 'q.keras'], "error: until='nope': model 'classifier' has no such layer"),
+        (['--until', 'nope', '-o', 'q.keras'], "error: --until nope: model 'classifier' has no such layer"),
         (['-o', 'q.h5'], "error: output file 'q.h5': the name must end in .keras"),
         (['-o', 'exists.keras'], "error: 'exists.keras' exists; pass --force to overwrite it"),
         (['--samples', 'none.npy', '-o', 'q.keras'], "error: samples file 'none.npy': no such file"),
