@@ -23,6 +23,7 @@ from .csim import VerifyReport, verify
 from .errors import (
     ArgumentError,
     CalibrationWarning,
+    Float32Warning,
     HGQHls4mlError,
     InputPortWarning,
     InputPrecisionError,
@@ -31,11 +32,13 @@ from .errors import (
     OutputDirError,
     PrecisionWarning,
     StrategyWarning,
+    SweepLockedError,
     UnsupportedLayerError,
 )
 from .options import MAX_TABLE_BITS, table_limit
 from .plugin import PluginStatus, plugin_status
 from .ptq import CheckReport, QuantizeReport, check, quantize
+from .sweep import SweepResult, sweep
 
 __version__ = '0.1.0'
 
@@ -43,6 +46,7 @@ __all__ = [
     'MAX_TABLE_BITS',
     'ArgumentError',
     'CalibrationWarning',
+    'Float32Warning',
     'CheckReport',
     'CostReport',
     'HGQHls4mlError',
@@ -55,6 +59,8 @@ __all__ = [
     'PluginStatus',
     'QuantizeReport',
     'StrategyWarning',
+    'SweepLockedError',
+    'SweepResult',
     'UnsupportedLayerError',
     'VerifyReport',
     'check',
@@ -62,6 +68,7 @@ __all__ = [
     'cost',
     'plugin_status',
     'quantize',
+    'sweep',
     'table_limit',
     'verify',
 ]

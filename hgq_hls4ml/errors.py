@@ -68,6 +68,10 @@ class ConfigError(HGQHls4mlError, ValueError):
     """A YAML/dict configuration is invalid."""
 
 
+class SweepLockedError(HGQHls4mlError, RuntimeError):
+    """Another sweep holds the results folder (its lock); two sweeps never write one folder at once."""
+
+
 class ProjectError(HGQHls4mlError, FileNotFoundError):
     """A directory is not a buildable hls4ml project (missing, or without ``build_prj.tcl`` / ``project.tcl``)."""
 
@@ -98,6 +102,11 @@ class PluginInactiveError(HGQHls4mlError, RuntimeError):
 
 class StrategyWarning(UserWarning):
     """A layer asked for a strategy hls4ml has no implementation of builds with another (named, with the reason)."""
+
+
+class Float32Warning(UserWarning):
+    """Keras's float32 arithmetic may round where the firmware computes exactly (window sums of an average beyond
+    float32's 24 significant bits), so the firmware may differ from Keras there."""
 
 
 class CalibrationWarning(UserWarning):

@@ -47,3 +47,17 @@ def fused_quantizer(node: Layer) -> tuple[int, int, int, str, str] | None:
 def truncated_frac(node: Layer) -> int | None:
     """Fractional bits the node's result keeps (floored) because no consumer reads lower bits, if set."""
     return node.get_attr('hgq_truncate_frac')
+
+
+#: Model configuration key (written to the project's ``hls4ml_config.yml``): the Keras backend the model was
+#: converted on, whose float32 arithmetic the firmware reproduces where Keras rounds (averages).
+KERAS_BACKEND_KEY = 'HGQKerasBackend'
+
+
+def float32_averages(model) -> dict[str, str]:
+    """Nodes computing a float32 average as a Keras backend does: name -> its arithmetic."""
+    return {
+        n.name: n.get_attr('hgq_average_arithmetic')
+        for n in model.graph.values()
+        if n.get_attr('hgq_average_arithmetic') is not None and n.class_name.startswith('HGQ')
+    }

@@ -15,6 +15,8 @@ from .. import __version__
 from ..options import cli_spelling
 from ..process import Terminated, terminate_as_interrupt
 from ..ptq.base import MAX_BITS, MIN_BITS
+from ..sweep.command import add_arguments as add_sweep_arguments
+from ..sweep.command import run_sweep
 from ..vitis import BUILD_STEPS, STEP_TITLES
 from .commands import (
     DEFAULT_STEP,
@@ -253,6 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('model', metavar='MODEL.keras', help='saved HGQ2 Keras model')
     p.add_argument('--data', required=True, metavar='X.npy', help=DATA_HELP)
     p.add_argument('--json', action='store_true', help='print JSON instead of a table')
+
+    p = _add(
+        sub,
+        'sweep',
+        run_sweep,
+        'convert, verify and cost (and synthesize) many models under many configurations on a Dask cluster',
+        epilog="exit status 0 only if every job finished BIT-EXACT; needs pip install 'hgq-hls4ml[sweep]'.",
+    )
+    add_sweep_arguments(p, _number(int, 'a whole number >= 1', lambda value: value >= 1))
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import mkdtemp
@@ -10,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import Float32Warning
 from .samples import checked_samples
 
 
@@ -41,6 +43,7 @@ class VerifyReport:
     hgq_nodes: int = 0
     port_mismatches: int = 0
     ports: dict[str, str] = field(default_factory=dict)
+    backend_note: str = ''
 
     @property
     def exact_fraction(self) -> float:
@@ -78,6 +81,8 @@ class VerifyReport:
                 f'changes the float inputs (Keras on the inputs converted to it equals the firmware), '
                 f'{self.other_mismatches} otherwise'
             )
+        if self.backend_note:
+            lines.append(f'  {self.backend_note}')
         lines += [
             '  times: ' + ', '.join(f'{k} {v:.2f}s' for k, v in self.times.items()),
         ]
@@ -102,6 +107,25 @@ def at_keras_precision(a: np.ndarray) -> np.ndarray:
     that no quantizer reads) compares with Keras's float32 result as Keras would have rounded it.
     """
     return np.asarray(a, dtype=np.float64).astype(np.float32).astype(np.float64)
+
+
+def backend_note(hls_model) -> str:
+    """Why the firmware may differ from Keras here: it was converted on another Keras backend, which computes some
+    of its float32 averages differently (empty if not)."""
+    import keras
+
+    from ..analysis.graph import KERAS_BACKEND_KEY, float32_averages
+    from ..precision.float32 import AVERAGE_ARITHMETIC
+
+    converted_on, here = hls_model.config.config.get(KERAS_BACKEND_KEY), keras.backend.backend()
+    other = {name: a for name, a in float32_averages(hls_model).items() if a != AVERAGE_ARITHMETIC.get(here)}
+    if converted_on in (None, here) or not other:
+        return ''
+    return (
+        f'converted on Keras backend {converted_on!r}, compared with Keras on {here!r}, which computes the float32 '
+        f'averages of {", ".join(other)} differently ({AVERAGE_ARITHMETIC.get(here, "unknown")} instead of '
+        f'{", ".join(sorted(set(other.values())))}); convert on {here!r} for firmware that matches it'
+    )
 
 
 def _predict_firmware(hls_model, xs: list[np.ndarray]) -> Any:
@@ -174,6 +198,9 @@ def verify(
         t0 = time.perf_counter()
         hls_model = convert(model, out_dir, io_type=io_type, backend=backend, trace=trace_on_mismatch, **convert_kwargs)
         times['convert'] = time.perf_counter() - t0
+    note = backend_note(hls_model)
+    if note:
+        warnings.warn(note, Float32Warning, stacklevel=2)
     t0 = time.perf_counter()
     hls_model.compile()
     times['compile'] = time.perf_counter() - t0
@@ -198,6 +225,7 @@ def verify(
         ),
         port_mismatches=port_mismatches,
         ports=ports,
+        backend_note=note,
     )
     if not report.exact_given_port and trace_on_mismatch:
         report.divergence = first_divergence(model, hls_model, xs if ported is None else ported)

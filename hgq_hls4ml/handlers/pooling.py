@@ -1,19 +1,21 @@
 """HGQ2 max/average pooling (1D, 2D, 3D, global) -> hls4ml ``Pooling1D/2D`` and ``GlobalPooling1D/2D``.
 
-Averages of any window size convert exactly (see :func:`..precision.interval.average`). hls4ml has no 3D pooling.
-A window's maximum is the maximum of its per-axis maxima, and a power-of-two window's average the average of its
-per-axis averages (exact, no rounding before the layer's output quantizer; other 3D windows are refused), so 3D
-pooling becomes a 2D pooling over (depth, height) with width and channels merged, then one over (rows, width) with
-a window of one row; global 3D pooling is a global 1D pooling over the flattened positions. Reshapes are free.
+Averages over element counts that are not all powers of two are computed as the active Keras backend computes them
+in float32 (:mod:`..layers.average`, whose classes they become). hls4ml has no 3D pooling. A window's maximum is the
+maximum of its per-axis maxima, and a power-of-two window's average the average of its per-axis averages (exact, no
+rounding before the layer's output quantizer; other 3D windows are refused), so 3D pooling becomes a 2D pooling over
+(depth, height) with width and channels merged, then one over (rows, width) with a window of one row; global 3D
+pooling is a global 1D pooling over the flattened positions. Reshapes are free.
 """
 
 from __future__ import annotations
 
-from math import log2
+from math import log2, prod
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..precision.float32 import average_arithmetic
 from .base import NodeConfig, chain_configs, node_config
 from .conv import padding_amounts, window_geometry
 from .qlayer import QLayerHandler
@@ -22,6 +24,12 @@ if TYPE_CHECKING:
     import keras
 
 _P = 'hgq.layers.pooling.'
+
+
+def keras_backend() -> str:
+    import keras
+
+    return keras.backend.backend()
 
 
 def is_global(layer: keras.Layer) -> bool:
@@ -51,10 +59,23 @@ def window_counts(
 
 
 def odd_counts(layer: keras.Layer) -> list[int]:
-    """The non-power-of-two numbers of elements a (non-global) pooling layer's windows average."""
+    """The non-power-of-two numbers of elements a pooling layer's windows average."""
     in_shape, out_shape = tuple(layer.input.shape[1:]), tuple(layer.output.shape[1:])
-    counts = window_counts(in_shape[:-1], out_shape[:-1], layer.pool_size, layer.strides, layer.padding)
+    if is_global(layer):
+        counts = np.array(prod(in_shape[:-1]))
+    else:
+        counts = window_counts(in_shape[:-1], out_shape[:-1], layer.pool_size, layer.strides, layer.padding)
     return sorted({int(c) for c in counts.ravel() if not log2(c).is_integer()})
+
+
+def asymmetric_padding(layer: keras.Layer) -> bool:
+    """Whether ``same`` padding pads one side of some axis more than the other."""
+    if is_global(layer) or layer.padding != 'same':
+        return False
+    in_shape = tuple(layer.input.shape[1:-1])
+    return any(
+        len(set(padding_amounts('same', n, k, s))) > 1 for n, k, s in zip(in_shape, layer.pool_size, layer.strides)
+    )
 
 
 def pooling3d_nodes(layer: keras.Layer, in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> list:
@@ -94,13 +115,28 @@ class QPoolingHandler(QLayerHandler):
                     f'3D average over windows of {", ".join(map(str, odd))} elements; firmware 3D pooling averages '
                     'per axis, exact only for power-of-two windows'
                 )
+        if 'Average' in type(layer).__name__ and asymmetric_padding(layer) and keras_backend() == 'torch':
+            found.append(
+                "padding='same' with more padding on one side: Keras's torch backend then weighs the window's "
+                'elements unequally (not an average); convert on the jax or tensorflow backend, or pad evenly'
+            )
         return found
 
     def core(self, layer: keras.Layer, src: str, dst: str, in_shape, out_shape) -> list[NodeConfig]:
+        average = 'Average' in type(layer).__name__
+        if average:  # see ..layers.average: the class that computes Keras's float32 average
+            prefix = 'HGQ' if odd_counts(layer) else ''
+            arithmetic = {'hgq_average_arithmetic': average_arithmetic(keras_backend())}
         if len(in_shape) == 4:
-            return chain_configs(layer.name, src, dst, pooling3d_nodes(layer, in_shape, out_shape))
+            nodes = pooling3d_nodes(layer, in_shape, out_shape)
+            if average:
+                nodes = [(s, f'{prefix}{c}' if 'Pooling' in c else c, {**a, **arithmetic}) for s, c, a in nodes]
+            return chain_configs(layer.name, src, dst, nodes)
         class_name = type(layer).__name__[1:]  # QMaxPooling2D -> MaxPooling2D (hls4ml's layer map)
         attrs: dict = {'n_filt': in_shape[-1], 'data_format': 'channels_last'}
+        if average:
+            class_name = prefix + class_name
+            attrs.update(arithmetic)
         if is_global(layer):
             if len(in_shape) == 2:
                 attrs['n_in'] = in_shape[0]

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from .average import (
+    HGQAveragePooling1D,
+    HGQAveragePooling2D,
+    HGQAveragePoolingConfigTemplate,
+    HGQAveragePoolingFunctionTemplate,
+    HGQGlobalAveragePooling1D,
+    HGQGlobalAveragePooling2D,
+)
 from .broadcast import HGQBroadcast, HGQBroadcastFunctionTemplate
 from .exact_accum import (
     ExactAccumulators,
@@ -43,10 +51,18 @@ LAYERS = (
     (HGQBroadcast, HGQBroadcastFunctionTemplate),
     (HGQStreamEinsumDense, HGQStreamEinsumDenseConfigTemplate, HGQStreamEinsumDenseFunctionTemplate),
     (HGQStreamEinsum, HGQStreamEinsumConfigTemplate, HGQStreamEinsumFunctionTemplate),
+    (HGQAveragePooling1D, HGQAveragePoolingConfigTemplate, HGQAveragePoolingFunctionTemplate),
+    (HGQAveragePooling2D,),
+    (HGQGlobalAveragePooling1D,),
+    (HGQGlobalAveragePooling2D,),
 )
 
 __all__ = [
     'LAYERS',
+    'HGQAveragePooling1D',
+    'HGQAveragePooling2D',
+    'HGQGlobalAveragePooling1D',
+    'HGQGlobalAveragePooling2D',
     'ExactAccumulators',
     'HGQConv',
     'HGQBroadcast',

@@ -9,7 +9,7 @@ from __future__ import annotations
 from math import prod
 
 import numpy as np
-from hls4ml.model.layers import Layer
+from hls4ml.model.layers import GlobalPooling1D, GlobalPooling2D, Layer
 
 #: Spatial axis names by number of spatial axes.
 AXES = {1: ('width',), 2: ('height', 'width'), 3: ('depth', 'height', 'width')}
@@ -70,3 +70,16 @@ def pool_index(node: Layer, spatial_in: tuple[int, ...], n_chan: int) -> np.ndar
     pix = window_pixels(node, spatial_in, 'pool')[..., None, :]
     chan = np.arange(n_chan)[:, None]
     return np.where(pix >= 0, pix * n_chan + chan, -1)
+
+
+def pool_windows(node: Layer, shape: tuple[int, ...]) -> np.ndarray:
+    """Flat input index of every (output element, window tap) of a pooling node over an input of ``shape``."""
+    if isinstance(node, (GlobalPooling1D, GlobalPooling2D)):
+        n_pix, n_chan = prod(shape[:-1]), shape[-1]
+        return np.arange(n_pix)[None, :] * n_chan + np.arange(n_chan)[:, None]  # (channel, pixel)
+    return pool_index(node, shape[:-1], shape[-1])
+
+
+def average_counts(index: np.ndarray) -> np.ndarray:
+    """Elements each window averages: hls4ml, like Keras, averages the unpadded elements only."""
+    return np.maximum((index >= 0).sum(axis=-1), 1)

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from hls4ml.model.optimizer import ModelOptimizerPass
 
+from ..analysis.graph import KERAS_BACKEND_KEY
 from ..errors import ConfigError
 from ..hls4ml_api import selected_optimizers
 from ..layers.quantize import HGQQuantize
@@ -36,14 +37,18 @@ def has_tagged_nodes(model) -> bool:
 
 
 class MarkGraph(ModelOptimizerPass):
-    """Pass ``hgq_mark_graph``: remember that the graph is ours while every node still carries its tag."""
+    """Pass ``hgq_mark_graph``: remember that the graph is ours while every node still carries its tag, and record
+    the Keras backend it was converted on (:data:`~..analysis.graph.KERAS_BACKEND_KEY`)."""
 
     def __init__(self, name: str | None = None):
         self.name = name or type(self).__name__
 
     def transform(self, model) -> bool:
         if has_tagged_nodes(model):
+            import keras
+
             setattr(model, GRAPH_MARK, True)
+            model.config.config[KERAS_BACKEND_KEY] = keras.backend.backend()
         return False
 
 

@@ -14,13 +14,16 @@ from hls4ml.model.layers import Input, Layer
 from hls4ml.model.types import FixedPrecisionType, NamedType
 
 from ..analysis.families import traits_of
-from ..analysis.families.pooling import POOLING, average_counts, feeds_padded_max_pooling, pool_windows
-from ..analysis.graph import fused_quantizer, input_nodes, truncated_frac
+from ..analysis.families.pooling import POOLING, feeds_padded_max_pooling
+from ..analysis.graph import fused_quantizer, input_nodes
 from ..analysis.ranges import NodeRange, accum_range, propagate
+from ..errors import Float32Warning
 from ..hls4ml_api import set_output_variable_type
 from ..layers import ExactAccumulators
+from ..layers.windows import pool_windows
 from ..precision import interval as iv
 from ..precision.fixed import FixedType, coarsen_types, rounding_safe_source, union_type
+from ..precision.float32 import sum_is_exact
 from .base import HGQModelPass
 
 #: Constant arrays of hls4ml layers whose types follow their values.
@@ -116,18 +119,20 @@ def signed(t: FixedType) -> FixedType:
     return t if t.signed else FixedType(True, t.width + 1, t.integer + 1, t.rounding, t.overflow)
 
 
-def warn_unquantized_average(node: Layer, in_shape: tuple[int, ...]) -> None:
-    """Warn where Keras's float32 quotient of a non-power-of-two average reaches the output unquantized."""
-    if node.get_attr('pool_op') != 'Average' or truncated_frac(node) is not None:
+def warn_inexact_float32_sums(node: Layer, x: iv.QInterval) -> None:
+    """Warn where Keras's float32 window sums of an average may round (its summation order is the backend's), so
+    that the firmware's exact sums may differ from them."""
+    if node.get_attr('pool_op') != 'Average':
         return
-    counts = average_counts(pool_windows(node, in_shape))
-    odd = sorted({int(c) for c in counts.ravel() if c & (c - 1)})
-    if odd:
+    magnitude = np.maximum(np.abs(x.lo), np.abs(x.hi))
+    bound = iv.window_sum(iv.QInterval(magnitude, magnitude, x.f), pool_windows(node, x.shape))
+    inexact = ~sum_is_exact(bound.hi, bound.f)
+    if inexact.any():
         warnings.warn(
-            f'{node.name}: averages over {", ".join(map(str, odd))} elements reach the output with no quantizer; '
-            'the firmware gives the quotient rounded to the nearest float32, while Keras may differ from it by one '
-            'float32 unit in the last place (its JAX backend multiplies by a rounded reciprocal). Quantize the '
-            "average (e.g. the next layer's input quantizer) for bit-exact firmware.",
+            f"{node.name}: {int(inexact.sum())} of its {inexact.size} window sums may need more than float32's 24 "
+            "significant bits, so Keras's float32 sums may round where the firmware's are exact; narrow the input "
+            "quantizers' bits (or use fewer elements per window) for bit-exact firmware",
+            Float32Warning,
             stacklevel=2,
         )
 
@@ -142,7 +147,7 @@ class ExactTypes(HGQModelPass):
                 padded = fused_quantizer(node) is None and feeds_padded_max_pooling(node)  # see fuse_quantizers
                 set_output_types(node, signed(result) if padded else result)
             if isinstance(node, POOLING):
-                warn_unquantized_average(node, ranges[input_nodes(node)[0].name].out.shape)
+                warn_inexact_float32_sums(node, ranges[input_nodes(node)[0].name].out)
             if 'accum_t' in node.attributes:
                 acc = accum_range(node, r.raw, [ranges[n.name].out for n in input_nodes(node)]).union_type()
                 acc = rounding_safe_source(acc, result) or acc  # see rounding_safe_source: an ap_types assertion

@@ -13,6 +13,7 @@ import numpy as np
 from quantizers.fixed_point.fixed_point_ops_np import get_fixed_quantizer_np
 
 from .fixed import NO_BITS, FixedType, frac_bits, kif_range, union_type
+from .float32 import keras_mean, mean_frac_bits
 
 
 @dataclass(frozen=True)
@@ -227,32 +228,19 @@ def window_sum(x: QInterval, index: np.ndarray) -> QInterval:
     return QInterval(win.lo.sum(axis=-1), win.hi.sum(axis=-1), win.f.max(axis=-1))
 
 
-#: Significant bits of a float32 (with the implicit one), below which its rounding midpoints lie one bit further.
-FLOAT32_SIGNIFICAND_BITS = 24
-
-
-def average(total: QInterval, counts: np.ndarray, read: int | None = None) -> QInterval:
-    """Range of ``total / counts`` (window sums over per-element element counts), as ``ap_fixed`` divides.
-
-    A power-of-two count divides exactly. Any other count ``c`` leaves a non-terminating binary fraction, which an
-    ``ap_fixed`` division truncates (toward zero) to the dividend's fractional bits ``F``. A quantizer floors the
-    quotient to ``read`` bits (``TRN``; ``RND`` floors after adding half an LSB, so it reads one bit more). ``s / c``
-    (``s`` on the ``2**-f_sum`` grid) lies at least ``2**-max(f_sum, read) / c`` from any ``2**-read`` grid point it
-    is not on, so with ``F = max(f_sum, read) + ceil(log2(c))`` the truncation never reaches such a point and the
-    floor of the truncated quotient is the floor of the exact one. Where no quantizer reads it (``read=None``, e.g. a
-    model output), the readers are float32's rounding midpoints, on the ``2**(e - 24)`` grid for ``|s / c|`` in
-    ``[2**e, 2**(e + 1))``; as ``|s / c| >= 2**-f_sum / c``, ``F = f_sum + 24 + 2 * ceil(log2(c))`` keeps the
-    truncated quotient on the same side of every midpoint, so it rounds to the float32 nearest to ``s / c``.
-    """
+def average(total: QInterval, counts: np.ndarray, arithmetic: str | None) -> QInterval:
+    """Range of Keras's float32 average of window sums ``total`` over per-element ``counts``, computed with the
+    Keras backend's ``arithmetic`` (:mod:`.float32`). A power-of-two count divides exactly; any other count gives
+    a float32 value, held exactly on the grid of :func:`.float32.mean_frac_bits`. Both arithmetics are monotone in
+    the sum, so the range's ends are the ends' averages."""
     counts = np.broadcast_to(np.asarray(counts, dtype=np.int64), total.shape)
     exact = (counts & (counts - 1)) == 0
     log2c = np.ceil(np.log2(counts)).astype(np.int64)
-    if read is None:
-        f_cut = total.f + 2 * log2c + FLOAT32_SIGNIFICAND_BITS
-    else:
-        f_cut = np.maximum(total.f, read) + log2c
-    f = np.where(total.is_zero, NO_BITS, np.where(exact, total.f + log2c, f_cut))
-    return QInterval(total.lo / counts, total.hi / counts, f)
+    lo, hi = total.lo / counts, total.hi / counts
+    if not exact.all():
+        lo, hi = (np.where(exact, a / counts, keras_mean(a, counts, arithmetic)) for a in (total.lo, total.hi))
+    f = np.where(exact, total.f + log2c, mean_frac_bits(total.f, counts))
+    return QInterval(lo, hi, np.where(total.is_zero, NO_BITS, f))
 
 
 def exact_kif(x: QInterval) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -27,7 +27,7 @@ from hgq_hls4ml.errors import (
     UnsupportedLayerError,
 )
 
-COMMANDS = ('convert', 'verify', 'build', 'report', 'config', 'quantize', 'check')
+COMMANDS = ('convert', 'verify', 'build', 'report', 'config', 'quantize', 'check', 'sweep')
 
 
 @pytest.mark.smoke
@@ -51,6 +51,7 @@ def test_top_level_help_lists_commands_and_exit_codes(run_cli):
         ('config', ['--output', '--force', '--io-type', '--part']),
         ('quantize', ['--output', '--force', '--samples', '--weight-bits', '--activation-bits', '--until', '--seed']),
         ('check', ['--data', '--json']),
+        ('sweep', ['--output', '--scheduler', '--workers', '--synth', '--vitis-path', '--plot']),
     ],
 )
 def test_command_help(run_cli, command, options):

@@ -365,31 +365,22 @@ def _nearest_float32(x: Fraction) -> np.float32:
 
 @settings(max_examples=400, deadline=None)
 @given(
-    m=st.integers(-(2**12), 2**12),
+    m=st.integers(-(2**16), 2**16),
     f_sum=st.integers(-2, 8),
-    c=st.integers(1, 24),
-    read=st.one_of(st.none(), st.integers(-2, 12)),
+    c=st.integers(1, 4100),
+    arithmetic=st.sampled_from(['reciprocal', 'division']),
 )
-@example(m=-92, f_sum=7, c=3, read=8)  # an RND reader one bit below the sum's grid (a csim mismatch once)
-@example(m=1, f_sum=0, c=7, read=None)  # a small quotient: float32's midpoints are finer than the sum's grid
-def test_average_truncated_like_ap_fixed_floors_like_the_exact_quotient(m, f_sum, c, read) -> None:
-    """ap_fixed's division truncates toward zero at the result's fractional bits; flooring that to the bits a
-    quantizer reads equals flooring the exact quotient, and with nothing read it rounds to the nearest float32."""
-    total = QInterval(np.array([m * 2.0**-f_sum]), np.array([m * 2.0**-f_sum]), np.array([f_sum]))
-    out = average(total, np.array([c]), read)
-    exact = Fraction(m, c) * Fraction(2) ** -f_sum
+@example(m=71, f_sum=3, c=30, arithmetic='reciprocal')  # issue 29: 8.875 / 30, one float32 ulp apart
+def test_average_is_keras_float32_average_on_its_grid(m, f_sum, c, arithmetic) -> None:
+    """The average of an exact sum is the float32 Keras computes (decided on exact fractions: the nearest float32
+    to ``s * fl32(1/c)`` or to ``s / c``), and it lies on the interval's grid."""
+    s = Fraction(m) * Fraction(2) ** -f_sum
+    total = QInterval(np.array([float(s)]), np.array([float(s)]), np.array([f_sum]))
+    out = average(total, np.array([c]), arithmetic)
     if m == 0:
-        assert out.f[0] == NO_BITS
+        assert out.f[0] == NO_BITS and out.lo[0] == 0
         return
-    f = int(out.f[0])
-    grid = Fraction(2) ** f
-    truncated = int(exact * grid) / grid  # int() of a Fraction truncates toward zero
-    assert out.lo[0] == out.hi[0] == pytest.approx(float(exact), rel=1e-12)
-    if c & (c - 1) == 0:
-        assert truncated == exact
-    elif read is None:
-        assert _nearest_float32(truncated) == _nearest_float32(exact)
-    else:
-        assert f >= read
-        scale_ = Fraction(2) ** read
-        assert (truncated * scale_).__floor__() == (exact * scale_).__floor__()
+    exact = s * Fraction(float(np.float32(1) / np.float32(c))) if arithmetic == 'reciprocal' else s / c
+    expected = exact if c & (c - 1) == 0 else Fraction(float(_nearest_float32(exact)))
+    assert Fraction(out.lo[0]) == Fraction(out.hi[0]) == expected
+    assert (expected * Fraction(2) ** int(out.f[0])).denominator == 1

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from math import prod
-
 import numpy as np
 from hls4ml.model.layers import GlobalPooling1D, GlobalPooling2D, Layer, Pooling1D, Pooling2D, Reshape
 
 from ...errors import UnsupportedLayerError
-from ...layers.windows import PAD_SIDES, pool_index
+from ...layers.windows import PAD_SIDES, average_counts, pool_windows
 from ...precision import interval as iv
 from ..counts import op_width, requant_luts
-from ..graph import is_stream, output_nodes, truncated_frac
+from ..graph import is_stream, output_nodes
 from ..traits import Declarations, Floor, LayerTraits
 
 POOLING = (Pooling1D, Pooling2D, GlobalPooling1D, GlobalPooling2D)
@@ -20,28 +18,6 @@ POOLING = (Pooling1D, Pooling2D, GlobalPooling1D, GlobalPooling2D)
 def pads(node: Layer) -> list[str]:
     """The padded sides of a pooling node's border."""
     return [side for sides in PAD_SIDES.values() for side in sides if node.get_attr(f'pad_{side}', 0)]
-
-
-def pool_windows(node: Layer, shape: tuple[int, ...]) -> np.ndarray:
-    """Flat input index of every (output element, window tap) of a pooling node over an input of ``shape``."""
-    if isinstance(node, (GlobalPooling1D, GlobalPooling2D)):
-        n_pix, n_chan = prod(shape[:-1]), shape[-1]
-        return np.arange(n_pix)[None, :] * n_chan + np.arange(n_chan)[:, None]  # (channel, pixel)
-    return pool_index(node, shape[:-1], shape[-1])
-
-
-def average_counts(index: np.ndarray) -> np.ndarray:
-    """Elements each window averages: hls4ml, like Keras, averages the unpadded elements only."""
-    return np.maximum((index >= 0).sum(axis=-1), 1)
-
-
-def pool_area(node: Layer) -> int:
-    """Number of elements one pooling window reduces."""
-    if isinstance(node, GlobalPooling1D):
-        return node.get_attr('n_in')
-    if isinstance(node, GlobalPooling2D):
-        return node.get_attr('in_height') * node.get_attr('in_width')
-    return node.get_attr('pool_width') * (node.get_attr('pool_height') or 1)
 
 
 def feeds_padded_max_pooling(node: Layer) -> bool:
@@ -68,11 +44,12 @@ def _range(node, inputs):
     index = pool_windows(node, x.shape)
     if node.get_attr('pool_op') == 'Max':
         return iv.window_max(x, index)
-    return iv.average(iv.window_sum(x, index), average_counts(index), truncated_frac(node))
+    return iv.average(iv.window_sum(x, index), average_counts(index), node.get_attr('hgq_average_arithmetic'))
 
 
 def _accum(node, raw: iv.QInterval, inputs: list[iv.QInterval]) -> iv.QInterval:
-    """The window values (max; io_stream casts them to the accumulator type) or the undivided sum (average)."""
+    """The window values (max; io_stream casts them to the accumulator type) or the sum and the average (average,
+    divided in place)."""
     x = inputs[0]
     if node.get_attr('pool_op') == 'Max':
         return iv.QInterval(
@@ -80,8 +57,7 @@ def _accum(node, raw: iv.QInterval, inputs: list[iv.QInterval]) -> iv.QInterval:
             np.array([x.hi.max(), raw.hi.max()]),
             np.array([x.f.max(), raw.f.max()]),
         )
-    n = pool_area(node)
-    return iv.QInterval(np.minimum(raw.lo * n, raw.lo), np.maximum(raw.hi * n, raw.hi), raw.f)
+    return iv.hull(iv.window_sum(x, pool_windows(node, x.shape)), raw)  # the sum, then the average in place
 
 
 def _floor(node) -> Floor:
