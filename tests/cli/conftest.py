@@ -58,7 +58,7 @@ def models(tmp_path_factory: pytest.TempPathFactory, jax_cache: Path) -> Models:
         env=cli_env(jax_cache),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # a loaded machine; building the models takes ~25 s of CPU
     )
     assert proc.returncode == 0, proc.stderr
     return Models(root / 'mlp.keras', root / 'unsupported.keras', root / 'plain.keras')

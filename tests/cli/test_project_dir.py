@@ -43,6 +43,12 @@ def test_the_lock_is_exclusive_and_released(tmp_path):
         pass
 
 
+def _interruptible() -> None:
+    """In the child: Ctrl-C's default action, as in a terminal's foreground job (a test runner started in the
+    background of a shell ignores SIGINT, and its children would inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_verify_removes_what_it_created(models, jax_cache, tmp_path, run_cli, sig):
     out = tmp_path / 'prj'
@@ -53,6 +59,7 @@ def test_an_interrupted_verify_removes_what_it_created(models, jax_cache, tmp_pa
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
     try:
         deadline = time.monotonic() + 120

@@ -110,7 +110,7 @@ def test_without_samples_a_warning_and_random_calibration(run_cli, float_files, 
 @pytest.mark.parametrize(
     ('args', 'message'),
     [
-        (['--until', 'nope', '-o', 'q.keras'], "error: until='nope': model 'classifier' has no such layer"),
+        (['--until', 'nope', '-o', 'q.keras'], "error: --until nope: model 'classifier' has no such layer"),
         (['-o', 'q.h5'], "error: output file 'q.h5': the name must end in .keras"),
         (['-o', 'exists.keras'], "error: 'exists.keras' exists; pass --force to overwrite it"),
         (['--samples', 'none.npy', '-o', 'q.keras'], "error: samples file 'none.npy': no such file"),
