@@ -250,7 +250,8 @@ def rewrite(path: Path, project: str, stamp: str) -> bool:
 
 
 class CsimBuildScript(ModelOptimizerPass):
-    """Writer pass ``hgq_csim_build_script``: our ``build_lib.sh`` in the projects of HGQ2 graphs (see the module)."""
+    """Writer pass ``hgq_csim_build_script``: our ``build_lib.sh`` in the projects of HGQ2 graphs (see the module),
+    and the batch entry points in their bridge (:mod:`hgq_hls4ml.csim.batch`)."""
 
     def __init__(self, name: str = PASS_NAME):
         self.name = name
@@ -260,5 +261,8 @@ class CsimBuildScript(ModelOptimizerPass):
 
         if not is_hgq_graph(model):
             return False
+        from .batch import add_batch_entry
+
+        add_batch_entry(model)
         script, project, stamp = hls4ml_api.csim_build_script(model)
         return rewrite(script, project, stamp)

@@ -501,20 +501,35 @@ def assert_bit_exact(
     what: str = '',
 ) -> None:
     """The check of every test comparing C simulation with Keras: the guard of :func:`keras_outputs`, then
-    ``hgq_hls4ml.verify`` finds the firmware's outputs equal to Keras's on every element.
+    ``hgq_hls4ml.verify`` finds the firmware's outputs equal to Keras's on every element, and the batched C
+    simulation (``hm.predict``, on several threads) equals hls4ml's per-sample path bit for bit.
 
-    Without ``hls_model``, ``verify`` converts ``model`` into ``out_dir`` with ``io_type``; with it (a model converted
-    otherwise: through hls4ml's own API, with a configuration), it compiles and runs that one (hls4ml's ``predict``).
-    ``what`` adds to the failure message.
+    Without ``hls_model``, ``model`` is converted into ``out_dir`` with ``io_type``; with it (a model converted
+    otherwise: through hls4ml's own API, with a configuration), that one is compiled and run. ``what`` adds to the
+    failure message.
     """
-    from hgq_hls4ml import verify
+    from hgq_hls4ml import convert, verify
 
     reference = keras_outputs(model, x)
     if hls_model is None:
         assert out_dir is not None, 'assert_bit_exact converts the model: give it out_dir'
-        report = verify(model, x, output_dir=out_dir, io_type=io_type)
-    else:
-        io_type = hls_model.config.get_config_value('IOType')
-        report = verify(model, x, hls_model=hls_model)
+        hls_model = convert(model, out_dir, io_type=io_type, trace=True)
+    io_type = hls_model.config.get_config_value('IOType')
+    report = verify(model, x, hls_model=hls_model)
     assert report.bit_exact, f'{model.name} ({io_type}){" " + what if what else ""}:\n{report}'
     assert report.n_elements == reference.size
+    assert_batch_equals_per_sample(hls_model, x)
+
+
+def assert_batch_equals_per_sample(hls_model, x: np.ndarray | list[np.ndarray]) -> None:
+    """The batched C simulation on three threads gives hls4ml's per-sample path's outputs bit for bit."""
+    from hgq_hls4ml import hls4ml_api
+    from hgq_hls4ml.csim.batch import has_batch_entry
+
+    assert has_batch_entry(hls_model), 'the library has no batch entry point'
+    xs = [np.asarray(a, dtype=np.float64) for a in (x if isinstance(x, (list, tuple)) else [x])]
+    arg = xs if len(xs) > 1 else xs[0]
+    per_sample = hls4ml_api.upstream_predict(hls_model, arg)
+    batched = hls_model.predict(arg, threads=3)
+    for a, b in zip(*(v if isinstance(v, list) else [v] for v in (per_sample, batched))):
+        assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b), 'batched != per-sample csim'
