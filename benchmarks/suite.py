@@ -77,6 +77,14 @@ def _svhn() -> tuple[keras.KerasTensor, keras.KerasTensor]:
     return inp, QDense(10)(keras.layers.Flatten()(x))
 
 
+def _jsc_small() -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    inp = keras.Input((16,))
+    x = QDense(64, activation='relu')(inp)
+    x = QDense(32, activation='relu')(x)
+    x = QDense(32, activation='relu')(x)
+    return inp, QDense(5)(x)
+
+
 def _mlp_1m() -> tuple[keras.KerasTensor, keras.KerasTensor]:
     inp = keras.Input((512,))
     x = QDense(1024, activation='relu')(inp)
@@ -111,6 +119,8 @@ SPEED = (
     Spec('svhn_cnn_stream', f'{_SVHN}, io_stream', _svhn, seed=2, io_type='io_stream'),
     Spec('mlp_1m', 'MLP 512-1024-512-10, heterogeneous', _mlp_1m, seed=6),
 )
+#: HGQ2's small jet tagger (the jet-substructure classifier of HGQ2's examples), the time-to-verdict model.
+JSC_SMALL = Spec('jsc_small', 'jet tagger MLP 16-64-32-32-5, heterogeneous', _jsc_small, seed=7)
 #: The convolutional models of the build benchmarks (``csim_build.py``, ``generated_code.py``): a two-layer CNN
 #: on 6x6x2 (the test suite's ``conv2d`` family), the digits example's CNN and the SVHN-sized one.
 CNNS = {

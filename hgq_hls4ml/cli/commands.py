@@ -8,6 +8,7 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CalibrationWarning, ConfigError, HGQHls4mlError, OutputDirError, ToolNotFoundError
+from ..progress import Progress, ProgressLine
 from .config import ProjectConfig, check_layer_names, dump_config, load_config, merge_hls_config, with_overrides
 from .exit_codes import ExitCode
 from .inputs import (
@@ -29,7 +31,6 @@ from .inputs import (
     make_output_dir,
     random_inputs,
 )
-from .progress import ProgressLine
 
 #: What ``build`` runs when no step option is given.
 DEFAULT_STEP = 'synth'
@@ -139,7 +140,10 @@ def run_convert(args: argparse.Namespace) -> ExitCode:
 
 def run_verify(args: argparse.Namespace) -> ExitCode:
     from ..csim import verify
+    from ..timing import Phases, since_process_start
 
+    phases = Phases(imports=since_process_start())  # Python, hls4ml and this package
+    started = time.perf_counter() - phases['imports']
     config = target_config(args)
     model_path = Path(args.model)
     check_file(model_path, 'model file')
@@ -148,19 +152,36 @@ def run_verify(args: argparse.Namespace) -> ExitCode:
     out = check_output_dir(Path(args.output), args.force) if args.output else None
     if shutil.which('g++') is None:
         raise ToolNotFoundError('g++ not found on PATH; verify compiles the firmware with g++ (install it)')
-    model = load_model(model_path)
-    hls_config = hls_config_for(model, config)
-    if args.data:
-        xs = load_inputs(Path(args.data), model)
-        source = f'{len(xs[0])} samples from {args.data}'
-    else:
-        xs = random_inputs(model, args.random, args.seed)
-        source = f'{args.random} random samples (normal, sigma {RANDOM_SCALE:g}, seed {args.seed})'
+    bars = Progress(not args.quiet)
+    with phases('imports'), bars.step('import Keras and HGQ2'):
+        import hgq  # noqa: F401  # which loading the model needs
+    with phases('load'), bars.step('load the model and the data'):
+        model = load_model(model_path)
+        if args.data:
+            xs = load_inputs(Path(args.data), model)
+            source = f'{len(xs[0])} samples from {args.data}'
+        else:
+            xs = random_inputs(model, args.random, args.seed)
+            source = f'{args.random} random samples (normal, sigma {RANDOM_SCALE:g}, seed {args.seed})'
+    with phases('convert'):
+        hls_config = hls_config_for(model, config)
     if out is not None:
         make_output_dir(out)
     with nullcontext(out) if out else tempfile.TemporaryDirectory(prefix='hgq_hls4ml_verify_') as project:
         with hls4ml_output(args.debug):
-            report = verify(model, xs, output_dir=project, hls_config=hls_config, **config.convert_kwargs())
+            report = verify(
+                model,
+                xs,
+                output_dir=project,
+                hls_config=hls_config,
+                threads=args.threads,
+                progress=bars,
+                **config.convert_kwargs(),
+            )
+    for name, seconds in report.times.items():
+        phases[name] = phases.get(name, 0.0) + seconds
+    phases['total'] = time.perf_counter() - started
+    report.times = phases
     print(f'model {model.name} ({model_path}), {config.io_type}, {source}')
     print(report)
     if out:

@@ -31,6 +31,7 @@ import os
 import shutil
 import threading
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,11 +40,14 @@ from typing import Any
 import numpy as np
 
 from .. import hls4ml_api
+from ..progress import Progress
 
 #: Environment variable giving the default number of threads (as for OpenMP programs).
 THREADS_ENV = 'OMP_NUM_THREADS'
 #: Fewest samples worth a thread of their own.
 MIN_CHUNK = 64
+#: Calls per thread when a progress bar follows the batch.
+PIECES = 50
 _CTYPES = {np.dtype(np.float32): ('float', ctypes.c_float), np.dtype(np.float64): ('double', ctypes.c_double)}
 
 
@@ -183,12 +187,15 @@ def _inputs(hls_model, x: Any, n_inputs: int) -> tuple[list[np.ndarray], int] | 
     return [np.ascontiguousarray(a, dtype=xs[0].dtype).reshape(n, s) for a, s in zip(xs, sizes)], n
 
 
-def predict(hls_model, x: Any, *args: Any, threads: int | None = None, **kwargs: Any) -> Any:
+def predict(
+    hls_model, x: Any, *args: Any, threads: int | None = None, progress: bool | Progress = False, **kwargs: Any
+) -> Any:
     """hls4ml's ``ModelGraph.predict`` (same inputs, same outputs, bit for bit) through the batch entry points.
 
     ``threads``: how many threads share the batch (default: ``OMP_NUM_THREADS``, else every core this process may
-    use); each gets at least :data:`MIN_CHUNK` samples. A library without the entry points (a project written
-    before them, an unknown build script) and any other argument go to hls4ml's own ``predict``.
+    use); each gets at least :data:`MIN_CHUNK` samples. ``progress``: a progress bar of the samples on a terminal
+    (:mod:`hgq_hls4ml.progress`). A library without the entry points (a project written before them, an unknown
+    build script) and any other argument go to hls4ml's own ``predict``.
     """
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise ValueError(f'threads must be a whole number >= 1, got {threads!r}')
@@ -207,20 +214,25 @@ def predict(hls_model, x: Any, *args: Any, threads: int | None = None, **kwargs:
     if wanted > len(libraries) and copies.shared_state:
         warnings.warn(f'hgq_hls4ml: C simulation on one thread: {copies.shared_state}', stacklevel=2)
     bounds = np.linspace(0, n, len(libraries) + 1).astype(int)
+    progress = progress if isinstance(progress, Progress) else Progress(progress)
+    # with a progress bar, each thread's share in about PIECES calls, so that the bar moves
+    piece = max(MIN_CHUNK, -(-n // (len(libraries) * PIECES))) if progress.enabled else n
 
-    def run(k: int) -> None:
-        lo, hi = bounds[k], bounds[k + 1]
-        if hi > lo:
-            fn = getattr(libraries[k], f'{project}_batch_{ctype_name}')
-            fn.restype = None
-            fn.argtypes = [ctypes.POINTER(ctype)] * (len(xs) + len(ys)) + [ctypes.c_ulong]
+    def run(k: int, advance: Callable[[float], None]) -> None:
+        fn = getattr(libraries[k], f'{project}_batch_{ctype_name}')
+        fn.restype = None
+        fn.argtypes = [ctypes.POINTER(ctype)] * (len(xs) + len(ys)) + [ctypes.c_ulong]
+        for lo in range(bounds[k], bounds[k + 1], piece):
+            hi = min(lo + piece, bounds[k + 1])
             fn(*(a[lo:hi].ctypes.data_as(ctypes.POINTER(ctype)) for a in xs + ys), hi - lo)
+            advance(hi - lo)
 
-    if len(libraries) == 1:
-        run(0)
-    else:
-        with ThreadPoolExecutor(len(libraries)) as pool:
-            list(pool.map(run, range(len(libraries))))
+    with progress.step(f'C simulation ({len(libraries)} thread{"s" * (len(libraries) > 1)})', total=n) as advance:
+        if len(libraries) == 1:
+            run(0, advance)
+        else:
+            with ThreadPoolExecutor(len(libraries)) as pool:
+                list(pool.map(run, range(len(libraries)), [advance] * len(libraries)))
     return _shaped(ys, n)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hgq_hls4ml.cli.exit_codes import ExitCode
-from hgq_hls4ml.cli.progress import ProgressLine
+from hgq_hls4ml.progress import ProgressLine
 from hgq_hls4ml.vitis import Progress
 from tests.cli.helpers import error_lines
 from tests.vitis.fake_tool import FakeVitis, install_fake_vitis, make_project
