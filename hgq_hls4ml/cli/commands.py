@@ -279,6 +279,7 @@ def run_quantize(args: argparse.Namespace) -> ExitCode:
             per_channel=not args.per_tensor,
             until=args.until,
             seed=args.seed,
+            progress=not args.quiet,
         )
     for warning in caught:
         if issubclass(warning.category, CalibrationWarning):
@@ -301,6 +302,6 @@ def run_check(args: argparse.Namespace) -> ExitCode:
     check_file(model_path, 'model file')
     check_file(data_path, 'data file')
     model = load_model(model_path)
-    report = check(model, load_inputs(data_path, model))
+    report = check(model, load_inputs(data_path, model), progress=not args.quiet)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.table())
     return ExitCode.FAILED if report.problems else ExitCode.OK

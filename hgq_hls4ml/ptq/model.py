@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ArgumentError, CalibrationWarning, UnsupportedLayerError
+from ..progress import Progress
 from .base import MAX_BITS, MIN_BITS, Context, Widths, input_arrays, input_name
 
 if TYPE_CHECKING:
@@ -176,6 +177,7 @@ def quantize(
     per_channel: bool = True,
     until: str | None = None,
     seed: int = 0,
+    progress: bool | Progress = False,
 ) -> keras.Model:
     """An HGQ2 model computing what the float ``model`` computes, in fixed point, for ``hgq_hls4ml.convert``.
 
@@ -189,7 +191,8 @@ def quantize(
     A layer with no HGQ2 equivalent raises :class:`UnsupportedLayerError` listing every such layer, before anything
     is built; so does a mapped layer the firmware cannot take (a dilated convolution, say). The returned model's
     ``quantize_report`` (:class:`QuantizeReport`) says what was folded and left out, and the argmax agreement and
-    largest difference with the float model on the samples.
+    largest difference with the float model on the samples. ``progress``: progress of the calibration and of the
+    comparison on a terminal's stderr.
     """
     from ..convert import check_keras_model
     from ..handlers.precheck import class_path
@@ -222,9 +225,12 @@ def quantize(
     xs, random = _samples(samples, graph, inputs, seed)
     qmodel = _build(graph, kept, outputs, inputs, ctx)
     _check_firmware(qmodel, {c.layer.name: type(c.layer).__name__ for c in kept})
-    calibrate(qmodel, _one(xs), widths.activation_bits)
-    quantized = _as_list(qmodel.predict(_one(xs), verbose=0))
-    agreement, error = compare(_reference(graph, inputs, outputs, ctx, xs), quantized)
+    bars = progress if isinstance(progress, Progress) else Progress(progress)
+    with bars.step('calibrate'):
+        calibrate(qmodel, _one(xs), widths.activation_bits)
+    with bars.step('compare with the float model'):
+        quantized = _as_list(qmodel.predict(_one(xs), verbose=0))
+        agreement, error = compare(_reference(graph, inputs, outputs, ctx, xs), quantized)
     qmodel.quantize_report = QuantizeReport(
         model=model.name,
         weight_bits=widths.weight_bits,
