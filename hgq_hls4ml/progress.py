@@ -56,8 +56,17 @@ def _ignore(units: float) -> None:
 
 @contextmanager
 def _shown_after(bar: Any, delay: float) -> Iterator[None]:
-    """Start ``bar`` once the block has run ``delay`` seconds (a timer thread), stop it at the end."""
+    """Start ``bar`` once the block has run ``delay`` seconds (a timer thread; at once without a delay), stop it at
+    the end."""
     import threading
+
+    if delay <= 0:
+        bar.start()
+        try:
+            yield
+        finally:
+            bar.stop()
+        return
 
     lock = threading.Lock()
     done = False

@@ -3,7 +3,6 @@ their own library copy, and gives hls4ml's per-sample outputs bit for bit (every
 that too, through ``assert_bit_exact``); the build reports its steps; progress bars show on terminals only."""
 
 import io
-import time
 
 import numpy as np
 import pytest
@@ -91,6 +90,12 @@ def test_progress_shows_on_terminals_only(stream_model):
     assert bars.enabled
     with bars.step('a long step', total=2) as advance:
         advance(1)
-        time.sleep(0.5)  # the bar shows from a timer thread
     hm.predict(x, threads=1, progress=bars)
     assert 'a long step' in tty.getvalue() and 'C simulation (1 thread)' in tty.getvalue()
+
+
+def test_a_step_shorter_than_the_delay_shows_nothing():
+    tty = _Terminal()
+    with Progress(True, stream=tty, delay=60.0).step('quick', total=1) as advance:
+        advance(1)
+    assert tty.getvalue() == ''
