@@ -77,6 +77,14 @@ def _svhn() -> tuple[keras.KerasTensor, keras.KerasTensor]:
     return inp, QDense(10)(keras.layers.Flatten()(x))
 
 
+def _jsc_small() -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    inp = keras.Input((16,))
+    x = QDense(64, activation='relu')(inp)
+    x = QDense(32, activation='relu')(x)
+    x = QDense(32, activation='relu')(x)
+    return inp, QDense(5)(x)
+
+
 def _mlp_1m() -> tuple[keras.KerasTensor, keras.KerasTensor]:
     inp = keras.Input((512,))
     x = QDense(1024, activation='relu')(inp)
@@ -95,6 +103,8 @@ class Spec:
     homogeneous: bool = False
     quick: bool = False
     io_type: str = 'io_parallel'
+    #: Overflow mode of the activations (``WRAP``: calibrated on the samples by :func:`calibrated`).
+    overflow: str = 'SAT'
 
 
 SUITE = (
@@ -111,6 +121,10 @@ SPEED = (
     Spec('svhn_cnn_stream', f'{_SVHN}, io_stream', _svhn, seed=2, io_type='io_stream'),
     Spec('mlp_1m', 'MLP 512-1024-512-10, heterogeneous', _mlp_1m, seed=6),
 )
+#: HGQ2's small jet tagger (the jet-substructure classifier of HGQ2's examples), the time-to-verdict model.
+JSC_SMALL = Spec(
+    'jsc_small', 'jet tagger MLP 16-64-32-32-5, heterogeneous, WRAP calibrated', _jsc_small, seed=7, overflow='WRAP'
+)
 #: The convolutional models of the build benchmarks (``csim_build.py``, ``generated_code.py``): a two-layer CNN
 #: on 6x6x2 (the test suite's ``conv2d`` family), the digits example's CNN and the SVHN-sized one.
 CNNS = {
@@ -124,13 +138,17 @@ def build(spec: Spec) -> keras.Model:
     """The seeded model: kif SAT/RND activations, kbi weights, every bit-width drawn at random."""
     keras.utils.set_random_seed(spec.seed)
     with (
-        QuantizerConfigScope(place='datalane', default_q_type='kif', overflow_mode='SAT', round_mode='RND'),
+        QuantizerConfigScope(place='datalane', default_q_type='kif', overflow_mode=spec.overflow, round_mode='RND'),
         QuantizerConfigScope(place=('weight', 'bias'), default_q_type='kbi'),
     ):
         inp, out = spec.trunk()
         model = keras.Model(inp, out, name=spec.name)
     model(np.zeros((1, *inp.shape[1:]), dtype=np.float32))
     randomise_bits(model, np.random.default_rng(spec.seed), homogeneous=spec.homogeneous)
+    if spec.overflow == 'WRAP':
+        from hgq.utils import trace_minmax
+
+        trace_minmax(model, sample_inputs(model, spec), verbose=False)
     return model
 
 

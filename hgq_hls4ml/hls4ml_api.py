@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from types import MethodType
 from typing import Any
 
 from hls4ml.model.optimizer import ModelOptimizerPass
@@ -24,7 +25,11 @@ __all__ = [
     'OwnedStage',
     'add_to_flow',
     'add_to_writer_flows',
+    'bind_predict',
+    'csim_bridge',
     'csim_build_script',
+    'csim_io',
+    'csim_library',
     'default_function_params',
     'format_as_io_parallel',
     'set_layer_strategy',
@@ -38,6 +43,7 @@ __all__ = [
     'run_flow_before',
     'selected_optimizers',
     'set_output_variable_type',
+    'upstream_predict',
 ]
 
 #: The hls4ml flow that holds the ``bit_exact`` stage, and that stage's name.
@@ -109,6 +115,37 @@ def csim_build_script(model) -> tuple[Path, str, str]:
 def project_dir(model) -> Path:
     """The directory hls4ml writes the model's project into."""
     return Path(model.config.get_output_dir())
+
+
+def csim_bridge(model) -> tuple[Path, str]:
+    """The project's C-simulation bridge (``<output_dir>/<project>_bridge.cpp``, hls4ml's ``write_bridge``: the
+    ``extern "C"`` wrappers ``<project>_float``/``_double`` taking the inputs then the outputs, flat) and the project
+    name."""
+    project = model.config.get_project_name()
+    return Path(model.config.get_output_dir()) / f'{project}_bridge.cpp', project
+
+
+def csim_io(model) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """``(name, size)`` of the model's inputs and outputs, in the order of the bridge's wrapper arguments."""
+    return (
+        [(v.name, int(v.size())) for v in model.get_input_variables()],
+        [(v.name, int(v.size())) for v in model.get_output_variables()],
+    )
+
+
+def csim_library(model) -> Any:
+    """The C-simulation library ``ModelGraph.compile()`` loaded (a ``ctypes.CDLL``), or ``None`` before it."""
+    return model._top_function_lib
+
+
+def bind_predict(model, predict: Callable[..., Any]) -> None:
+    """Make ``model.predict(x, ...)`` call ``predict(model, x, ...)`` (hls4ml's stays :func:`upstream_predict`)."""
+    model.predict = MethodType(predict, model)
+
+
+def upstream_predict(model, x: Any, *args: Any, **kwargs: Any) -> Any:
+    """hls4ml's own ``ModelGraph.predict`` (one call into the library per sample)."""
+    return type(model).predict(model, x, *args, **kwargs)
 
 
 def insert_flow_after(backend_names: Iterable[str], flow: str, names: Iterable[str], after: str) -> None:

@@ -8,6 +8,7 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from ..errors import (
     OutputDirError,
     ToolNotFoundError,
 )
+from ..progress import Progress, ProgressLine
 from .config import (
     ProjectConfig,
     check_layer_names,
@@ -43,7 +45,6 @@ from .inputs import (
     load_model,
     random_inputs,
 )
-from .progress import ProgressLine
 from .project_dir import lock_dir, project_dir
 
 #: What ``build`` runs when no step option is given.
@@ -156,7 +157,10 @@ def run_convert(args: argparse.Namespace) -> ExitCode:
 
 def run_verify(args: argparse.Namespace) -> ExitCode:
     from ..csim import verify
+    from ..timing import Phases, since_process_start
 
+    phases = Phases(imports=since_process_start())  # Python, hls4ml and this package
+    started = time.perf_counter() - phases['imports']
     config = target_config(args)
     model_path = Path(args.model)
     check_file(model_path, 'model file')
@@ -165,17 +169,34 @@ def run_verify(args: argparse.Namespace) -> ExitCode:
     out = check_output_dir(Path(args.output), args.force) if args.output else None
     if shutil.which('g++') is None:
         raise ToolNotFoundError('g++ not found on PATH; verify compiles the firmware with g++ (install it)')
-    model = load_model(model_path)
-    hls_config = hls_config_for(model, config)
-    if args.data:
-        xs = load_inputs(Path(args.data), model)
-        source = f'{len(xs[0])} samples from {args.data}'
-    else:
-        xs = random_inputs(model, args.random, args.seed)
-        source = f'{args.random} random samples (normal, sigma {RANDOM_SCALE:g}, seed {args.seed})'
+    bars = Progress(not args.quiet)
+    with phases('imports'), bars.step('import Keras and HGQ2'):
+        import hgq  # noqa: F401  # which loading the model needs
+    with phases('load'), bars.step('load the model and the data'):
+        model = load_model(model_path)
+        if args.data:
+            xs = load_inputs(Path(args.data), model)
+            source = f'{len(xs[0])} samples from {args.data}'
+        else:
+            xs = random_inputs(model, args.random, args.seed)
+            source = f'{args.random} random samples (normal, sigma {RANDOM_SCALE:g}, seed {args.seed})'
+    with phases('convert'):
+        hls_config = hls_config_for(model, config)
     with project_dir(out, args.force) if out else tempfile.TemporaryDirectory(prefix='hgq_hls4ml_verify_') as project:
         with hls4ml_output(args.debug):
-            report = verify(model, xs, output_dir=project, hls_config=hls_config, **config.convert_kwargs())
+            report = verify(
+                model,
+                xs,
+                output_dir=project,
+                hls_config=hls_config,
+                threads=args.threads,
+                progress=bars,
+                **config.convert_kwargs(),
+            )
+    for name, seconds in report.times.items():
+        phases[name] = phases.get(name, 0.0) + seconds
+    phases['total'] = time.perf_counter() - started
+    report.times = phases
     print(f'model {model.name} ({model_path}), {config.io_type}, {source}')
     print(report)
     if out:
@@ -283,6 +304,7 @@ def run_quantize(args: argparse.Namespace) -> ExitCode:
             margin=args.margin,
             input_precision=args.input_precision,
             target_agreement=args.target_agreement,
+            progress=not args.quiet,
         )
     for warning in caught:
         if issubclass(warning.category, CalibrationWarning):
@@ -307,6 +329,6 @@ def run_check(args: argparse.Namespace) -> ExitCode:
     check_file(model_path, 'model file')
     check_file(data_path, 'data file')
     model = load_model(model_path)
-    report = check(model, load_inputs(data_path, model))
+    report = check(model, load_inputs(data_path, model), progress=not args.quiet)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.table())
     return ExitCode.FAILED if report.problems else ExitCode.OK

@@ -30,6 +30,7 @@ script.
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from pathlib import Path
@@ -38,6 +39,7 @@ from hls4ml.model.optimizer import ModelOptimizerPass
 
 from .. import hls4ml_api
 from ..graph import is_hgq_graph
+from ..progress import Progress
 
 #: Name of the pass in hls4ml's registry; it runs last in the Vivado and Vitis writer flows.
 PASS_NAME = 'hgq_csim_build_script'
@@ -110,23 +112,39 @@ namespace nnet {
 const char *hgq_hls4ml_weights_dir() { return weights_dir; }
 }'
 
+# progress EVENT: a line to ${HGQ_HLS4ML_BUILD_PROGRESS}, if set (hgq_hls4ml's progress bar reads it)
+progress() {
+  [ -z "${HGQ_HLS4ML_BUILD_PROGRESS}" ] || printf '%s\n' "$1" >> "${HGQ_HLS4ML_BUILD_PROGRESS}" 2> /dev/null || true
+}
+
+# step NAME COMMAND...: run COMMAND, then report NAME done (whether or not it failed); its exit status
+step() {
+  local name="$1" rc=0
+  shift
+  "$@" || rc=$?
+  progress "done ${name}"
+  return "${rc}"
+}
+
 # build LIB [PCH]: compile the translation units at the same time (with the precompiled header PCH, if given),
 # link LIB. A build that fails on the precompiled header is done again without it.
 build() {
   local pids=() failed=0 pid pch=()
   [ -z "$2" ] || pch=(-include "$2")
-  ${CC} ${CFLAGS} ${INCFLAGS} "${pch[@]}" -D "WEIGHTS_DIR=${WEIGHTS_DIR}" -c "firmware/${PROJECT}.cpp" \
-    -o "${PROJECT}.o" > "${PROJECT}.log" 2>&1 &
+  progress "total 4"
+  step "firmware/${PROJECT}.cpp" ${CC} ${CFLAGS} ${INCFLAGS} "${pch[@]}" -D "WEIGHTS_DIR=${WEIGHTS_DIR}" \
+    -c "firmware/${PROJECT}.cpp" -o "${PROJECT}.o" > "${PROJECT}.log" 2>&1 &
   pids+=($!)
-  ${CC} ${CFLAGS} ${INCFLAGS} "${pch[@]}" -D "WEIGHTS_DIR=${WEIGHTS_DIR}" -c "${PROJECT}_bridge.cpp" \
-    -o "${PROJECT}_bridge.o" > "${PROJECT}_bridge.log" 2>&1 &
+  step "${PROJECT}_bridge.cpp" ${CC} ${CFLAGS} ${INCFLAGS} "${pch[@]}" -D "WEIGHTS_DIR=${WEIGHTS_DIR}" \
+    -c "${PROJECT}_bridge.cpp" -o "${PROJECT}_bridge.o" > "${PROJECT}_bridge.log" 2>&1 &
   pids+=($!)
-  printf '%s\n' "${WEIGHTS_DIR_CPP}" | ${CC} ${CFLAGS} -xc++ -c - -o "${PROJECT}_weights_dir.o" &
+  printf '%s\n' "${WEIGHTS_DIR_CPP}" | step "weights directory" ${CC} ${CFLAGS} -xc++ -c - \
+    -o "${PROJECT}_weights_dir.o" &
   pids+=($!)
   for pid in "${pids[@]}"; do wait "${pid}" || failed=1; done
   if [ "${failed}" = 0 ]; then
-    ${CC} ${CFLAGS} ${INCFLAGS} -shared "${PROJECT}.o" "${PROJECT}_bridge.o" "${PROJECT}_weights_dir.o" \
-      ${LDFLAGS} -ldl -o "$1" || failed=1
+    step "link" ${CC} ${CFLAGS} ${INCFLAGS} -shared "${PROJECT}.o" "${PROJECT}_bridge.o" \
+      "${PROJECT}_weights_dir.o" ${LDFLAGS} -ldl -o "$1" || failed=1
   elif [ -n "$2" ] && grep -qi 'pch\|precompiled' "${PROJECT}.log" "${PROJECT}_bridge.log"; then
     rm -f "${PROJECT}.o" "${PROJECT}_bridge.o" "${PROJECT}_weights_dir.o" "${PROJECT}.log" "${PROJECT}_bridge.log"
     build "$1"
@@ -197,12 +215,13 @@ if [ -n "${KEY}" ] && [ -f "${CACHE_DIR}/${KEY}.so" ] \
   && cp "${CACHE_DIR}/${KEY}.so" "${LIB}.$$.tmp" 2> /dev/null && mv -f "${LIB}.$$.tmp" "${LIB}"; then
   touch "${CACHE_DIR}/${KEY}.so" 2> /dev/null || true
   echo "hgq_hls4ml build cache: hit ${KEY} (${CACHE_DIR})"
+  progress "cached"
   exit 0
 fi
 rm -f "${LIB}.$$.tmp"
 
 PCH=
-[ -z "${KEY}" ] || PCH="$(precompiled_header 2> /dev/null)" || PCH=
+[ -z "${KEY}" ] || { progress "precompiling headers"; PCH="$(precompiled_header 2> /dev/null)"; } || PCH=
 build "${LIB}.$$.tmp" "${PCH}" || { rm -f "${LIB}.$$.tmp"; exit 1; }
 mv -f "${LIB}.$$.tmp" "${LIB}"
 
@@ -218,8 +237,17 @@ if [ -n "${KEY}" ]; then
 fi
 """
 
+
+def cache_dir() -> Path:
+    """The cache directory (``HGQ_HLS4ML_CACHE_DIR``, else ``$XDG_CACHE_HOME/hgq_hls4ml``, else
+    ``~/.cache/hgq_hls4ml``); the script keeps its libraries in ``csim/`` under it."""
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV])
+    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'hgq_hls4ml'
+
+
 #: Version of the script's build recipe, part of the cache key (the script's text is).
-VERSION = 1
+VERSION = 2
 
 
 def render(project: str, stamp: str, opt: str = DEFAULT_OPT) -> str:
@@ -251,7 +279,8 @@ def rewrite(path: Path, project: str, stamp: str) -> bool:
 
 
 class CsimBuildScript(ModelOptimizerPass):
-    """Writer pass ``hgq_csim_build_script``: our ``build_lib.sh`` in the projects of HGQ2 graphs (see the module)."""
+    """Writer pass ``hgq_csim_build_script``: our ``build_lib.sh`` in the projects of HGQ2 graphs (see the module),
+    and the batch entry points in their bridge (:mod:`hgq_hls4ml.csim.batch`)."""
 
     def __init__(self, name: str = PASS_NAME):
         self.name = name
@@ -259,5 +288,48 @@ class CsimBuildScript(ModelOptimizerPass):
     def transform(self, model) -> bool:
         if not is_hgq_graph(model):
             return False
+        from .batch import add_batch_entry
+
+        add_batch_entry(model)
         script, project, stamp = hls4ml_api.csim_build_script(model)
         return rewrite(script, project, stamp)
+
+
+#: The file our script reports its build steps to, one line each (``total N``, ``done NAME``, ``cached``).
+PROGRESS_ENV = 'HGQ_HLS4ML_BUILD_PROGRESS'
+
+
+def compile_model(hls_model, progress: Progress | None = None) -> None:
+    """``hls_model.compile()``, showing the build of each translation unit on ``progress``."""
+    if progress is None or not progress.enabled:
+        hls_model.compile()
+        return
+    import tempfile
+    import threading
+
+    with tempfile.TemporaryDirectory(prefix='hgq_hls4ml_build_') as tmp:
+        events = Path(tmp) / 'progress'
+        events.touch()
+        done = threading.Event()
+        with progress.step('compile (g++)', total=4) as advance:
+
+            def follow() -> None:
+                with events.open() as lines:
+                    while not done.wait(0.1):
+                        for line in lines.readlines():
+                            if line.startswith('done ') or line.startswith('cached'):
+                                advance(4 if line.startswith('cached') else 1)
+
+            reader = threading.Thread(target=follow, daemon=True)
+            reader.start()
+            previous = os.environ.get(PROGRESS_ENV)
+            os.environ[PROGRESS_ENV] = str(events)
+            try:
+                hls_model.compile()
+            finally:
+                done.set()
+                reader.join()
+                if previous is None:
+                    del os.environ[PROGRESS_ENV]
+                else:
+                    os.environ[PROGRESS_ENV] = previous

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import Float32Warning
+from ..progress import Progress
+from ..timing import Phases
 from .samples import checked_samples
 
 
@@ -83,9 +84,7 @@ class VerifyReport:
             )
         if self.backend_note:
             lines.append(f'  {self.backend_note}')
-        lines += [
-            '  times: ' + ', '.join(f'{k} {v:.2f}s' for k, v in self.times.items()),
-        ]
+        lines.append('  times: ' + Phases(self.times).line())
         if self.divergence is not None:
             d = self.divergence
             lines.append(
@@ -128,11 +127,6 @@ def backend_note(hls_model) -> str:
     )
 
 
-def _predict_firmware(hls_model, xs: list[np.ndarray]) -> Any:
-    arg = [a.astype(np.float64) for a in xs]
-    return hls_model.predict(arg[0] if len(arg) == 1 else arg)
-
-
 def first_divergence(keras_model, hls_model, xs: list[np.ndarray]) -> Divergence | None:
     """Trace every layer in both models and name the first Keras layer whose output the firmware does not match."""
     import keras
@@ -144,7 +138,7 @@ def first_divergence(keras_model, hls_model, xs: list[np.ndarray]) -> Divergence
     _, trace = hls_model.trace(arg[0] if len(arg) == 1 else arg)
     layers = [lay for lay in keras_model.layers if not isinstance(lay, keras.layers.InputLayer)]
     probe = keras.Model(keras_model.inputs, [lay.output for lay in layers])
-    k_outs = probe.predict(xs if len(xs) > 1 else xs[0], verbose=0)
+    k_outs = keras_reference(probe, xs)
     k_outs = k_outs if isinstance(k_outs, list) else [k_outs]
     for lay, k_out in zip(layers, k_outs):
         k_flat = np.asarray(k_out, dtype=np.float64).reshape(n, -1)
@@ -172,6 +166,29 @@ def _last_node_of(hls_model, layer_name: str, size: int, trace: dict) -> str | N
     return found
 
 
+#: Most input elements per Keras ``predict`` batch of the reference (a few MB of inputs, far fewer steps than
+#: Keras's default batch of 32).
+KERAS_BATCH_ELEMENTS = 1 << 20
+
+
+def keras_reference(model, xs: list[np.ndarray], progress: Progress | None = None) -> Any:
+    """Keras's outputs on ``xs``, predicted in large batches (a bar of the samples on ``progress``)."""
+    import keras
+
+    per_sample = sum(int(np.prod(a.shape[1:])) for a in xs)
+    batch = int(np.clip(KERAS_BATCH_ELEMENTS // max(per_sample, 1), 32, 8192))
+    n = len(xs[0])
+    progress = progress if progress is not None else Progress()
+    with progress.step('Keras reference', total=n) as advance:
+
+        class Advance(keras.callbacks.Callback):
+            def on_predict_batch_end(self, batch_index: int, logs: Any = None) -> None:
+                advance(min(batch, n - batch_index * batch))
+
+        callbacks = [Advance()] if progress.enabled else []
+        return model.predict(xs if len(xs) > 1 else xs[0], batch_size=batch, verbose=0, callbacks=callbacks)
+
+
 def verify(
     model: Any,
     x: Any,
@@ -181,51 +198,63 @@ def verify(
     io_type: str = 'io_parallel',
     backend: str = 'Vitis',
     trace_on_mismatch: bool = True,
+    threads: int | None = None,
+    progress: bool | Progress = False,
     **convert_kwargs: Any,
 ) -> VerifyReport:
     """Convert (unless ``hls_model`` is given), compile, run and compare with ``model`` on inputs ``x`` (an array,
     or one per model input, of shape ``(N, *input_shape)``; refused with :class:`~hgq_hls4ml.errors.ArgumentError`
-    before anything is written if complex, of another shape or not finite)."""
+    before anything is written if complex, of another shape or not finite).
+
+    The firmware runs batched on ``threads`` threads (:func:`hgq_hls4ml.csim.batch.predict`). The report's
+    ``times`` says where the time went: convert, compile, run (the C simulation), keras (the reference), compare
+    (and trace, locating a mismatch). ``progress``: progress bars of the long steps on a terminal's stderr.
+    """
     from ..convert import check_keras_model, convert
     from ..graph import is_tagged
+    from .batch import predict
+    from .build_script import compile_model
 
     check_keras_model(model)
     xs = checked_samples(model, list(x) if isinstance(x, (list, tuple)) else [x])
     n = len(xs[0])
-    times: dict[str, float] = {}
+    times = Phases()
     out_dir = Path(output_dir) if output_dir is not None else Path(mkdtemp(prefix='hgq_hls4ml_'))
     if hls_model is None:
-        t0 = time.perf_counter()
-        hls_model = convert(model, out_dir, io_type=io_type, backend=backend, trace=trace_on_mismatch, **convert_kwargs)
-        times['convert'] = time.perf_counter() - t0
+        with times('convert'):
+            hls_model = convert(
+                model, out_dir, io_type=io_type, backend=backend, trace=trace_on_mismatch, **convert_kwargs
+            )
     note = backend_note(hls_model)
     if note:
         warnings.warn(note, Float32Warning, stacklevel=2)
-    t0 = time.perf_counter()
-    hls_model.compile()
-    times['compile'] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    fw = _flat(_predict_firmware(hls_model, xs), n)
-    times['run'] = time.perf_counter() - t0
-    ref = _flat(model.predict(xs if len(xs) > 1 else xs[0], verbose=0), n)
-    equal = at_keras_precision(fw) == ref
-    ported, ports = port_converted(hls_model, xs)
-    port_mismatches = 0
-    if ported is not None:
-        ref_port = _flat(model.predict(ported if len(ported) > 1 else ported[0], verbose=0), n)
-        port_mismatches = int((~equal & (at_keras_precision(fw) == ref_port)).sum())
-    report = VerifyReport(
-        n_elements=int(equal.size),
-        n_exact=int(equal.sum()),
-        max_abs_diff=float(np.max(np.abs(fw - ref), initial=0.0)),
-        times=times,
-        hgq_nodes=sum(is_tagged(node) for node in hls_model.graph.values()),
-        port_mismatches=port_mismatches,
-        ports=ports,
-        backend_note=note,
-    )
+    bars = progress if isinstance(progress, Progress) else Progress(progress)
+    with times('compile'):
+        compile_model(hls_model, bars)
+    with times('run'):
+        arg = [a.astype(np.float64) for a in xs]
+        fw = _flat(predict(hls_model, arg[0] if len(arg) == 1 else arg, threads=threads, progress=bars), n)
+    with times('keras'):
+        ref = _flat(keras_reference(model, xs, bars), n)
+        ported, ports = port_converted(hls_model, xs)
+        ref_port = None if ported is None else _flat(keras_reference(model, ported, bars), n)
+    with times('compare'):
+        fw_keras = at_keras_precision(fw)
+        equal = fw_keras == ref
+        port_mismatches = 0 if ref_port is None else int((~equal & (fw_keras == ref_port)).sum())
+        report = VerifyReport(
+            n_elements=int(equal.size),
+            n_exact=int(equal.sum()),
+            max_abs_diff=float(np.max(np.abs(fw - ref), initial=0.0)),
+            times=times,
+            hgq_nodes=sum(is_tagged(node) for node in hls_model.graph.values()),
+            port_mismatches=port_mismatches,
+            ports=ports,
+            backend_note=note,
+        )
     if not report.exact_given_port and trace_on_mismatch:
-        report.divergence = first_divergence(model, hls_model, xs if ported is None else ported)
+        with times('trace'):
+            report.divergence = first_divergence(model, hls_model, xs if ported is None else ported)
     return report
 
 

@@ -22,6 +22,7 @@ from ..errors import ModelInputError
 from ..handlers.quantizer import quantizer_kif
 from ..hgq2_api import quantizer_integer_bits, quantizer_keep_negative
 from ..precision.fixed import kif_range, normalize_round_mode
+from ..progress import Progress
 from ..reports.render import text_grid
 from .base import input_arrays, quantizers_of
 
@@ -219,9 +220,10 @@ def _recording(tallies: list[_Tally]) -> Iterator[None]:
             del tally.q.quantizer.call
 
 
-def check(model: keras.Model, data: Any, batch_size: int = 1024) -> CheckReport:
+def check(model: keras.Model, data: Any, batch_size: int = 1024, progress: bool | Progress = False) -> CheckReport:
     """Run ``model`` on ``data`` (an array, or one per input) and count, for every fixed-point quantizer, the values
-    it saturates or wraps and by how much; flag the ``WRAP`` quantizers that were never calibrated."""
+    it saturates or wraps and by how much; flag the ``WRAP`` quantizers that were never calibrated. ``progress``: a
+    progress bar of the samples on a terminal's stderr."""
     from ..convert import check_keras_model
 
     check_keras_model(model)
@@ -233,10 +235,12 @@ def check(model: keras.Model, data: Any, batch_size: int = 1024) -> CheckReport:
             'from a float Keras model)'
         )
     tallies = [_Tally(name, layer, q) for name, layer, q in found if hasattr(q.quantizer, 'kif')]
-    with _recording(tallies):
+    bars = progress if isinstance(progress, Progress) else Progress(progress)
+    with _recording(tallies), bars.step('check', total=len(xs[0])) as advance:
         for start in range(0, len(xs[0]), batch_size):
             batch = [x[start : start + batch_size] for x in xs]
             model(batch[0] if len(batch) == 1 else batch, training=False)
+            advance(len(batch[0]))
     rows = tuple(
         QuantizerCheck(
             name=t.name,

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import ArgumentError, CalibrationWarning, UnsupportedLayerError
 from ..options import spelled
+from ..progress import Progress
 from .base import MAX_BITS, MIN_BITS, Context, Widths, input_arrays, input_name
 
 if TYPE_CHECKING:
@@ -271,6 +272,7 @@ def quantize(
     margin: int | None = None,
     input_precision: str | Mapping[str, str] | None = None,
     target_agreement: float | None = None,
+    progress: bool | Progress = False,
 ) -> keras.Model:
     """An HGQ2 model computing what the float ``model`` computes, in fixed point, for ``hgq_hls4ml.convert``.
 
@@ -292,7 +294,8 @@ def quantize(
     A layer with no HGQ2 equivalent raises :class:`UnsupportedLayerError` listing every such layer, before anything
     is built; so does a mapped layer the firmware cannot take (a dilated convolution, say). The returned model's
     ``quantize_report`` (:class:`QuantizeReport`) says what was folded and left out, and the argmax agreement and
-    largest difference with the float model on the samples.
+    largest difference with the float model on the samples. ``progress``: progress of the calibration and of the
+    comparison on a terminal's stderr.
     """
     from hgq.utils import trace_minmax
 
@@ -335,13 +338,15 @@ def quantize(
     ctx.widths = replace(widths, tracing=True)
     qmodel = _build(graph, kept, outputs, inputs, ctx)
     _check_firmware(qmodel, {c.layer.name: type(c.layer).__name__ for c in kept})
+    bars = progress if isinstance(progress, Progress) else Progress(progress)
     calibration, held_out = _split(xs, target_agreement)
-    calibrate(qmodel, _one(calibration), widths.activation_bits)
-    if widths.overflow != 'WRAP' or tables_of(qmodel):
-        traced, ctx.widths = qmodel, widths
-        qmodel = _build(graph, kept, outputs, inputs, ctx)
-        transfer(traced, qmodel, widths.margin)
-    trace_minmax(qmodel, _one(calibration), reset=False)  # HGQ2 counts EBOPs when tracing (nothing grows)
+    with bars.step('calibrate'):
+        calibrate(qmodel, _one(calibration), widths.activation_bits)
+        if widths.overflow != 'WRAP' or tables_of(qmodel):
+            traced, ctx.widths = qmodel, widths
+            qmodel = _build(graph, kept, outputs, inputs, ctx)
+            transfer(traced, qmodel, widths.margin)
+        trace_minmax(qmodel, _one(calibration), reset=False)  # HGQ2 counts EBOPs when tracing (nothing grows)
     searched = None
     if target_agreement is not None:
         reference = _reference(graph, inputs, outputs, ctx, held_out)
@@ -355,8 +360,9 @@ def quantize(
             float(target_agreement),
             lambda ref, out: compare(ref, _as_list(out))[0],
         )
-    quantized = _as_list(qmodel.predict(_one(xs), verbose=0))
-    agreement, error = compare(_reference(graph, inputs, outputs, ctx, xs), quantized)
+    with bars.step('compare with the float model'):
+        quantized = _as_list(qmodel.predict(_one(xs), verbose=0))
+        agreement, error = compare(_reference(graph, inputs, outputs, ctx, xs), quantized)
     qmodel.quantize_report = QuantizeReport(
         model=model.name,
         weight_bits=widths.weight_bits,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hgq_hls4ml.cli.exit_codes import ExitCode
-from hgq_hls4ml.cli.progress import ProgressLine
+from hgq_hls4ml.progress import ProgressLine
 from hgq_hls4ml.vitis import Progress
 from tests.cli.conftest import cli_env
 from tests.cli.helpers import error_lines

@@ -50,6 +50,9 @@ def test_verify_random_inputs_in_a_temporary_directory(run_cli, models, mlp_mode
     assert proc.returncode == 0, proc.stderr
     assert 'BIT-EXACT: 150/150 output elements equal (100.00%)' in proc.stdout
     assert '50 random samples (normal, sigma 4, seed 3)' in proc.stdout
+    phases = [p.rsplit(' ', 1)[0] for p in proc.stdout.split('times: ', 1)[1].splitlines()[0].split(', ')]
+    assert phases == ['imports', 'load', 'convert', 'compile', 'run', 'keras', 'compare', 'total']
+    assert proc.stderr == ''  # not a terminal: no progress bars
     assert list(scratch.iterdir()) == []  # the temporary project is removed
 
 

@@ -522,7 +522,8 @@ def assert_bit_exact(
     """The check of every test comparing C simulation with Keras: the guard of :func:`keras_outputs`, then
     ``hgq_hls4ml.verify`` finds the firmware's outputs equal to Keras's on every element, and so does this helper's
     own comparison of the firmware's raw outputs (:func:`firmware_mismatches`), so that a bug in ``verify`` cannot
-    hide a mismatch.
+    hide a mismatch; the batched C simulation (``hm.predict``, on several threads) equals hls4ml's per-sample path
+    bit for bit.
 
     Without ``hls_model``, the model is converted into ``out_dir`` with ``io_type`` (as ``verify`` would); with it (a
     model converted otherwise: through hls4ml's own API, with a configuration), that one is compiled and run
@@ -542,3 +543,18 @@ def assert_bit_exact(
     assert report.n_elements == reference.size
     bad = firmware_mismatches(hls_model, x, reference)
     assert bad == 0, f'{label}: {bad}/{reference.size} raw firmware outputs differ from Keras (verify said:\n{report})'
+    assert_batch_equals_per_sample(hls_model, x)
+
+
+def assert_batch_equals_per_sample(hls_model, x: np.ndarray | list[np.ndarray]) -> None:
+    """The batched C simulation on three threads gives hls4ml's per-sample path's outputs bit for bit."""
+    from hgq_hls4ml import hls4ml_api
+    from hgq_hls4ml.csim.batch import has_batch_entry
+
+    assert has_batch_entry(hls_model), 'the library has no batch entry point'
+    xs = [np.asarray(a, dtype=np.float64) for a in (x if isinstance(x, (list, tuple)) else [x])]
+    arg = xs if len(xs) > 1 else xs[0]
+    per_sample = hls4ml_api.upstream_predict(hls_model, arg)
+    batched = hls_model.predict(arg, threads=3)
+    for a, b in zip(*(v if isinstance(v, list) else [v] for v in (per_sample, batched))):
+        assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b), 'batched != per-sample csim'

@@ -3,6 +3,7 @@ quantizers before and after trace_minmax, and a quantized model on its own calib
 
 from __future__ import annotations
 
+import io
 import json
 
 import keras
@@ -12,6 +13,7 @@ from hgq.quantizer import Quantizer, QuantizerConfig
 from hgq.utils import trace_minmax
 
 from hgq_hls4ml import ModelInputError, check, quantize
+from hgq_hls4ml.progress import Progress
 
 from .float_models import float_model
 
@@ -46,6 +48,20 @@ def test_overflows_are_counted_exactly_over_batches():
         'two: 2 quantizers on 5 samples; 30 of 80 values overflow, in 2 quantizers: 15 saturated, 15 wrapped '
         '(wrapping in 1 quantizer); 1 uncalibrated quantizer'
     )
+
+
+def test_progress_counts_the_samples_on_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    model = _two_quantizers(_fixed('SAT'))
+    x = np.tile(VALUES, (5, 1))
+    quiet = check(model, x, batch_size=2)
+    tty = Terminal()
+    shown = check(model, x, batch_size=2, progress=Progress(True, stream=tty, delay=0.0))
+    assert shown.quantizers == quiet.quantizers
+    assert 'check' in tty.getvalue()
 
 
 def test_zero_bit_elements_are_not_counted():
