@@ -26,7 +26,7 @@ HELD_OUT_PART, MIN_HELD_OUT = 4, 20
 #: What an activation quantizer does beyond the calibrated range.
 OVERFLOW_MODES = ('WRAP', 'SAT')
 #: Integer bits a ``SAT`` activation quantizer gets beyond the calibrated range (docs/ptq.md: the measurement).
-DEFAULT_MARGIN = 1
+DEFAULT_MARGIN = 0
 
 SUPPORTED = (
     'supported: Dense, Conv1D/2D/3D, EinsumDense (any element-wise activation, or softmax), SimpleRNN, GRU, '

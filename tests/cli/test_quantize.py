@@ -73,7 +73,7 @@ def test_quantize_then_check(run_cli, float_files, tmp_path):
 
 def test_saturating_quantizers_count_what_saturates(run_cli, float_files, tmp_path):
     assert (
-        'beyond that range they saturate (1 integer bit(s) of margin)'
+        'beyond that range they saturate (0 integer bit(s) of margin)'
         in _quantize(run_cli, float_files, '--until', 'head', '--overflow', 'SAT').stdout
     )
     np.save(tmp_path / 'far.npy', 8 * np.load(float_files.samples))
