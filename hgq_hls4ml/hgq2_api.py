@@ -105,6 +105,31 @@ def assign_bits(qi: Any, bits: Any) -> None:
     qi._b.assign(ops.cast(np.broadcast_to(bits, qi._b.shape), qi._b.dtype))
 
 
+def assign_keep_negative(qi: Any, k: Any) -> None:
+    """Set ``k`` of an HGQ2 fixed-point quantizer, broadcast to its shape (cast to its variable's dtype)."""
+    from keras import ops
+
+    qi._k.assign(ops.cast(np.broadcast_to(k, qi._k.shape), qi._k.dtype))
+
+
+def has_bit_widths(qi: Any) -> bool:
+    """Whether a quantizer's internals are a ``kbi`` fixed-point quantizer's (``k``, ``b``, ``i``)."""
+    return hasattr(qi, '_b') and hasattr(qi, '_i') and hasattr(qi, '_k')
+
+
+def quantizer_state(qi: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Copies of a ``kbi`` quantizer's ``(k, b, i)``, in their variables' dtypes (see :func:`set_quantizer_state`)."""
+    return tuple(np.array(v) for v in (qi._k, qi._b, qi._i))
+
+
+def set_quantizer_state(qi: Any, state: tuple[Any, Any, Any]) -> None:
+    """Set a ``kbi`` quantizer's ``(k, b, i)`` (as :func:`quantizer_state` returns them)."""
+    k, b, i = state
+    assign_keep_negative(qi, k)
+    assign_bits(qi, b)
+    assign_integer_bits(qi, i)
+
+
 # --- HGQ2 layers --------------------------------------------------------------------------------------------------
 
 

@@ -22,7 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..hgq2_api import assign_bits, quantizer_bits, quantizer_keep_negative
+from ..hgq2_api import (
+    assign_bits,
+    assign_integer_bits,
+    assign_keep_negative,
+    quantizer_bits,
+    quantizer_integer_bits,
+    quantizer_keep_negative,
+    quantizer_state,
+    set_quantizer_state,
+)
 from .base import fit_integer_bits, quantizers_of
 
 if TYPE_CHECKING:
@@ -73,12 +82,12 @@ def fit_tables(model: keras.Model, bits: int) -> bool:
     for lut in tables_of(model):
         values = np.asarray(lut.activation(_input_grid(lut.iq)), np.float32)
         qi = lut.oq.quantizer
-        before = [np.asarray(v).copy() for v in (qi._k, qi._b, qi._i)]
+        before = quantizer_state(qi)
         k = float(np.any(values < 0))
-        qi._k.assign(np.full(qi._k.shape, k, np.asarray(qi._k).dtype))
-        qi._b.assign(np.full(qi._b.shape, bits - k, np.float32))
+        assign_keep_negative(qi, k)
+        assign_bits(qi, bits - k)
         fit_integer_bits(lut.oq, values.reshape(-1, *[1] * (len(lut.input.shape) - 1)))
-        changed |= any(not np.array_equal(a, np.asarray(v)) for a, v in zip(before, (qi._k, qi._b, qi._i)))
+        changed |= any(not np.array_equal(a, v) for a, v in zip(before, quantizer_state(qi)))
     return changed
 
 
@@ -106,8 +115,7 @@ def transfer(traced: keras.Model, model: keras.Model, margin: int) -> None:
     table_inputs = {id(lut.iq) for lut in tables_of(model)}
     for (_, _, src), (_, _, dst) in zip(quantizers_of(traced), quantizers_of(model), strict=True):
         a, b = src.quantizer, dst.quantizer
-        for name in ('_k', '_b', '_i'):
-            getattr(b, name).assign(np.asarray(getattr(a, name)))
+        set_quantizer_state(b, quantizer_state(a))
         traced_here = a.overflow_mode == 'WRAP' and b.overflow_mode == 'SAT'
         if traced_here and margin and id(dst) not in table_inputs:
-            b._i.assign(np.asarray(b._i) + margin)
+            assign_integer_bits(b, quantizer_integer_bits(b) + margin)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..handlers.precheck import class_path
+from ..hgq2_api import batchnorm_scale_and_offset
 from .base import Context, Mapper, fit_integer_bits
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class ScalingMapper(Mapper):
         q.bn_beta.assign(o.astype(np.float32))
         q.moving_mean.assign(np.zeros_like(s, np.float32))
         q.moving_variance.assign(np.ones_like(s, np.float32))
-        scale, offset = q._scaler_and_offset()
+        scale, offset = batchnorm_scale_and_offset(q)
         fit_integer_bits(q.kq, scale)
         fit_integer_bits(q.bq, offset)
         return out

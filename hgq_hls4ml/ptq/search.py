@@ -21,6 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..hgq2_api import (
+    assign_bits,
+    has_bit_widths,
+    quantizer_bits,
+    quantizer_keep_negative,
+    quantizer_state,
+    set_quantizer_state,
+)
 from .base import fit_integer_bits, quantizers_of
 
 if TYPE_CHECKING:
@@ -62,19 +70,19 @@ class _Knob:
 
     def bits(self) -> int:
         qi = self.q.quantizer
-        width = np.asarray(qi._b) + np.asarray(qi._k)
+        width = quantizer_bits(qi) + quantizer_keep_negative(qi)
         return int(np.max(width if self.index is None else width[self.index]))
 
     def lower(self) -> None:
         qi = self.q.quantizer
-        b = np.asarray(qi._b).copy()
-        k = np.asarray(qi._k).astype(b.dtype)
+        b = quantizer_bits(qi)
+        k = quantizer_keep_negative(qi)
         target = self.bits() - 1 - k
         if self.index is None:
             b = np.minimum(b, target)
         else:
             b[self.index] = np.minimum(b[self.index], target[self.index])
-        qi._b.assign(np.maximum(b, 0))
+        assign_bits(qi, np.maximum(b, 0))
         if self.values is not None:
             fit_integer_bits(self.q, self.values)
 
@@ -88,7 +96,7 @@ def _knobs(model: keras.Model, per_channel: bool) -> list[_Knob]:
         kq = getattr(layer, 'kq', None) if hasattr(layer, 'kernel') else None
         kernel = np.asarray(layer.kernel) if kq is not None else None
         if per_channel:
-            b = np.asarray(kq.quantizer._b) if kq is not None else None
+            b = quantizer_bits(kq.quantizer) if kq is not None else None
             if b is not None and b.size > 1 and b.shape[-1] == kernel.shape[-1]:
                 for c in range(b.shape[-1]):
                     index = (*[slice(None)] * (b.ndim - 1), c)
@@ -107,16 +115,14 @@ def _state(model: keras.Model) -> list[tuple]:
     state = []
     for _, _, q in quantizers_of(model):
         qi = q.quantizer
-        if hasattr(qi, '_b'):
-            state.append((qi, np.asarray(qi._b).copy(), np.asarray(qi._i).copy(), np.asarray(qi._k).copy()))
+        if has_bit_widths(qi):
+            state.append((qi, quantizer_state(qi)))
     return state
 
 
 def _restore(state: list[tuple]) -> None:
-    for qi, b, i, k in state:
-        qi._b.assign(b)
-        qi._i.assign(i)
-        qi._k.assign(k)
+    for qi, widths in state:
+        set_quantizer_state(qi, widths)
 
 
 def search(
