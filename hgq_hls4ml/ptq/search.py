@@ -15,6 +15,7 @@ knob stops at :data:`MIN_SEARCH_BITS`. Every step costs one trace and one predic
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -144,6 +145,16 @@ def search(
 
     agreement, ebops = measure()
     uniform, steps = ebops, 0
+    n = len(held_out[0] if isinstance(held_out, (list, tuple)) else held_out)
+    if agreement < target:
+        warnings.warn(
+            f'target_agreement={target:g} is not reached even before the search: the uniform widths agree with the '
+            f'float model on {100 * agreement:.2f}% of the {n} held-out samples; the widths are left uniform (give '
+            'more bits, or a lower target)',
+            UserWarning,
+            stacklevel=3,
+        )
+        return SearchResult(uniform, ebops, agreement, target, n, steps)
     with Progress(transient=True) as progress:
         for per_channel in (False, True):
             knobs = _knobs(model, per_channel)
@@ -163,5 +174,4 @@ def search(
                     progress.update(task, description=f'bit widths {what}: {ebops} EBOPs, agreement {agreement:.4f}')
                 progress.advance(task)
     agreement, ebops = measure()
-    n = len(held_out[0] if isinstance(held_out, (list, tuple)) else held_out)
     return SearchResult(uniform, ebops, agreement, target, n, steps)
