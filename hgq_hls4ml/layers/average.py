@@ -62,33 +62,28 @@ HELPERS[FLOAT32_MEAN] = f"""template <class accum_T, class mean_T> struct {FLOAT
 }};"""
 
 
-def _initialize_average(layer: Layer) -> None:
+class _Average:
     """hls4ml reads ``pool_op`` from the class name; ours are ``HGQ``-prefixed."""
-    layer.set_attr('pool_op', 'Average')
 
-
-class HGQAveragePooling1D(Pooling1D):
     def initialize(self) -> None:
         super().initialize()
-        _initialize_average(self)
+        self.set_attr('pool_op', 'Average')
 
 
-class HGQAveragePooling2D(Pooling2D):
-    def initialize(self) -> None:
-        super().initialize()
-        _initialize_average(self)
+class HGQAveragePooling1D(_Average, Pooling1D):
+    pass
 
 
-class HGQGlobalAveragePooling1D(GlobalPooling1D):
-    def initialize(self) -> None:
-        super().initialize()
-        _initialize_average(self)
+class HGQAveragePooling2D(_Average, Pooling2D):
+    pass
 
 
-class HGQGlobalAveragePooling2D(GlobalPooling2D):
-    def initialize(self) -> None:
-        super().initialize()
-        _initialize_average(self)
+class HGQGlobalAveragePooling1D(_Average, GlobalPooling1D):
+    pass
+
+
+class HGQGlobalAveragePooling2D(_Average, GlobalPooling2D):
+    pass
 
 
 #: Our class -> the hls4ml class whose templates it formats.
