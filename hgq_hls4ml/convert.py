@@ -12,7 +12,7 @@ from .handlers import check_model_of
 from .handlers.precheck import class_path, connected_layers, one_check
 from .hgq2_api import producer
 from .options import MAX_TABLE_BITS, spelled, table_limit
-from .precision.port import parse_port_type
+from .precision.port import parse_port_type, port_types_by_input
 
 
 def check_plugin() -> None:
@@ -79,14 +79,7 @@ def input_names(model: Any) -> list[str]:
 def with_input_precision(model: Any, hls_config: dict, input_precision: str | Mapping[str, str]) -> dict:
     """A copy of ``hls_config`` setting the port type of every input (a string), or of the named ones (a
     mapping ``{input name: type}``), the way hls4ml takes it: ``LayerName: {input: {Precision: type}}``."""
-    names = input_names(model)
-    given = dict.fromkeys(names, input_precision) if isinstance(input_precision, str) else dict(input_precision)
-    unknown = [name for name in given if name not in names]
-    if unknown:
-        raise ConfigError(
-            f'input_precision names {", ".join(map(repr, unknown))}, not an input of model {model.name!r} '
-            f'(inputs: {", ".join(names)})'
-        )
+    given = port_types_by_input(input_precision, input_names(model), model.name, ConfigError)
     config = copy.deepcopy(hls_config)
     for name, text in given.items():
         parse_port_type(text)  # a clear error now, not hls4ml's later

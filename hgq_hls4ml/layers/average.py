@@ -161,12 +161,20 @@ class _AverageName:
         self.name = name
 
 
-class HGQAveragePoolingConfigTemplate(PoolingConfigTemplate):
+class _ForOurClasses:
+    """Before one of hls4ml's pooling templates: it serves our classes, each with its hls4ml base class's text."""
+
+    kind: str
+
     def __init__(self):
         super().__init__()
         self.layer_class = list(AVERAGE_POOLING)
         self.templates = {cls.__name__: self.templates[base.__name__] for cls, base in AVERAGE_POOLING.items()}
-        self.name = 'hgq_average_pooling_config_template'
+        self.name = f'hgq_average_pooling_{self.kind}_template'
+
+
+class HGQAveragePoolingConfigTemplate(_ForOurClasses, PoolingConfigTemplate):
+    kind = 'config'
 
     def format(self, node: Layer) -> str:
         params = self._default_config_params(node)
@@ -175,9 +183,5 @@ class HGQAveragePoolingConfigTemplate(PoolingConfigTemplate):
         return mean_source(node, mean) + self.templates[node.class_name].format(**params)
 
 
-class HGQAveragePoolingFunctionTemplate(PoolingFunctionTemplate):
-    def __init__(self):
-        super().__init__()
-        self.layer_class = list(AVERAGE_POOLING)
-        self.templates = {cls.__name__: self.templates[base.__name__] for cls, base in AVERAGE_POOLING.items()}
-        self.name = 'hgq_average_pooling_function_template'
+class HGQAveragePoolingFunctionTemplate(_ForOurClasses, PoolingFunctionTemplate):
+    kind = 'function'

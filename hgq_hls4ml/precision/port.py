@@ -73,7 +73,7 @@ Keras computes in float32: ``floor(x * 2**f + 0.5)`` rounds the largest float32 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -376,3 +376,18 @@ def parse_port_type(text: str) -> FixedType:
     if len(modes) == 3 and modes[2] != '0':
         raise ConfigError(f'input port type {text!r}: saturation bits are not supported')
     return FixedType(not kind.startswith('u'), width, integer, rounding, overflow)
+
+
+def port_types_by_input(
+    input_precision: str | Mapping[str, str], inputs: Sequence[str], model_name: str, error: type[Exception]
+) -> dict[str, str]:
+    """``{input name: port type}``: ``input_precision`` for every input (a string), or the inputs a mapping names;
+    a name that is not one of ``inputs`` (of the model ``model_name``) raises ``error``, naming them all."""
+    given = dict.fromkeys(inputs, input_precision) if isinstance(input_precision, str) else dict(input_precision)
+    unknown = [name for name in given if name not in inputs]
+    if unknown:
+        raise error(
+            f'input_precision names {", ".join(map(repr, unknown))}, not an input of model {model_name!r} '
+            f'(inputs: {", ".join(inputs)})'
+        )
+    return given

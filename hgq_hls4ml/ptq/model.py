@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import ArgumentError, CalibrationWarning, UnsupportedLayerError
 from ..options import spelled
+from ..precision.port import port_types_by_input
 from ..progress import Progress
 from .base import MAX_BITS, MIN_BITS, Context, Widths, input_arrays, input_name
 
@@ -124,13 +125,7 @@ def _port_types(graph: FloatGraph, input_precision: str | Mapping[str, str] | No
     if input_precision is None:
         return []
     names = {input_name(t): t for t in graph.model.inputs}
-    given = dict.fromkeys(names, input_precision) if isinstance(input_precision, str) else dict(input_precision)
-    unknown = [name for name in given if name not in names]
-    if unknown:
-        raise ArgumentError(
-            f'input_precision names {", ".join(map(repr, unknown))}, not an input of model {graph.model.name!r} '
-            f'(inputs: {", ".join(names)})'
-        )
+    given = port_types_by_input(input_precision, list(names), graph.model.name, ArgumentError)
     return [(names[name], text) for name, text in given.items()]
 
 
